@@ -1,0 +1,46 @@
+# One entry point per chore. Every target bootstraps .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DATA := .demo-data
+
+.PHONY: install demo test lint fix bench docs clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: ingest the example vault into .demo-data/ and print a context pack
+demo: $(STAMP)
+	ATOCORE_DATA_DIR=$(DEMO_DATA) ATOCORE_PROJECT_REGISTRY_PATH=examples/project-registry.json \
+	  $(BIN)/atocore init
+	ATOCORE_DATA_DIR=$(DEMO_DATA) ATOCORE_PROJECT_REGISTRY_PATH=examples/project-registry.json \
+	  $(BIN)/atocore ingest
+	ATOCORE_DATA_DIR=$(DEMO_DATA) ATOCORE_PROJECT_REGISTRY_PATH=examples/project-registry.json \
+	  $(BIN)/atocore context "What material did we choose for the mirror mount and why?" --project p05
+
+## test: the full suite (real SQLite, real sqlite-vec, real embedding model)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check atocore tests bench
+	$(BIN)/ruff format --check atocore tests bench
+
+fix: $(STAMP)
+	$(BIN)/ruff check --fix atocore tests bench
+	$(BIN)/ruff format atocore tests bench
+
+bench: $(STAMP)
+	$(BIN)/atocore bench --help
+
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_cli_docs.py > docs/cli-reference.md
+
+clean:
+	rm -rf $(DEMO_DATA) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from atocore.cli.main import run
+
+run()

@@ -1,0 +1,171 @@
+"""What every command shares: options, output, the DB handle, the error edge.
+
+Commands stay thin: parse → one service call → render with :func:`emit`
+(a rich table for people, stable JSON with ``--json`` for scripts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from atocore.errors import AtocoreError
+
+
+@dataclass
+class CliState:
+    json: bool = False
+    verbose: bool = False
+
+
+state = CliState()
+
+
+def _set_json(value: bool) -> bool:
+    if value:
+        state.json = True
+    return value
+
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print stable machine-readable JSON.", callback=_set_json, is_eager=True
+    ),
+]
+ProjectOpt = Annotated[
+    str | None,
+    typer.Option("--project", "-p", help="Project id or alias (aliases resolve to the id)."),
+]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Maximum rows to show.")]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="ATOCORE_DATA_DIR",
+        help="Data directory (default: the platform user-data dir).",
+        show_default=False,
+    ),
+]
+
+
+def to_jsonable(value: Any) -> Any:
+    """pydantic models, dataclasses, paths → plain JSON values."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return to_jsonable(asdict(value))
+    return value
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
+    """JSON for scripts, ``render(data)`` for people."""
+    if as_json:
+        print_json(data)
+    else:
+        render(data)
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]], *, empty: str = "") -> None:
+    """A rich table; ``empty`` is printed instead when there are no rows."""
+    out = console()
+    if not rows and empty:
+        out.print(f"[dim]{empty}[/dim]")
+        return
+    from rich.table import Table
+
+    grid = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*["" if v is None else str(v) for v in row])
+    out.print(grid)
+
+
+def success(message: str) -> None:
+    console().print(f"[green]✓[/green] {message}")
+
+
+def warn(message: str) -> None:
+    console(stderr=True).print(f"[yellow]warning:[/yellow] {message}")
+
+
+@contextlib.contextmanager
+def db() -> Iterator[Any]:
+    """A migrated connection to the data dir's database, closed afterwards."""
+    from atocore.db import open_db
+
+    conn = open_db()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def report_error(exc: AtocoreError) -> None:
+    if state.json:
+        print_json({"error": exc.to_dict()})
+    else:
+        console(stderr=True).print(f"[red]error:[/red] {exc.message}", soft_wrap=True)
+
+
+class AtocoreGroup(TyperGroup):
+    """The one error edge: domain errors become a message and an exit code."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except AtocoreError as exc:
+            if state.verbose:
+                raise
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            console(stderr=True).print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - last-resort edge, never a bare traceback
+            if state.verbose:
+                raise
+            report_error(
+                AtocoreError(f"unexpected {type(exc).__name__}: {exc} (re-run with -v for details)")
+            )
+            raise typer.Exit(1) from None
+
+
+def new_app(help_text: str) -> typer.Typer:
+    """A command group with atocore's conventions."""
+    return typer.Typer(
+        help=help_text,
+        no_args_is_help=True,
+        rich_markup_mode="rich",
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )

@@ -1,0 +1,68 @@
+"""The ``atocore`` command: global options and command-group registration.
+
+Each module in ``COMMAND_MODULES`` exposes ``register(app)``. Modules
+import only typer/rich at top level; services (and anything heavy, such
+as fastembed, numpy or FastAPI) are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Annotated
+
+import typer
+
+from atocore import __version__
+from atocore.cli.common import AtocoreGroup, DataDirOpt, state
+
+COMMAND_MODULES = [
+    "atocore.cli.admin",
+    "atocore.cli.projects",
+    "atocore.cli.state",
+]
+
+app = typer.Typer(
+    name="atocore",
+    cls=AtocoreGroup,
+    help="Local-first context engine for LLM work: ingest a vault, build budgeted "
+    "context packs, keep reviewed memories and engineering facts.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"atocore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    data_dir: DataDirOpt = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="JSON output for every command that supports it.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Global options apply to every command."""
+    if data_dir is not None:
+        os.environ["ATOCORE_DATA_DIR"] = str(data_dir)
+    state.json = json_output
+    state.verbose = verbose
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""Context packs and trusted project state."""

@@ -1,0 +1,132 @@
+"""Opening connections: driver choice, sqlite-vec, WAL, busy timeout.
+
+Some Python builds ship a stdlib ``sqlite3`` that cannot load extensions
+(this project's CI Python is one). We use the stdlib module when it can
+load extensions and fall back to the ``sqlean`` drop-in otherwise; the
+choice is made here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from atocore.errors import InvalidInput, OperationFailed
+
+
+def can_load_extensions(module: ModuleType) -> bool:
+    """True when ``module``'s connections expose ``enable_load_extension``."""
+    return hasattr(getattr(module, "Connection", None), "enable_load_extension")
+
+
+def choose_sqlite_module(candidates: Sequence[ModuleType]) -> ModuleType:
+    """First candidate able to load extensions; else the first one."""
+    for module in candidates:
+        if can_load_extensions(module):
+            return module
+    return candidates[0]
+
+
+@functools.cache
+def sqlite_module() -> ModuleType:
+    """The DB-API module every connection in atocore is made with."""
+    import sqlite3
+
+    candidates: list[ModuleType] = [sqlite3]
+    if not can_load_extensions(sqlite3):
+        try:
+            import sqlean  # type: ignore[import-untyped]
+
+            candidates = [sqlean, sqlite3]
+        except ImportError:  # pragma: no cover - sqlean is a hard dependency
+            pass
+    return choose_sqlite_module(candidates)
+
+
+def _load_vec(conn: Any) -> bool:
+    try:
+        import sqlite_vec
+
+        conn.enable_load_extension(True)
+        sqlite_vec.load(conn)
+        conn.enable_load_extension(False)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "vector side unavailable"
+        return False
+
+
+def vec_available(conn: Any) -> bool:
+    """Whether sqlite-vec is loaded on ``conn``."""
+    try:
+        conn.execute("SELECT vec_version()").fetchone()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def connect(path: Path, *, busy_timeout_ms: int = 5000, create: bool = True) -> Any:
+    """Open ``path`` with sqlite-vec loaded, WAL, busy timeout, foreign keys.
+
+    Connections are in autocommit mode; use :func:`transaction` for writes
+    that must land together.
+    """
+    sqlite = sqlite_module()
+    path = Path(path)
+    if not create and not path.exists():
+        raise InvalidInput(f"database not found: {path} (run `atocore init`)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite.connect(str(path), isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite.Error) as exc:
+        raise InvalidInput(f"cannot open database at {path}: {exc}") from exc
+    conn.row_factory = sqlite.Row
+    _load_vec(conn)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite.Error as exc:
+        conn.close()
+        raise InvalidInput(f"cannot use database at {path}: {exc}") from exc
+    return conn
+
+
+def open_db(settings: Any = None, *, migrate: bool = True) -> Any:
+    """Connection to the data dir's database, migrated to the latest schema."""
+    from atocore.config import get_settings
+    from atocore.db.migrations import apply_migrations
+
+    settings = settings or get_settings()
+    conn = connect(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
+    if migrate:
+        try:
+            apply_migrations(conn)
+        except Exception:
+            conn.close()
+            raise
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: Any, *, immediate: bool = True) -> Iterator[Any]:
+    """All-or-nothing block. Nested use joins the outer transaction."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except Exception as exc:  # pragma: no cover - disk full and friends
+            conn.execute("ROLLBACK")
+            raise OperationFailed(f"commit failed: {exc}") from exc

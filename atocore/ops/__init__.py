@@ -1,0 +1,1 @@
+"""Operations: data-dir setup, health, backup/restore, migrations of data."""

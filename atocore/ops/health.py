@@ -1,0 +1,137 @@
+"""Data-dir setup and the status/health report shared by CLI and server."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from atocore import __version__
+from atocore.config import Settings, get_settings
+from atocore.errors import InvalidInput
+
+# Tables counted in status when they exist (later migrations add more).
+COUNTED_TABLES = (
+    "projects",
+    "project_state",
+    "source_documents",
+    "source_chunks",
+    "memories",
+    "interactions",
+    "entities",
+    "relationships",
+    "conflicts",
+)
+
+
+def init_data_dir(settings: Settings | None = None) -> dict[str, Any]:
+    """Create the data-dir layout and the database; safe to run again."""
+    from atocore.db import open_db
+    from atocore.db.migrations import apply_migrations, schema_version
+    from atocore.projects.registry import Registry, save_registry
+
+    settings = settings or get_settings()
+    created = []
+    for path in settings.layout().values():
+        if not path.exists():
+            created.append(str(path))
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(f"cannot create {path}: {exc.strerror or exc}") from exc
+    if not os.access(settings.data_dir, os.W_OK):
+        raise InvalidInput(f"data dir {settings.data_dir} is not writable")
+    conn = open_db(settings, migrate=False)
+    try:
+        applied = apply_migrations(conn)
+        version = schema_version(conn)
+    finally:
+        conn.close()
+    registry_created = False
+    if not settings.registry_path.exists():
+        save_registry(Registry(), settings.registry_path)
+        registry_created = True
+    return {
+        "data_dir": str(settings.data_dir),
+        "db_path": str(settings.db_path),
+        "registry_path": str(settings.registry_path),
+        "created_dirs": created,
+        "migrations_applied": applied,
+        "schema_version": version,
+        "registry_created": registry_created,
+    }
+
+
+def build_provenance() -> dict[str, str]:
+    return {
+        "build_sha": os.environ.get("ATOCORE_BUILD_SHA", "unknown"),
+        "build_time": os.environ.get("ATOCORE_BUILD_TIME", "unknown"),
+        "build_branch": os.environ.get("ATOCORE_BUILD_BRANCH", "unknown"),
+    }
+
+
+def _meta(conn: Any) -> dict[str, str]:
+    return {row[0]: row[1] for row in conn.execute("SELECT key, value FROM meta")}
+
+
+def collect_status(settings: Settings | None = None) -> dict[str, Any]:
+    """Paths, schema, counts, embedding model and source readiness.
+
+    Read-only: a data dir that was never initialised is reported as such
+    rather than created.
+    """
+    from atocore.db.connection import connect, vec_available
+    from atocore.db.migrations import latest_version, schema_version
+    from atocore.projects.registry import list_projects, load_registry, project_roots
+
+    settings = settings or get_settings()
+    report: dict[str, Any] = {
+        "version": __version__,
+        **build_provenance(),
+        "data_dir": str(settings.data_dir),
+        "db_path": str(settings.db_path),
+        "registry_path": str(settings.registry_path),
+        "initialized": settings.db_path.exists(),
+        "schema_version": 0,
+        "latest_schema_version": latest_version(),
+        "counts": {},
+        "embedding": {"model": None, "dimension": None},
+        "vector_search": {"available": False, "reason": "database not initialised"},
+        "projects": [],
+    }
+    if settings.db_path.exists():
+        conn = connect(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms, create=False)
+        try:
+            report["schema_version"] = schema_version(conn)
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            report["counts"] = {
+                t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in COUNTED_TABLES
+                if t in tables
+            }
+            meta = _meta(conn) if "meta" in tables else {}
+            report["embedding"] = {
+                "model": meta.get("embed_model"),
+                "dimension": int(meta["embed_dim"]) if meta.get("embed_dim") else None,
+            }
+            if vec_available(conn):
+                report["vector_search"] = {"available": True, "reason": ""}
+            else:
+                report["vector_search"] = {
+                    "available": False,
+                    "reason": "sqlite-vec extension could not be loaded",
+                }
+        finally:
+            conn.close()
+    load_registry(settings.registry_path)
+    for project in list_projects():
+        roots = project_roots(project)
+        report["projects"].append(
+            {
+                "id": project.id,
+                "aliases": project.aliases,
+                "roots": [{"path": str(p), "exists": p.is_dir()} for p in roots],
+            }
+        )
+    return report

@@ -1,0 +1,79 @@
+"""Every test gets a fresh, real data dir (no test can touch a user's data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data"
+    monkeypatch.setenv("ATOCORE_DATA_DIR", str(path))
+    monkeypatch.delenv("ATOCORE_PROJECT_REGISTRY_PATH", raising=False)
+    monkeypatch.delenv("ATOCORE_URL", raising=False)
+    monkeypatch.delenv("ATOCORE_EMBED_MODEL_PATH", raising=False)
+    return path
+
+
+@pytest.fixture
+def conn(data_dir: Path):
+    """A migrated connection to the test data dir's database."""
+    from atocore.db import open_db
+
+    connection = open_db()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def registry(data_dir: Path):
+    """Write a registry file; returns a function taking the projects list."""
+    path = data_dir / "config" / "project-registry.json"
+
+    def write(projects: list[dict], sources: dict | None = None) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"sources": sources or {}, "projects": projects}))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def p05(registry):
+    """The canonical aliased project most tests use."""
+    return registry(
+        [
+            {
+                "id": "p05-interferometer",
+                "aliases": ["p05", "interferometer"],
+                "description": "Interferometer test stand",
+                "ingest_roots": [],
+            }
+        ]
+    )
+
+
+class Cli:
+    """CliRunner around the real app; ``.json(...)`` parses --json output."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):
+        from atocore.cli.main import app
+
+        return self.runner.invoke(app, [str(a) for a in args], input=input)
+
+    def json(self, *args: str, input: str | None = None):
+        result = self(*args, "--json", input=input)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
