@@ -43,3 +43,19 @@ def apply(conn) -> None:
         "CREATE INDEX IF NOT EXISTS idx_project_state_lookup "
         "ON project_state(project_id, category, key, status)"
     )
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS review_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            target_kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            from_status TEXT NOT NULL DEFAULT '',
+            to_status TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            actor TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )"""
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_review_log_target ON review_log(target_kind, target_id)"
+    )

@@ -1,0 +1,77 @@
+"""The review log: who changed the status of a memory or entity, when and why.
+
+Every promote / reject / supersede / forget / conflict resolution writes one
+row here, in the same transaction as the change it records.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ReviewEntry(BaseModel):
+    id: int
+    target_kind: str
+    target_id: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+    actor: str
+    created_at: str
+
+
+def default_actor() -> str:
+    """``ATOCORE_ACTOR`` or the OS user name."""
+    try:
+        return os.environ.get("ATOCORE_ACTOR") or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+def record_review(
+    conn: Any,
+    target_kind: str,
+    target_id: str,
+    action: str,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    actor: str | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO review_log (target_kind, target_id, action, from_status, to_status, "
+        "reason, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            target_kind,
+            target_id,
+            action,
+            from_status,
+            to_status,
+            reason,
+            actor or default_actor(),
+            datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        ),
+    )
+
+
+def list_reviews(
+    conn: Any, *, target_kind: str | None = None, target_id: str | None = None, limit: int = 100
+) -> list[ReviewEntry]:
+    sql = "SELECT * FROM review_log WHERE 1=1"
+    params: list[Any] = []
+    if target_kind:
+        sql += " AND target_kind = ?"
+        params.append(target_kind)
+    if target_id:
+        sql += " AND target_id = ?"
+        params.append(target_id)
+    sql += " ORDER BY id DESC LIMIT ?"
+    params.append(min(max(limit, 1), 1000))
+    return [ReviewEntry(**dict(row)) for row in conn.execute(sql, params)]
