@@ -1,0 +1,1 @@
+"""Retrieval: FTS5 keyword search, sqlite-vec vector search, fusion."""
