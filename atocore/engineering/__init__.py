@@ -1,0 +1,1 @@
+"""Engineering layer: typed entities, relationships, KB imports, conflicts, queries."""
