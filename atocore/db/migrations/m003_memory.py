@@ -1,0 +1,76 @@
+"""Memories and interactions (the reflection loop)."""
+
+from atocore.db.migrations import add_column
+
+
+def apply(conn) -> None:
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS memories (
+            id TEXT PRIMARY KEY,
+            memory_type TEXT NOT NULL,
+            content TEXT NOT NULL,
+            project TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'candidate',
+            confidence REAL NOT NULL DEFAULT 1.0,
+            source_chunk_id TEXT,
+            source_interaction_id TEXT,
+            reference_count INTEGER NOT NULL DEFAULT 0,
+            last_referenced_at TEXT,
+            superseded_by TEXT,
+            graduated_to TEXT,
+            created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+        )"""
+    )
+    for column, decl in [
+        ("project", "TEXT NOT NULL DEFAULT ''"),
+        ("status", "TEXT NOT NULL DEFAULT 'candidate'"),
+        ("confidence", "REAL NOT NULL DEFAULT 1.0"),
+        ("source_chunk_id", "TEXT"),
+        ("source_interaction_id", "TEXT"),
+        ("reference_count", "INTEGER NOT NULL DEFAULT 0"),
+        ("last_referenced_at", "TEXT"),
+        ("superseded_by", "TEXT"),
+        ("graduated_to", "TEXT"),
+        ("created_at", "TEXT NOT NULL DEFAULT ''"),
+        ("updated_at", "TEXT NOT NULL DEFAULT ''"),
+    ]:
+        add_column(conn, "memories", column, decl)
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_memories_status ON memories(status, project)")
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_memories_type ON memories(memory_type)")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_memories_interaction ON memories(source_interaction_id)"
+    )
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS interactions (
+            id TEXT PRIMARY KEY,
+            prompt TEXT NOT NULL,
+            response TEXT NOT NULL DEFAULT '',
+            response_summary TEXT NOT NULL DEFAULT '',
+            context_pack TEXT,
+            memories_used TEXT NOT NULL DEFAULT '[]',
+            chunks_used TEXT NOT NULL DEFAULT '[]',
+            client TEXT NOT NULL DEFAULT '',
+            session_id TEXT NOT NULL DEFAULT '',
+            project TEXT NOT NULL DEFAULT '',
+            response_truncated INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+        )"""
+    )
+    for column, decl in [
+        ("response_summary", "TEXT NOT NULL DEFAULT ''"),
+        ("context_pack", "TEXT"),
+        ("memories_used", "TEXT NOT NULL DEFAULT '[]'"),
+        ("chunks_used", "TEXT NOT NULL DEFAULT '[]'"),
+        ("client", "TEXT NOT NULL DEFAULT ''"),
+        ("session_id", "TEXT NOT NULL DEFAULT ''"),
+        ("project", "TEXT NOT NULL DEFAULT ''"),
+        ("response_truncated", "INTEGER NOT NULL DEFAULT 0"),
+        ("created_at", "TEXT NOT NULL DEFAULT ''"),
+    ]:
+        add_column(conn, "interactions", column, decl)
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_interactions_created ON interactions(created_at)")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_interactions_project ON interactions(project, created_at)"
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_interactions_session ON interactions(session_id)")

@@ -1,0 +1,1 @@
+"""Interactions: captured LLM prompt/response pairs and what context they used."""

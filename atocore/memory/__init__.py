@@ -1,0 +1,1 @@
+"""Memories: typed, reviewable facts about the user and their projects."""
