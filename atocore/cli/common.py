@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from atocore.errors import AtocoreError
 
@@ -146,8 +147,8 @@ class AtocoreGroup(TyperGroup):
                 raise
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
+        except (TyperException, typer.Exit, typer.Abort, SystemExit):
+            raise  # usage errors and explicit exits keep click's own handling
         except KeyboardInterrupt:
             console(stderr=True).print("interrupted")
             raise typer.Exit(130) from None

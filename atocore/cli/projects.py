@@ -11,9 +11,7 @@ from atocore.cli.common import JsonOpt, console, emit, new_app, state, success, 
 
 projects_app = new_app("Register projects, their aliases and ingest roots.")
 
-AliasOpt = Annotated[
-    list[str] | None, typer.Option("--alias", "-a", help="An alias (repeatable).")
-]
+AliasOpt = Annotated[list[str] | None, typer.Option("--alias", "-a", help="An alias (repeatable).")]
 RootOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -148,7 +146,9 @@ def update(
     """Replace a project's aliases, description or roots (the id never changes)."""
     from atocore.projects.registry import update_project
 
-    project = update_project(name, aliases=alias, description=description, ingest_roots=_roots(root))
+    project = update_project(
+        name, aliases=alias, description=description, ingest_roots=_roots(root)
+    )
     emit(project.model_dump(), state.json, lambda p: success(f"updated {p['id']}"))
 
 

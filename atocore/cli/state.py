@@ -56,9 +56,7 @@ def set_cmd(
     from atocore.context.project_state import set_state
 
     with db() as conn:
-        entry = set_state(
-            conn, project, category, key, value, source=source, confidence=confidence
-        )
+        entry = set_state(conn, project, category, key, value, source=source, confidence=confidence)
     emit(
         entry.model_dump(),
         state.json,

@@ -42,9 +42,7 @@ def _now() -> str:
 
 def _validate(category: str, key: str, value: str, confidence: float) -> None:
     if category not in CATEGORIES:
-        raise InvalidInput(
-            f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}"
-        )
+        raise InvalidInput(f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}")
     if not key.strip():
         raise InvalidInput("state key must be non-empty")
     if not value.strip():
@@ -129,9 +127,7 @@ def get_state(
     """Active entries of a project (all statuses with ``include_history``)."""
     project = resolve_project_name(project)
     if category is not None and category not in CATEGORIES:
-        raise InvalidInput(
-            f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}"
-        )
+        raise InvalidInput(f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}")
     project_id = find_project_id(conn, project) if project else None
     if project_id is None:
         return []
@@ -150,9 +146,7 @@ def invalidate_state(conn: Any, project: str, category: str, key: str) -> StateE
     """Mark the active value superseded (kept for history)."""
     project = resolve_project_name(project)
     if category not in CATEGORIES:
-        raise InvalidInput(
-            f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}"
-        )
+        raise InvalidInput(f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}")
     project_id = find_project_id(conn, project) if project else None
     with transaction(conn):
         row = (
