@@ -68,23 +68,33 @@ def vec_available(conn: Any) -> bool:
         return False
 
 
-def connect(path: Path, *, busy_timeout_ms: int = 5000, create: bool = True) -> Any:
+def connect(
+    path: Path, *, busy_timeout_ms: int = 5000, create: bool = True, readonly: bool = False
+) -> Any:
     """Open ``path`` with sqlite-vec loaded, WAL, busy timeout, foreign keys.
 
     Connections are in autocommit mode; use :func:`transaction` for writes
-    that must land together.
+    that must land together. ``readonly`` opens an existing file without
+    changing it (no journal-mode switch): used to inspect backup snapshots.
     """
     sqlite = sqlite_module()
     path = Path(path)
-    if not create and not path.exists():
+    if (readonly or not create) and not path.exists():
         raise InvalidInput(f"database not found: {path} (run `atocore init`)")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite.connect(str(path), isolation_level=None, check_same_thread=False)
+        if readonly:
+            uri = f"{path.absolute().as_uri()}?mode=ro"
+            conn = sqlite.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite.connect(str(path), isolation_level=None, check_same_thread=False)
     except (OSError, sqlite.Error) as exc:
         raise InvalidInput(f"cannot open database at {path}: {exc}") from exc
     conn.row_factory = sqlite.Row
     _load_vec(conn)
+    if readonly:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        return conn
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
