@@ -54,6 +54,7 @@ def apply(conn) -> None:
             session_id TEXT NOT NULL DEFAULT '',
             project TEXT NOT NULL DEFAULT '',
             response_truncated INTEGER NOT NULL DEFAULT 0,
+            memories_reinforced TEXT NOT NULL DEFAULT '[]',
             created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
         )"""
     )
@@ -66,6 +67,7 @@ def apply(conn) -> None:
         ("session_id", "TEXT NOT NULL DEFAULT ''"),
         ("project", "TEXT NOT NULL DEFAULT ''"),
         ("response_truncated", "INTEGER NOT NULL DEFAULT 0"),
+        ("memories_reinforced", "TEXT NOT NULL DEFAULT '[]'"),
         ("created_at", "TEXT NOT NULL DEFAULT ''"),
     ]:
         add_column(conn, "interactions", column, decl)

@@ -1,0 +1,317 @@
+"""Captured interactions: what was asked, what came back, what context was used.
+
+``record_interaction`` is the one capture path (CLI, HTTP, Claude Code Stop
+hook). Timestamps are stored as ``YYYY-MM-DD HH:MM:SS`` UTC so they sort
+lexically; the ``since`` filter accepts the common ISO 8601 shapes and
+normalizes them to that format before comparing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from atocore.db import transaction
+from atocore.errors import InvalidInput, NotFound
+from atocore.memory.reinforcement import ReinforcementResult, reinforce_from_text
+from atocore.memory.service import now_utc
+from atocore.projects.registry import resolve_project_name
+
+MAX_PROMPT_CHARS = 20_000
+MAX_RESPONSE_CHARS = 50_000
+TRUNCATION_MARKER = "\n\n[truncated]"
+MAX_LIST_LIMIT = 500
+STORAGE_FORMAT = "%Y-%m-%d %H:%M:%S"
+_STORAGE_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+class Interaction(BaseModel):
+    id: str
+    prompt: str
+    response: str
+    response_summary: str = ""
+    context_pack: Any = None
+    memories_used: list[str] = Field(default_factory=list)
+    chunks_used: list[str] = Field(default_factory=list)
+    client: str = ""
+    session_id: str = ""
+    project: str = ""
+    response_truncated: bool = False
+    memories_reinforced: list[str] = Field(default_factory=list)
+    created_at: str
+    reinforcement: ReinforcementResult | None = None
+
+
+class InteractionSummary(BaseModel):
+    id: str
+    prompt: str
+    response_chars: int
+    response_summary: str
+    client: str
+    session_id: str
+    project: str
+    created_at: str
+
+
+def truncate(text: str, limit: int) -> tuple[str, bool]:
+    """``text`` cut to ``limit`` characters plus a visible marker when too long."""
+    if len(text) <= limit:
+        return text, False
+    return text[:limit] + TRUNCATION_MARKER, True
+
+
+def normalize_since(since: str) -> str:
+    """An ISO 8601 instant (``T`` or space, ``Z``/offset, fractions) → storage format.
+
+    Offsets are converted to UTC; naive values are taken as UTC; a bare
+    date means its midnight. Anything else is bad input.
+    """
+    raw = (since or "").strip()
+    if not raw:
+        return ""
+    if _STORAGE_RE.match(raw):
+        return raw
+    candidate = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    try:
+        instant = datetime.fromisoformat(candidate)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"cannot read --since {since!r}: use ISO 8601, e.g. 2026-04-07T09:30:00Z, "
+            "2026-04-07T11:30:00+02:00, 2026-04-07 09:30:00 or 2026-04-07"
+        ) from exc
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(UTC).replace(tzinfo=None)
+    return instant.strftime(STORAGE_FORMAT)
+
+
+def _json_list(raw: Any) -> list[str]:
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _pack_to_json(context_pack: Any) -> tuple[str | None, list[str], list[str]]:
+    """Serialize a context pack (model, dict, JSON or plain text) and pick out what it used."""
+    if context_pack is None or context_pack == "":
+        return None, [], []
+    pack = context_pack
+    if hasattr(pack, "model_dump"):
+        pack = pack.model_dump(mode="json")
+    if isinstance(pack, str):
+        try:
+            pack = json.loads(pack)
+        except json.JSONDecodeError:
+            return json.dumps({"text": context_pack}), [], []
+    memories: list[str] = []
+    chunks: list[str] = []
+    if isinstance(pack, dict):
+        memories = [str(m) for m in pack.get("memories_used") or []]
+        chunks = [str(c) for c in pack.get("chunks_used") or []]
+        for block in pack.get("blocks") or []:
+            if not isinstance(block, dict) or not block.get("source"):
+                continue
+            if block.get("kind") == "memory" and block["source"] not in memories:
+                memories.append(str(block["source"]))
+            elif block.get("kind") == "chunk" and block["source"] not in chunks:
+                chunks.append(str(block["source"]))
+    try:
+        text = json.dumps(pack, ensure_ascii=False, default=str)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"context pack is not serializable: {exc}") from exc
+    return text, memories, chunks
+
+
+def _interaction(row: Any) -> Interaction:
+    pack = row["context_pack"]
+    if pack:
+        try:
+            pack = json.loads(pack)
+        except json.JSONDecodeError:
+            pass
+    keys = row.keys()
+    return Interaction(
+        id=row["id"],
+        prompt=row["prompt"],
+        response=row["response"] or "",
+        response_summary=row["response_summary"] or "",
+        context_pack=pack,
+        memories_used=_json_list(row["memories_used"]),
+        chunks_used=_json_list(row["chunks_used"]),
+        client=row["client"] or "",
+        session_id=row["session_id"] or "",
+        project=row["project"] or "",
+        response_truncated=bool(row["response_truncated"]),
+        memories_reinforced=_json_list(
+            row["memories_reinforced"] if "memories_reinforced" in keys else None
+        ),
+        created_at=row["created_at"],
+    )
+
+
+def record_interaction(
+    conn: Any,
+    prompt: str,
+    response: str = "",
+    *,
+    project: str = "",
+    client: str = "",
+    session_id: str = "",
+    context_pack: Any = None,
+    memories_used: list[str] | None = None,
+    chunks_used: list[str] | None = None,
+    response_summary: str = "",
+    reinforce: bool = True,
+) -> Interaction:
+    """Store one interaction and (unless ``reinforce=False``) reinforce memories.
+
+    The returned interaction carries ``reinforcement`` (None when disabled).
+    """
+    if not prompt or not prompt.strip():
+        raise InvalidInput("interaction prompt must be non-empty")
+    project = resolve_project_name(project)
+    prompt, _ = truncate(prompt, MAX_PROMPT_CHARS)
+    response, truncated = truncate(response or "", MAX_RESPONSE_CHARS)
+    pack_json, pack_memories, pack_chunks = _pack_to_json(context_pack)
+    memories = list(dict.fromkeys([*(memories_used or []), *pack_memories]))
+    chunks = list(dict.fromkeys([*(chunks_used or []), *pack_chunks]))
+    summary = (response_summary or "").strip() or _summarize(response)
+    interaction_id = str(uuid.uuid4())
+    created_at = now_utc()
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO interactions (id, prompt, response, response_summary, context_pack, "
+            "memories_used, chunks_used, client, session_id, project, response_truncated, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                interaction_id,
+                prompt,
+                response,
+                summary,
+                pack_json,
+                json.dumps(memories),
+                json.dumps(chunks),
+                (client or "").strip(),
+                (session_id or "").strip(),
+                project,
+                int(truncated),
+                created_at,
+            ),
+        )
+        reinforcement = None
+        if reinforce and response.strip():
+            reinforcement = _reinforce(conn, interaction_id, response, project, set())
+        interaction = get_interaction(conn, interaction_id)
+    interaction.reinforcement = reinforcement
+    return interaction
+
+
+def _summarize(response: str, limit: int = 200) -> str:
+    text = re.sub(r"\s+", " ", response or "").strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _reinforce(
+    conn: Any, interaction_id: str, response: str, project: str, already: set[str]
+) -> ReinforcementResult:
+    result = reinforce_from_text(conn, response, project=project, skip_ids=already)
+    if result.matched:
+        done = sorted(already | {m.id for m in result.matched})
+        conn.execute(
+            "UPDATE interactions SET memories_reinforced = ? WHERE id = ?",
+            (json.dumps(done), interaction_id),
+        )
+    return result
+
+
+def reinforce_interaction(conn: Any, interaction_id: str) -> ReinforcementResult:
+    """Run reinforcement for a stored interaction (idempotent per memory)."""
+    with transaction(conn):
+        interaction = get_interaction(conn, interaction_id)
+        return _reinforce(
+            conn,
+            interaction.id,
+            interaction.response,
+            interaction.project,
+            set(interaction.memories_reinforced),
+        )
+
+
+def resolve_interaction_id(conn: Any, interaction_id: str) -> str:
+    """The full id for ``interaction_id`` or a unique prefix of it (≥ 4 characters)."""
+    interaction_id = (interaction_id or "").strip()
+    if not interaction_id:
+        raise InvalidInput("an interaction id is required")
+    row = conn.execute("SELECT id FROM interactions WHERE id = ?", (interaction_id,)).fetchone()
+    if row:
+        return row[0]
+    if len(interaction_id) >= 4:
+        escaped = interaction_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = conn.execute(
+            "SELECT id FROM interactions WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped + "%",)
+        ).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if len(rows) > 1:
+            raise InvalidInput(f"interaction id prefix {interaction_id!r} is ambiguous")
+    raise NotFound(f"interaction {interaction_id!r} not found")
+
+
+def get_interaction(conn: Any, interaction_id: str) -> Interaction:
+    full_id = resolve_interaction_id(conn, interaction_id)
+    row = conn.execute("SELECT * FROM interactions WHERE id = ?", (full_id,)).fetchone()
+    return _interaction(row)
+
+
+def list_interactions(
+    conn: Any,
+    *,
+    project: str | None = None,
+    session_id: str | None = None,
+    client: str | None = None,
+    since: str | None = None,
+    limit: int = 50,
+) -> list[InteractionSummary]:
+    """Newest first; ``limit`` is capped at 500; ``since`` is inclusive."""
+    if limit <= 0:
+        raise InvalidInput(f"limit must be positive, got {limit}")
+    sql = (
+        "SELECT id, prompt, length(response) AS response_chars, response_summary, client, "
+        "session_id, project, created_at FROM interactions WHERE 1=1"
+    )
+    params: list[Any] = []
+    if project:
+        sql += " AND project = ?"
+        params.append(resolve_project_name(project))
+    if session_id:
+        sql += " AND session_id = ?"
+        params.append(session_id)
+    if client:
+        sql += " AND client = ?"
+        params.append(client)
+    if since:
+        sql += " AND created_at >= ?"
+        params.append(normalize_since(since))
+    sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
+    params.append(min(int(limit), MAX_LIST_LIMIT))
+    return [
+        InteractionSummary(
+            id=row["id"],
+            prompt=row["prompt"],
+            response_chars=int(row["response_chars"] or 0),
+            response_summary=row["response_summary"] or "",
+            client=row["client"] or "",
+            session_id=row["session_id"] or "",
+            project=row["project"] or "",
+            created_at=row["created_at"],
+        )
+        for row in conn.execute(sql, params)
+    ]

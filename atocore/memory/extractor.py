@@ -1,0 +1,327 @@
+"""Rule-based candidate extraction: explainable, never automatic promotion.
+
+Each rule is a named regular expression with the memory type it proposes.
+Two kinds:
+
+* **Labelled lines** — a markdown heading or bold label such as
+  ``## Decision: use GF-PTFE pads`` or ``**Constraint:** mass < 2 kg``.
+* **Phrases** in a sentence — "we decided to…", "I prefer…",
+  "remember that…", "must not exceed…", "the requirement is…".
+
+The response is scanned with every rule; the prompt (the user's own words)
+with the user-voice rules only (identity, preference, remember). Every
+proposal names its rule and the text it came from. Proposals that restate
+an existing active or pending candidate memory are dropped. Persisting
+stores them as ``candidate`` memories with the interaction as provenance;
+only a person promotes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from atocore.db import transaction
+from atocore.memory.service import create_memory, normalize_content
+from atocore.memory.tokens import tokens
+
+MIN_CHARS = 12
+MAX_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    memory_type: str
+    pattern: re.Pattern[str]
+    confidence: float
+    user_voice: bool = False  # also applied to the prompt
+    keep: str = "sentence"  # "sentence" or "after" (the text after the match)
+    global_scope: bool = False  # about the user, not one project
+
+
+# Labels recognised at the start of a line (after '#'s, '-', '*', '**').
+LABELS: dict[str, str] = {
+    "decision": "adaptation",
+    "decided": "adaptation",
+    "lesson": "adaptation",
+    "lesson learned": "adaptation",
+    "lessons learned": "adaptation",
+    "constraint": "project",
+    "requirement": "project",
+    "requirements": "project",
+    "preference": "preference",
+    "fact": "knowledge",
+    "note": "knowledge",
+    "remember": "knowledge",
+    "status": "project",
+}
+_LABEL_LINE = re.compile(
+    r"^\s*(?:#{1,6}\s*|[-*+]\s+)?(?:\*\*|__)?\s*(?P<label>"
+    + "|".join(sorted((re.escape(k) for k in LABELS), key=len, reverse=True))
+    + r")\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(?P<body>.+)$",
+    re.IGNORECASE,
+)
+
+PHRASE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "decided",
+        "adaptation",
+        re.compile(
+            r"\bwe(?:'ve| have)? (?:finally |now )?decided\b|\bthe decision (?:is|was) to\b"
+            r"|\bwe(?:'re| are) going (?:with|to go with)\b",
+            re.I,
+        ),
+        0.6,
+    ),
+    Rule(
+        "prefer",
+        "preference",
+        re.compile(
+            r"\bI (?:really |strongly |usually |generally )?(?:prefer|like to|would rather|"
+            r"'d rather|always|never|want you to|don't like|do not like|hate)\b",
+            re.I,
+        ),
+        0.6,
+        user_voice=True,
+        global_scope=True,
+    ),
+    Rule(
+        "identity",
+        "identity",
+        re.compile(
+            r"\b(?:I am|I'm) an? (?!\w+ing\b)\w+|\bmy (?:name|role|job) is\b"
+            r"|\bI work (?:as|at|on|for)\b",
+            re.I,
+        ),
+        0.5,
+        user_voice=True,
+        global_scope=True,
+    ),
+    Rule(
+        "remember",
+        "knowledge",
+        re.compile(r"\b(?:remember|note|keep in mind|don't forget|do not forget) that\s+", re.I),
+        0.6,
+        user_voice=True,
+        keep="after",
+    ),
+    Rule(
+        "constraint",
+        "project",
+        re.compile(
+            r"(?<!you )(?<!You )\b(?:must|shall)(?: not|n't)? (?:be|exceed|stay|remain|have|use|fit|meet|"
+            r"not exceed|survive|withstand|operate)\b"
+            r"|\b(?:the|a|our|hard) (?:requirement|constraint|spec|budget|limit) (?:is|are)\b"
+            r"|\bis (?:a hard |a )?(?:requirement|constraint)\b",
+            re.I,
+        ),
+        0.5,
+    ),
+    Rule(
+        "lesson",
+        "adaptation",
+        re.compile(
+            r"\blessons? learned\b|\bnext time,? (?:we|I) (?:should|will|must)\b"
+            r"|\bin (?:the )?future,? (?:we|I) (?:should|will)\b",
+            re.I,
+        ),
+        0.5,
+    ),
+)
+
+
+class Proposal(BaseModel):
+    memory_type: str
+    content: str
+    project: str
+    rule: str
+    source: str  # "response" or "prompt"
+    excerpt: str
+    confidence: float
+
+
+class Dropped(BaseModel):
+    content: str
+    rule: str
+    reason: str
+    existing_id: str | None = None
+
+
+class ExtractionResult(BaseModel):
+    interaction_id: str
+    project: str
+    persisted: bool = False
+    candidates: list[Proposal] = Field(default_factory=list)
+    dropped: list[Dropped] = Field(default_factory=list)
+    created_ids: list[str] = Field(default_factory=list)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*_`])")
+_MARKUP = re.compile(r"(\*\*|__|`)")
+
+
+def _clean(text: str) -> str:
+    text = _MARKUP.sub("", text)
+    text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.strip(" -–—:;")
+
+
+def _segments(block: str) -> list[str]:
+    """Whole labelled lines, and the sentences of every other line (code fences skipped)."""
+    out: list[str] = []
+    in_fence = False
+    for line in block.splitlines():
+        if line.strip().startswith("```"):
+            in_fence = not in_fence
+            continue
+        if in_fence or not line.strip() or line.lstrip().startswith(("|", ">")):
+            continue
+        if _LABEL_LINE.match(line):
+            out.append(line)
+            continue
+        out.extend(s for s in _SENTENCE_END.split(line) if s.strip())
+    return out
+
+
+def _finish(text: str) -> str:
+    text = _clean(text)
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text
+
+
+def propose(text: str, *, source: str = "response", project: str = "") -> list[Proposal]:
+    """Candidate memories found in ``text`` by the rules (no database access)."""
+    proposals: list[Proposal] = []
+    user_voice_only = source == "prompt"
+    for segment in _segments(text or ""):
+        match = _LABEL_LINE.match(segment)
+        if match and not user_voice_only:
+            label = match.group("label").lower()
+            memory_type = LABELS[label]
+            body = _clean(match.group("body"))
+            is_pref = memory_type == "preference"
+            proposals.append(
+                Proposal(
+                    memory_type=memory_type,
+                    content=_finish(body) if is_pref else f"{label.capitalize()}: {body}",
+                    project="" if is_pref else project,
+                    rule=f"label:{label}",
+                    source=source,
+                    excerpt=_clean(segment),
+                    confidence=0.7,
+                )
+            )
+            continue
+        for rule in PHRASE_RULES:
+            if user_voice_only and not rule.user_voice:
+                continue
+            found = rule.pattern.search(segment)
+            if not found:
+                continue
+            body = segment[found.end() :] if rule.keep == "after" else segment
+            proposals.append(
+                Proposal(
+                    memory_type=rule.memory_type,
+                    content=_finish(body),
+                    project="" if rule.global_scope else project,
+                    rule=rule.name,
+                    source=source,
+                    excerpt=_clean(segment),
+                    confidence=rule.confidence,
+                )
+            )
+            break  # one proposal per sentence: the first rule wins
+    return proposals
+
+
+def _existing(conn: Any, project: str) -> list[Any]:
+    return conn.execute(
+        "SELECT id, content, status FROM memories WHERE status IN ('active', 'candidate') "
+        "AND (project = ? OR project = '')",
+        (project,),
+    ).fetchall()
+
+
+def filter_proposals(
+    conn: Any, proposals: list[Proposal], project: str
+) -> tuple[list[Proposal], list[Dropped]]:
+    """Drop too-short/long proposals, repeats, and restatements of existing memories."""
+    existing = [
+        (row["id"], row["status"], normalize_content(row["content"]), tokens(row["content"]))
+        for row in _existing(conn, project)
+    ]
+    kept: list[Proposal] = []
+    dropped: list[Dropped] = []
+    seen: set[str] = set()
+    for proposal in proposals:
+        norm = normalize_content(proposal.content)
+        if len(norm) < MIN_CHARS:
+            dropped.append(
+                Dropped(content=proposal.content, rule=proposal.rule, reason="too short")
+            )
+            continue
+        if len(proposal.content) > MAX_CHARS:
+            dropped.append(Dropped(content=proposal.content, rule=proposal.rule, reason="too long"))
+            continue
+        if norm in seen:
+            dropped.append(Dropped(content=proposal.content, rule=proposal.rule, reason="repeated"))
+            continue
+        proposal_tokens = tokens(proposal.content)
+        match = next(
+            (
+                (mid, status)
+                for mid, status, content, toks in existing
+                if content == norm or (proposal_tokens and toks == proposal_tokens)
+            ),
+            None,
+        )
+        if match:
+            dropped.append(
+                Dropped(
+                    content=proposal.content,
+                    rule=proposal.rule,
+                    reason=f"duplicates {match[1]} memory",
+                    existing_id=match[0],
+                )
+            )
+            continue
+        seen.add(norm)
+        kept.append(proposal)
+    return kept, dropped
+
+
+def extract_from_interaction(
+    conn: Any, interaction_id: str, *, persist: bool = False
+) -> ExtractionResult:
+    """Propose candidate memories from a stored interaction; store them if ``persist``."""
+    from atocore.interactions.service import get_interaction
+
+    interaction = get_interaction(conn, interaction_id)
+    project = interaction.project
+    proposals = propose(interaction.response, source="response", project=project)
+    proposals += propose(interaction.prompt, source="prompt", project=project)
+    result = ExtractionResult(interaction_id=interaction.id, project=project, persisted=persist)
+    with transaction(conn):
+        kept, dropped = filter_proposals(conn, proposals, project)
+        result.candidates, result.dropped = kept, dropped
+        if persist:
+            for proposal in kept:
+                memory = create_memory(
+                    conn,
+                    proposal.memory_type,
+                    proposal.content,
+                    project=proposal.project,
+                    status="candidate",
+                    confidence=proposal.confidence,
+                    source_interaction_id=interaction.id,
+                    reason=f"extracted by rule {proposal.rule} from the {proposal.source}",
+                    actor="extractor",
+                )
+                result.created_ids.append(memory.id)
+    return result

@@ -1,0 +1,109 @@
+"""Reinforcement: an LLM response that restates an active memory confirms it.
+
+Matching is token overlap, simple and explainable: both sides are
+tokenized (lowercase, stop words dropped, light stemming of -s/-ed/-ing);
+a memory matches when at least 70 % of its tokens appear in the response.
+A match raises the memory's confidence by a small step (capped at 1.0),
+bumps its reference count and records when it was last referenced.
+
+Only ACTIVE memories are considered. Candidates, superseded, invalid and
+graduated memories are never touched: reinforcement must not revive
+history or promote anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from atocore.db import transaction
+from atocore.errors import InvalidInput
+from atocore.memory.service import normalize_content, now_utc
+from atocore.memory.tokens import overlap, tokens
+from atocore.projects.registry import resolve_project_name
+
+MATCH_THRESHOLD = 0.70
+DEFAULT_CONFIDENCE_DELTA = 0.02
+MIN_MEMORY_CHARS = 12  # shorter memories ("uses SI") match too much by accident
+
+
+class ReinforcedMemory(BaseModel):
+    id: str
+    content: str
+    overlap: float
+    confidence_before: float
+    confidence_after: float
+    reference_count: int
+
+
+class ReinforcementResult(BaseModel):
+    matched: list[ReinforcedMemory] = Field(default_factory=list)
+    considered: int = 0
+
+
+def memory_matches(memory_content: str, response_tokens: set[str]) -> float | None:
+    """The overlap share when ``memory_content`` matches, else None."""
+    if len(normalize_content(memory_content)) < MIN_MEMORY_CHARS:
+        return None
+    memory_tokens = tokens(memory_content)
+    if not memory_tokens:
+        return None
+    share = overlap(memory_tokens, response_tokens)
+    return share if share >= MATCH_THRESHOLD else None
+
+
+def reinforce_from_text(
+    conn: Any,
+    text: str,
+    *,
+    project: str | None = "",
+    delta: float = DEFAULT_CONFIDENCE_DELTA,
+    skip_ids: set[str] | frozenset[str] = frozenset(),
+) -> ReinforcementResult:
+    """Reinforce the active memories that ``text`` restates.
+
+    With a project, that project's memories and global ones (project '')
+    are considered; with ``project`` empty or None, every active memory.
+    ``skip_ids`` are left alone (already reinforced by the same text).
+    """
+    if not 0.0 <= delta <= 1.0:
+        raise InvalidInput(f"confidence delta must be between 0 and 1, got {delta}")
+    result = ReinforcementResult()
+    response_tokens = tokens(text)
+    if not response_tokens:
+        return result
+    project = resolve_project_name(project)
+    sql = "SELECT id, content, confidence, reference_count FROM memories WHERE status = 'active'"
+    params: list[Any] = []
+    if project:
+        sql += " AND (project = ? OR project = '')"
+        params.append(project)
+    now = now_utc()
+    with transaction(conn):
+        rows = conn.execute(sql + " ORDER BY created_at, rowid", params).fetchall()
+        result.considered = len(rows)
+        for row in rows:
+            if row["id"] in skip_ids:
+                continue
+            share = memory_matches(row["content"], response_tokens)
+            if share is None:
+                continue
+            before = float(row["confidence"])
+            after = max(before, min(1.0, round(before + delta, 6)))
+            conn.execute(
+                "UPDATE memories SET confidence = ?, reference_count = reference_count + 1, "
+                "last_referenced_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+                (after, now, now, row["id"]),
+            )
+            result.matched.append(
+                ReinforcedMemory(
+                    id=row["id"],
+                    content=row["content"],
+                    overlap=round(share, 4),
+                    confidence_before=before,
+                    confidence_after=after,
+                    reference_count=int(row["reference_count"]) + 1,
+                )
+            )
+    return result
