@@ -20,6 +20,12 @@ COMMAND_MODULES = [
     "atocore.cli.admin",
     "atocore.cli.projects",
     "atocore.cli.state",
+    "atocore.cli.serve",
+    "atocore.cli.hook",
+    "atocore.cli.claude",
+    "atocore.cli.memory",
+    "atocore.cli.interactions",
+    "atocore.cli.review",
 ]
 
 app = typer.Typer(
@@ -48,6 +54,15 @@ def main(
         bool, typer.Option("--json", help="JSON output for every command that supports it.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Remote mode: read/capture commands talk to this atocore server "
+            "(env ATOCORE_URL).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
@@ -55,6 +70,8 @@ def main(
     """Global options apply to every command."""
     if data_dir is not None:
         os.environ["ATOCORE_DATA_DIR"] = str(data_dir)
+    if url is not None:
+        os.environ["ATOCORE_URL"] = url
     state.json = json_output
     state.verbose = verbose
 

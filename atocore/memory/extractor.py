@@ -113,8 +113,8 @@ PHRASE_RULES: tuple[Rule, ...] = (
         "constraint",
         "project",
         re.compile(
-            r"(?<!you )(?<!You )\b(?:must|shall)(?: not|n't)? (?:be|exceed|stay|remain|have|use|fit|meet|"
-            r"not exceed|survive|withstand|operate)\b"
+            r"(?<!you )(?<!You )\b(?:must|shall)(?: not|n't)? "
+            r"(?:be|exceed|stay|remain|have|use|fit|meet|not exceed|survive|withstand|operate)\b"
             r"|\b(?:the|a|our|hard) (?:requirement|constraint|spec|budget|limit) (?:is|are)\b"
             r"|\bis (?:a hard |a )?(?:requirement|constraint)\b",
             re.I,

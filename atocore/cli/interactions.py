@@ -1,0 +1,262 @@
+"""``atocore interactions``: captured LLM exchanges, reinforcement and extraction."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atocore.cli.common import (
+    JsonOpt,
+    LimitOpt,
+    ProjectOpt,
+    console,
+    db,
+    emit,
+    new_app,
+    state,
+    success,
+    table,
+)
+
+interactions_app = new_app(
+    "Captured interactions (prompt, response, context used): reinforce memories the "
+    "response confirms and extract candidate memories for review."
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(interactions_app, name="interactions")
+
+
+def _read_text(value: str | None, path: Path | None, what: str) -> str:
+    """Inline text, or a file ('-' = stdin)."""
+    from atocore.errors import InvalidInput
+
+    if value is not None and path is not None:
+        raise InvalidInput(f"give the {what} inline or with --{what}-file, not both")
+    if value == "-" or (path is not None and str(path) == "-"):
+        return sys.stdin.read()
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"cannot read {what} file {path}: {exc}") from exc
+    return value or ""
+
+
+def _read_pack(path: Path | None):
+    from atocore.errors import InvalidInput
+
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8") if str(path) != "-" else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read context pack file {path}: {exc}") from exc
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@interactions_app.command("capture")
+def capture_cmd(
+    prompt: Annotated[
+        str | None, typer.Argument(help="The prompt ('-' reads it from stdin).")
+    ] = None,
+    response: Annotated[
+        str | None, typer.Argument(help="The response ('-' reads it from stdin).")
+    ] = None,
+    prompt_file: Annotated[
+        Path | None, typer.Option("--prompt-file", help="Read the prompt from a file.")
+    ] = None,
+    response_file: Annotated[
+        Path | None,
+        typer.Option("--response-file", help="Read the response from a file ('-' = stdin)."),
+    ] = None,
+    project: ProjectOpt = None,
+    client: Annotated[str, typer.Option("--client", help="Which tool produced it.")] = "cli",
+    session: Annotated[str, typer.Option("--session", help="Client session id.")] = "",
+    context_pack: Annotated[
+        Path | None,
+        typer.Option("--context-pack", help="JSON (or text) of the context pack used."),
+    ] = None,
+    reinforce: Annotated[
+        bool,
+        typer.Option("--reinforce/--no-reinforce", help="Reinforce memories it confirms."),
+    ] = True,
+    json_output: JsonOpt = False,
+) -> None:
+    """Store an interaction; by default reinforce the active memories its response restates."""
+    from atocore.errors import InvalidInput
+    from atocore.interactions.service import record_interaction
+
+    if [prompt, response].count("-") + [prompt_file, response_file].count(Path("-")) > 1:
+        raise InvalidInput("only one of the prompt and the response can come from stdin")
+    prompt_text = _read_text(prompt, prompt_file, "prompt")
+    response_text = _read_text(response, response_file, "response")
+    pack = _read_pack(context_pack)
+    with db() as conn:
+        interaction = record_interaction(
+            conn,
+            prompt_text,
+            response_text,
+            project=project or "",
+            client=client,
+            session_id=session,
+            context_pack=pack,
+            reinforce=reinforce,
+        )
+    data = interaction.model_dump(mode="json")
+
+    def render(d: dict) -> None:
+        success(f"captured interaction {d['id']}" + (f" ({d['project']})" if d["project"] else ""))
+        if d["response_truncated"]:
+            console().print("[yellow]response truncated[/yellow]")
+        reinforcement = d.get("reinforcement")
+        if reinforcement:
+            for m in reinforcement["matched"]:
+                console().print(
+                    f"  reinforced {m['id'][:8]} {m['confidence_before']:.2f}→"
+                    f"{m['confidence_after']:.2f}: {_short(m['content'])}"
+                )
+
+    emit(data, state.json, render)
+
+
+@interactions_app.command("list")
+def list_cmd(
+    project: ProjectOpt = None,
+    session: Annotated[str | None, typer.Option("--session", help="Session id.")] = None,
+    client: Annotated[str | None, typer.Option("--client", help="Client name.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="ISO 8601 instant (2026-04-07T09:00:00Z, +02:00 offsets, "
+            "'2026-04-07 09:00:00', or a date).",
+        ),
+    ] = None,
+    limit: LimitOpt = 50,
+    json_output: JsonOpt = False,
+) -> None:
+    """List interactions, newest first (at most 500)."""
+    from atocore.interactions.service import list_interactions
+
+    with db() as conn:
+        items = list_interactions(
+            conn, project=project, session_id=session, client=client, since=since, limit=limit
+        )
+    emit(
+        [i.model_dump() for i in items],
+        state.json,
+        lambda rows: table(
+            None,
+            ["id", "created (UTC)", "project", "client", "prompt", "chars"],
+            [
+                [
+                    r["id"][:8],
+                    r["created_at"],
+                    r["project"] or "-",
+                    r["client"] or "-",
+                    _short(r["prompt"], 60),
+                    r["response_chars"],
+                ]
+                for r in rows
+            ],
+            empty="no interactions match",
+        ),
+    )
+
+
+@interactions_app.command("show")
+def show_cmd(
+    interaction_id: Annotated[str, typer.Argument(help="Interaction id (or a unique prefix).")],
+    json_output: JsonOpt = False,
+) -> None:
+    """Show one interaction in full."""
+    from atocore.interactions.service import get_interaction
+
+    with db() as conn:
+        interaction = get_interaction(conn, interaction_id)
+    data = interaction.model_dump(mode="json", exclude={"reinforcement"})
+
+    def render(d: dict) -> None:
+        out = console()
+        out.print(
+            f"[bold]{d['id']}[/bold]  {d['created_at']} UTC · project {d['project'] or '-'} · "
+            f"client {d['client'] or '-'} · session {d['session_id'] or '-'}"
+        )
+        out.print("[bold]prompt[/bold]")
+        out.print(d["prompt"], markup=False, soft_wrap=True)
+        out.print("[bold]response[/bold]")
+        out.print(d["response"], markup=False, soft_wrap=True)
+        if d["memories_used"] or d["chunks_used"]:
+            out.print(
+                f"[dim]context used: {len(d['memories_used'])} memories, "
+                f"{len(d['chunks_used'])} chunks[/dim]"
+            )
+        if d["memories_reinforced"]:
+            out.print(
+                f"[dim]reinforced: {', '.join(m[:8] for m in d['memories_reinforced'])}[/dim]"
+            )
+
+    emit(data, state.json, render)
+
+
+@interactions_app.command("reinforce")
+def reinforce_cmd(
+    interaction_id: Annotated[str, typer.Argument(help="Interaction id (or a unique prefix).")],
+    json_output: JsonOpt = False,
+) -> None:
+    """Reinforce the active memories a stored response restates (safe to re-run)."""
+    from atocore.interactions.service import reinforce_interaction
+
+    with db() as conn:
+        result = reinforce_interaction(conn, interaction_id)
+
+    def render(d: dict) -> None:
+        if not d["matched"]:
+            console().print(f"[dim]no active memory matched ({d['considered']} considered)[/dim]")
+        for m in d["matched"]:
+            success(
+                f"{m['id'][:8]} {m['confidence_before']:.2f}→{m['confidence_after']:.2f} "
+                f"({m['overlap']:.0%} overlap): {_short(m['content'])}"
+            )
+
+    emit(result.model_dump(), state.json, render)
+
+
+@interactions_app.command("extract")
+def extract_cmd(
+    interaction_id: Annotated[str, typer.Argument(help="Interaction id (or a unique prefix).")],
+    persist: Annotated[
+        bool, typer.Option("--persist", help="Store the proposals as candidate memories.")
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Propose candidate memories from an interaction (preview unless --persist)."""
+    from atocore.memory.extractor import extract_from_interaction
+
+    with db() as conn:
+        result = extract_from_interaction(conn, interaction_id, persist=persist)
+
+    def render(d: dict) -> None:
+        out = console()
+        rows = [
+            [p["memory_type"], p["project"] or "global", p["rule"], p["content"]]
+            for p in d["candidates"]
+        ]
+        table(None, ["type", "project", "rule", "proposal"], rows, empty="no proposals")
+        for dropped in d["dropped"]:
+            out.print(f"[dim]dropped ({dropped['reason']}): {_short(dropped['content'])}[/dim]")
+        if d["persisted"]:
+            success(f"stored {len(d['created_ids'])} candidate(s); review with `atocore review`")
+        elif d["candidates"]:
+            out.print("[dim]preview only: add --persist to store them as candidates[/dim]")
+
+    emit(result.model_dump(), state.json, render)

@@ -1,0 +1,215 @@
+"""``atocore review``: walk the candidate queue and promote, reject or edit.
+
+Keys (type the letter, then Enter): ``p`` promote, ``r`` reject (asks for
+a reason), ``e`` edit then promote, ``s`` skip, ``q`` quit, ``?`` help.
+End of input counts as quit. ``--list`` (or ``--json``) prints the queue
+without asking.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import click
+import typer
+
+from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, state, table
+
+KEYS = {
+    "p": "promote",
+    "a": "promote",
+    "promote": "promote",
+    "r": "reject",
+    "reject": "reject",
+    "e": "edit",
+    "edit": "edit",
+    "s": "skip",
+    "n": "skip",
+    "": "skip",
+    "skip": "skip",
+    "q": "quit",
+    "quit": "quit",
+    "?": "help",
+    "h": "help",
+}
+HELP = "p promote · r reject (asks why) · e edit, then promote · s skip (Enter) · q quit · ? help"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review_cmd)
+
+
+def _queue(conn: Any, entities: bool, memory_type, project, entity_type, limit) -> list:
+    from atocore.memory.review_queue import entity_queue, memory_queue
+
+    if entities:
+        return entity_queue(conn, project=project, entity_type=entity_type, limit=limit)
+    return memory_queue(conn, memory_type=memory_type, project=project, limit=limit)
+
+
+def _show(item, index: int, total: int) -> None:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    body = Text(item.body)
+    details = Text()
+    for line in item.provenance:
+        details.append(f"\nfrom: {line}", style="dim")
+    if item.similar:
+        details.append("\nresembles:", style="yellow")
+        for line in item.similar:
+            details.append(f"\n  {line}", style="yellow")
+    else:
+        details.append("\nresembles: nothing active", style="dim")
+    console().print(
+        Panel(
+            Text.assemble(body, details),
+            title=f"[{index}/{total}] {item.kind} {item.id[:8]} · {item.title}",
+            title_align="left",
+            subtitle=item.created_at,
+            subtitle_align="right",
+        )
+    )
+
+
+def _ask(prompt: str, default: str | None = None) -> str | None:
+    """One line of input; None at end of input."""
+    try:
+        return click.prompt(prompt, default=default, show_default=False, prompt_suffix=" ")
+    except (click.Abort, EOFError):
+        return None
+
+
+def _act(item, action: str, *, use_editor: bool, out) -> str | None:
+    """Run one action; returns the outcome word or None when it did not happen."""
+    from atocore.errors import AtocoreError
+
+    try:
+        if action == "promote":
+            item.promote("promoted in atocore review")
+            return "promoted"
+        if action == "reject":
+            reason = _ask("reason (optional):", default="")
+            if reason is None:
+                return None
+            item.reject(reason.strip())
+            return "rejected"
+        if action == "edit":
+            if item.edit is None:
+                out.print("[yellow]this kind of item cannot be edited here[/yellow]")
+                return None
+            if use_editor:
+                text = click.edit(item.body)
+            else:
+                if "\n" in item.body:
+                    out.print("[dim]one line: name, then 'key: value' separated by ' | '[/dim]")
+                text = _ask("new text (Enter keeps it):", default=item.body.replace("\n", " | "))
+                if text is not None and "\n" in item.body:
+                    text = "\n".join(part.strip() for part in text.split(" | "))
+            if text is None or not text.strip():
+                out.print("[dim]edit cancelled[/dim]")
+                return None
+            if text.strip() != item.body.strip():
+                item.edit(text.strip())
+            item.promote("edited and promoted in atocore review")
+            return "edited"
+    except AtocoreError as exc:
+        out.print(f"[red]error:[/red] {exc.message}")
+        return None
+    return None
+
+
+def review_cmd(
+    memory_type: Annotated[
+        str | None,
+        typer.Option(
+            "--type", "-t", help="Only this memory type (identity|preference|project|...)."
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    entities: Annotated[
+        bool, typer.Option("--entities", help="Review engineering entity candidates instead.")
+    ] = False,
+    entity_type: Annotated[
+        str | None, typer.Option("--entity-type", help="With --entities: only this type.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Queue size.")] = 200,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="Print the queue without reviewing.")
+    ] = False,
+    editor: Annotated[
+        bool, typer.Option("--editor", help="Edit in $EDITOR instead of on one line.")
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Review candidates oldest first: promote, reject, edit+promote, skip or quit."""
+    from atocore.errors import InvalidInput
+
+    if entity_type and not entities:
+        raise InvalidInput("--entity-type needs --entities")
+    if memory_type and entities:
+        raise InvalidInput("--type filters memories; use --entity-type with --entities")
+    if memory_type:
+        from atocore.memory.service import check_type
+
+        check_type(memory_type)
+    with db() as conn:
+        items = _queue(conn, entities, memory_type, project, entity_type, limit)
+        if list_only or state.json:
+            emit(
+                [item.to_dict() for item in items],
+                state.json,
+                lambda rows: table(
+                    None,
+                    ["id", "kind", "about", "text", "since"],
+                    [
+                        [r["id"][:8], r["kind"], r["title"], r["body"], r["created_at"]]
+                        for r in rows
+                    ],
+                    empty="the review queue is empty",
+                ),
+            )
+            return
+        _session(items, use_editor=editor)
+
+
+def _session(items: list, *, use_editor: bool) -> dict:
+    out = console()
+    outcome: dict[str, list[str]] = {"promoted": [], "rejected": [], "edited": [], "skipped": []}
+    if not items:
+        out.print("[dim]the review queue is empty[/dim]")
+        return {**outcome, "remaining": 0}
+    out.print(f"{len(items)} candidate(s), oldest first. {HELP}")
+    index = 0
+    quit_ = False
+    while index < len(items) and not quit_:
+        item = items[index]
+        _show(item, index + 1, len(items))
+        while True:
+            answer = _ask("[p/r/e/s/q/?]", default="")
+            if answer is None:
+                quit_ = True
+                break
+            action = KEYS.get(answer.strip().lower())
+            if action is None or action == "help":
+                out.print(HELP)
+                continue
+            if action == "quit":
+                quit_ = True
+                break
+            if action == "skip":
+                outcome["skipped"].append(item.id)
+                break
+            done = _act(item, action, use_editor=use_editor, out=out)
+            if done:
+                outcome[done].append(item.id)
+                out.print(f"[green]✓[/green] {done}")
+                break
+        index += 1 if not quit_ else 0
+    remaining = len(items) - index
+    out.print(
+        f"promoted {len(outcome['promoted'])} · edited {len(outcome['edited'])} · "
+        f"rejected {len(outcome['rejected'])} · skipped {len(outcome['skipped'])} · "
+        f"left {remaining}"
+    )
+    return {**outcome, "remaining": remaining}
