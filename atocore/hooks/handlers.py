@@ -1,0 +1,314 @@
+"""The three hooks: stop (capture), prompt (inject context), session-start.
+
+Each works locally (the data dir's database) or, with ``--url``/
+``ATOCORE_URL``, against a server. Local mode never creates a data dir:
+with no database there is simply nothing to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from atocore.hooks.text import (
+    MIN_PROMPT_CHARS,
+    is_real_prompt,
+    last_exchange,
+    strip_private,
+    truncate,
+)
+
+CLIENT = "claude-code"
+DEFAULT_PROMPT_BUDGET = 3000
+DEFAULT_SESSION_BUDGET = 2500
+DEFAULT_HOOK_TIMEOUT = 8
+SESSION_OFF = "#atocore-off"
+SESSION_ON = "#atocore-on"
+
+
+def log(message: str) -> None:
+    """Hooks talk to people only through stderr (Claude Code shows it in verbose mode)."""
+    print(f"atocore hook: {message}", file=sys.stderr)
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int_env(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
+# --- where data comes from ------------------------------------------------------
+
+
+def _remote():
+    """The server client, with a short timeout: a hook must never hang a turn."""
+    from atocore.client import remote
+
+    client = remote()
+    if client is not None:
+        limit = _int_env("ATOCORE_HOOK_TIMEOUT_SECONDS", DEFAULT_HOOK_TIMEOUT)
+        client.timeout = min(client.timeout, float(limit))
+    return client
+
+
+def _local_conn():
+    """A connection to an existing database, or None (never creates one)."""
+    from atocore.config import get_settings
+    from atocore.db import open_db
+
+    settings = get_settings()
+    if not settings.db_path.exists():
+        log(f"no database at {settings.db_path}; nothing to do")
+        return None
+    return open_db(settings)
+
+
+def detect(text: str, cwd: str | None) -> str:
+    """Project id for a working directory (registry roots) or prompt, else ''."""
+    from atocore.projects.registry import detect_project
+
+    path = Path(cwd) if cwd else None
+    try:
+        project = detect_project(text, path)
+    except Exception as exc:  # noqa: BLE001 - a broken registry must not break the hook
+        log(f"project detection failed: {exc}")
+        project = None
+    if project is not None:
+        return project.id
+    client = _remote()
+    if client is not None and (text or cwd):
+        found = client.post("/projects/detect", {"text": text, "cwd": cwd})
+        return found.get("project") or ""
+    return ""
+
+
+# --- session switch -------------------------------------------------------------
+
+
+def _session_marker(session_id: str) -> Path | None:
+    from atocore.config import get_settings
+
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", session_id)[:128]
+    if not safe:
+        return None
+    return get_settings().run_dir / "hook-sessions" / f"{safe}.off"
+
+
+def context_enabled(session_id: str) -> bool:
+    if _flag("ATOCORE_CONTEXT_DISABLED"):
+        return False
+    marker = _session_marker(session_id)
+    return not (marker and marker.exists())
+
+
+def _set_session(session_id: str, enabled: bool) -> None:
+    marker = _session_marker(session_id)
+    if marker is None:
+        return
+    if enabled:
+        marker.unlink(missing_ok=True)
+    else:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("off\n", encoding="utf-8")
+
+
+# --- stop: capture --------------------------------------------------------------
+
+
+def stop(payload: dict[str, Any]) -> dict | None:
+    """Record the last real prompt and the assistant's answer as an interaction."""
+    if _flag("ATOCORE_CAPTURE_DISABLED"):
+        return None
+    if payload.get("stop_hook_active"):
+        return None  # a stop hook is already continuing this turn: captured once
+    prompt, answer = last_exchange(payload.get("transcript_path"))
+    prompt = strip_private(prompt).strip()
+    if not is_real_prompt(prompt) or SESSION_OFF in prompt or SESSION_ON in prompt:
+        return None
+    response = payload.get("last_assistant_message") or answer or ""
+    response = truncate(strip_private(str(response)))
+    cwd = payload.get("cwd") or None
+    project = detect("", cwd)
+    body = {
+        "prompt": prompt,
+        "response": response,
+        "project": project,
+        "client": CLIENT,
+        "session_id": str(payload.get("session_id") or ""),
+        "reinforce": _flag("ATOCORE_CAPTURE_REINFORCE"),
+    }
+    client = _remote()
+    if client is not None:
+        result = client.post("/interactions", body)
+        log(f"recorded interaction {result.get('id', '?')} (project={project or 'none'})")
+        return None
+    from atocore.interactions.service import record_interaction
+
+    conn = _local_conn()
+    if conn is None:
+        return None
+    try:
+        interaction = record_interaction(
+            conn,
+            body["prompt"],
+            body["response"],
+            project=project,
+            client=CLIENT,
+            session_id=body["session_id"],
+            reinforce=body["reinforce"],
+        )
+    finally:
+        conn.close()
+    log(f"recorded interaction {interaction.id} (project={project or 'none'})")
+    return None
+
+
+# --- prompt: inject a context pack ----------------------------------------------
+
+
+def _additional(event: str, text: str) -> dict:
+    return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
+
+
+def build_pack(prompt: str, project: str, budget: int) -> dict[str, Any]:
+    """A context pack as the JSON the server's /context/build returns."""
+    body = {"prompt": prompt, "project": project, "budget": budget}
+    client = _remote()
+    if client is not None:
+        return client.post("/context/build", body)
+    from atocore.context.builder import build_context
+
+    conn = _local_conn()
+    if conn is None:
+        return {}
+    try:
+        pack = build_context(conn, prompt, project=project or None, budget=budget)
+    finally:
+        conn.close()
+    return pack.model_dump(mode="json")
+
+
+def prompt(payload: dict[str, Any]) -> dict | None:
+    """Inject a budgeted context pack for the prompt (UserPromptSubmit)."""
+    session_id = str(payload.get("session_id") or "")
+    text = str(payload.get("prompt") or "")
+    if SESSION_OFF in text:
+        _set_session(session_id, False)
+        return _additional("UserPromptSubmit", "(atocore context is off for this session)")
+    if SESSION_ON in text:
+        _set_session(session_id, True)
+    if not context_enabled(session_id):
+        return None
+    text = strip_private(text).strip()
+    if len(text) < MIN_PROMPT_CHARS or text.startswith("/"):
+        return None
+    project = detect(text, payload.get("cwd") or None)
+    budget = _int_env("ATOCORE_HOOK_BUDGET", DEFAULT_PROMPT_BUDGET)
+    pack = build_pack(text, project, budget)
+    context = (pack.get("formatted_context") or pack.get("text") or "").strip()
+    if not context:
+        return None
+    head = f'<atocore-context project="{project or "none"}">'
+    return _additional("UserPromptSubmit", f"{head}\n{context}\n</atocore-context>")
+
+
+# --- session-start: project state and recent decisions --------------------------
+
+
+def _state_and_memories(project: str) -> tuple[list[dict], list[dict]]:
+    client = _remote()
+    if client is not None:
+        from atocore.client import segment
+
+        state = client.get(f"/project/state/{segment(project)}")
+        memories = client.get("/memory", project=project, status="active", limit=5)
+        if isinstance(memories, dict):
+            memories = memories.get("memories", [])
+        return state, memories
+    from atocore.context.project_state import get_state
+
+    conn = _local_conn()
+    if conn is None:
+        return [], []
+    try:
+        state = [e.model_dump() for e in get_state(conn, project)]
+        try:
+            from atocore.memory.service import list_memories
+        except ImportError:
+            memories = []
+        else:
+            found = list_memories(conn, project=project, status="active", limit=5)
+            memories = [m.model_dump() for m in found]
+    finally:
+        conn.close()
+    return state, memories
+
+
+def session_text(project: str, state: list[dict], memories: list[dict], budget: int) -> str:
+    """Decisions first (newest first), then the rest of the state, then memories."""
+    decisions = sorted(
+        (e for e in state if e["category"] == "decision"),
+        key=lambda e: e.get("updated_at", ""),
+        reverse=True,
+    )
+    others = [e for e in state if e["category"] != "decision"]
+    lines = [f"atocore: project {project}"]
+    if decisions:
+        lines.append("Recent decisions:")
+        lines += [f"- {e['key']}: {e['value']} ({e.get('updated_at', '')[:10]})" for e in decisions]
+    if others:
+        lines.append("Project state:")
+        lines += [f"- [{e['category']}] {e['key']}: {e['value']}" for e in others]
+    if memories:
+        lines.append("Recent memories:")
+        lines += [f"- [{m['memory_type']}] {m['content']}" for m in memories]
+    out, used = [], 0
+    for line in lines:
+        if used + len(line) + 1 > budget:
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out) if len(out) > 1 else ""
+
+
+def session_start(payload: dict[str, Any]) -> dict | None:
+    """Inject the project's trusted state and recent decisions at session start."""
+    if _flag("ATOCORE_CONTEXT_DISABLED"):
+        return None
+    project = detect("", payload.get("cwd") or None)
+    if not project:
+        return None
+    state, memories = _state_and_memories(project)
+    budget = _int_env("ATOCORE_SESSION_BUDGET", DEFAULT_SESSION_BUDGET)
+    text = session_text(project, state, memories, budget)
+    return _additional("SessionStart", text) if text else None
+
+
+HANDLERS = {"stop": stop, "prompt": prompt, "session-start": session_start}
+
+
+def run_hook(name: str, raw: str) -> str:
+    """The fail-open edge: parse stdin, run the hook, return stdout text.
+
+    Never raises: any problem (garbage stdin, a missing transcript, the
+    server down, a broken data dir) is logged to stderr and yields "".
+    """
+    try:
+        handler = HANDLERS[name]
+        payload = json.loads(raw) if raw.strip() else {}
+        if not isinstance(payload, dict):
+            raise ValueError("hook input is not a JSON object")
+        result = handler(payload)
+        return json.dumps(result) if result else ""
+    except Exception as exc:  # noqa: BLE001 - hooks must never fail the user's turn
+        log(f"{name}: {type(exc).__name__}: {exc}")
+        return ""

@@ -1,0 +1,86 @@
+"""Text helpers shared by the hooks: private spans, truncation, transcripts."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+MIN_PROMPT_CHARS = 15
+MAX_RESPONSE_CHARS = 50_000
+
+_PRIVATE = re.compile(r"<private>.*?(?:</private>|\Z)", re.IGNORECASE | re.DOTALL)
+
+
+def strip_private(text: str) -> str:
+    """Drop ``<private>…</private>`` spans (an unclosed one runs to the end)."""
+    return _PRIVATE.sub("[private]", text or "")
+
+
+def truncate(text: str, limit: int = MAX_RESPONSE_CHARS) -> str:
+    """Cut ``text`` to ``limit`` characters, saying how much was dropped."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n\n[truncated: {len(text) - limit} more characters]"
+
+
+def _content_text(content: object) -> str:
+    if isinstance(content, str):
+        return content.strip()
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, dict) and block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+        return "\n".join(parts).strip()
+    return ""
+
+
+def _entries(path: str | Path | None):
+    if not path:
+        return
+    try:
+        handle = open(Path(path).expanduser(), encoding="utf-8", errors="replace")  # noqa: SIM115
+    except OSError:
+        return
+    with handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict):
+                yield entry
+
+
+def is_real_prompt(text: str) -> bool:
+    """Not a command/system XML message, not a one-word acknowledgement."""
+    return bool(text) and not text.startswith("<") and len(text) >= MIN_PROMPT_CHARS
+
+
+def last_exchange(path: str | Path | None) -> tuple[str, str]:
+    """The last real user prompt in a transcript and the assistant text after it.
+
+    Skips meta entries, command/system XML and prompts shorter than
+    :data:`MIN_PROMPT_CHARS`; a missing or unreadable file gives ``("", "")``.
+    """
+    prompt, answer_parts = "", []
+    for entry in _entries(path):
+        kind = entry.get("type")
+        message = entry.get("message")
+        if not isinstance(message, dict):
+            continue
+        if kind == "user" and not entry.get("isMeta", False):
+            text = _content_text(message.get("content", ""))
+            if is_real_prompt(text):
+                prompt, answer_parts = text, []
+        elif kind == "assistant" and prompt:
+            text = _content_text(message.get("content", ""))
+            if text:
+                answer_parts.append(text)
+    return prompt, "\n\n".join(answer_parts)

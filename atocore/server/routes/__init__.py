@@ -1,0 +1,1 @@
+"""Route groups, one module per service area; each exposes ``router``."""

@@ -1,0 +1,100 @@
+"""`atocore claude install`: merge into settings.json, back up, copy commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from atocore.hooks.install import COMMANDS_DIR, HOOK_EVENTS
+
+
+def _settings(project: Path) -> dict:
+    return json.loads((project / ".claude" / "settings.json").read_text())
+
+
+def test_install_into_fresh_project(cli, tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    report = cli.json("claude", "install", "--project-dir", project, "--command", "atocore")
+    assert report["backup_path"] is None
+    settings = _settings(project)
+    for event, (name, _timeout) in HOOK_EVENTS.items():
+        (group,) = settings["hooks"][event]
+        assert group["hooks"][0]["command"] == f"atocore hook {name}"
+        assert group["hooks"][0]["type"] == "command"
+    names = sorted(Path(c).name for c in report["commands"])
+    assert names == ["atocore-context.md", "atocore-mirror.md", "atocore-review.md"]
+    for name in names:
+        copied = project / ".claude" / "commands" / name
+        assert copied.read_text() == (COMMANDS_DIR / name).read_text()
+
+
+def test_install_merges_keeps_other_hooks_and_backs_up(cli, tmp_path):
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    original = {
+        "model": "opus",
+        "permissions": {"allow": ["Bash(ls:*)"]},
+        "hooks": {
+            "Stop": [
+                {"matcher": "", "hooks": [{"type": "command", "command": "notify-send done"}]},
+                {"hooks": [{"type": "command", "command": "/old/bin/atocore hook stop"}]},
+            ],
+            "PreToolUse": [
+                {"matcher": "Bash", "hooks": [{"type": "command", "command": "guard.sh"}]}
+            ],
+        },
+    }
+    path = project / ".claude" / "settings.json"
+    path.write_text(json.dumps(original))
+    report = cli.json("claude", "install", "--project-dir", project, "--command", "/new/atocore")
+    assert json.loads(Path(report["backup_path"]).read_text()) == original
+    settings = _settings(project)
+    assert settings["model"] == "opus"
+    assert settings["permissions"] == original["permissions"]
+    assert settings["hooks"]["PreToolUse"] == original["hooks"]["PreToolUse"]
+    stop_commands = [h["command"] for g in settings["hooks"]["Stop"] for h in g["hooks"]]
+    assert stop_commands == ["notify-send done", "/new/atocore hook stop"]
+    # idempotent: a second run does not duplicate entries
+    cli.json("claude", "install", "--project-dir", project, "--command", "/new/atocore")
+    again = _settings(project)
+    assert again["hooks"] == settings["hooks"]
+
+
+def test_install_refuses_broken_settings(cli, tmp_path):
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    path = project / ".claude" / "settings.json"
+    path.write_text("{not json")
+    result = cli("claude", "install", "--project-dir", project)
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.output
+    assert path.read_text() == "{not json"
+    assert list((project / ".claude").iterdir()) == [path]
+
+
+@pytest.mark.parametrize("content", ['{"hooks": []}', '{"hooks": {"Stop": {}}}', "[1]"])
+def test_install_refuses_wrong_shapes(cli, tmp_path, content):
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "settings.json").write_text(content)
+    result = cli("claude", "install", "--project-dir", project)
+    assert result.exit_code == 2
+    assert (project / ".claude" / "settings.json").read_text() == content
+    assert len(list((project / ".claude").iterdir())) == 1  # no backup, nothing written
+
+
+def test_install_missing_project_dir(cli, tmp_path):
+    result = cli("claude", "install", "--project-dir", tmp_path / "absent")
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_default_command_runs_this_installation(cli, tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    report = cli.json("claude", "install", "--project-dir", project)
+    assert report["hooks"]["Stop"].endswith("hook stop")
+    assert "atocore" in report["hooks"]["Stop"]
