@@ -33,6 +33,8 @@ log = logging.getLogger("atocore.server")
 ROUTE_MODULES = [
     "health",
     "projects",
+    "interactions",
+    "memory",
 ]
 
 

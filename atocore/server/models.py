@@ -46,3 +46,47 @@ class StateKey(Body):
     project: str = Field(min_length=1)
     category: str
     key: str = Field(min_length=1)
+
+
+class InteractionIn(Body):
+    prompt: str = Field(min_length=1)
+    response: str = ""
+    project: str = ""
+    client: str = ""
+    session_id: str = ""
+    context_pack: dict | list | str | None = None
+    memories_used: list[str] | None = None
+    chunks_used: list[str] | None = None
+    response_summary: str = ""
+    reinforce: bool = True
+
+
+class ExtractIn(Body):
+    persist: bool = False
+
+
+class MemoryIn(Body):
+    memory_type: str = "knowledge"
+    content: str = Field(min_length=1)
+    project: str = ""
+    confidence: float = 1.0
+    candidate: bool = False
+    reason: str = ""
+
+
+class MemoryEdit(Body):
+    content: str | None = None
+    memory_type: str | None = None
+    project: str | None = None
+    confidence: float | None = None
+    reason: str = ""
+
+
+class ReviewIn(Body):
+    reason: str = ""
+
+
+class SupersedeIn(Body):
+    by: str | None = None
+    content: str | None = None
+    reason: str = ""
