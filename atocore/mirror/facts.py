@@ -1,0 +1,423 @@
+"""Page facts: the plain, sorted data each Mirror template renders.
+
+Everything returned here is JSON-serializable and fully ordered, because it
+is both the template context and the input of the page checksum. Rules:
+
+- only active entities appear, except superseded decisions in the decision
+  log history and status changes in "recent changes";
+- an entity that is a member of an open conflict carries ``disputes`` (the
+  template shows ``⚠ disputed`` with the conflict id);
+- an active trusted project-state entry whose key equals an entity's name or
+  identity key (case-insensitive) in a matching category replaces the value
+  shown for that entity and marks it ``curated``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from atocore.mirror.graph import Graph, Node, parse_time
+
+RECENT_DAYS = 14
+RECENT_LIMIT = 50
+
+# project_state categories allowed to override the value shown for each entity type.
+CURATED_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Decision": ("decision",),
+    "Requirement": ("requirement",),
+    "Constraint": ("requirement", "fact"),
+}
+DEFAULT_CURATED_CATEGORIES = ("fact", "config")
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    return _SLUG.sub("-", text.strip().lower()).strip("-")
+
+
+def fmt_time(value: str | None) -> str:
+    """'YYYY-MM-DD HH:MM' in UTC, or '' when unknown."""
+    parsed = parse_time(value)
+    return parsed.strftime("%Y-%m-%d %H:%M") if parsed else ""
+
+
+def fmt_scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _with_unit(value: Any, unit: Any) -> str:
+    text = fmt_scalar(value)
+    return f"{text} {unit}".strip() if text and unit else text
+
+
+def summary(node: Node) -> str:
+    """The one value a page shows for an entity."""
+    a = node.attributes
+    if node.type == "Parameter":
+        text = _with_unit(a.get("value"), a.get("unit"))
+        if a.get("tolerance") not in (None, ""):
+            text += f" ± {fmt_scalar(a['tolerance'])}"
+        return text
+    if node.type == "Result":
+        text = _with_unit(a.get("value"), a.get("unit"))
+        return f"{a['metric']} = {text}" if a.get("metric") and text else text
+    if node.type == "Material":
+        return str(a.get("grade") or a.get("description") or "")
+    return str(a.get("statement") or a.get("description") or "")
+
+
+class Curation:
+    """Looks up trusted project-state overrides for entities."""
+
+    def __init__(self, state: list[Any]) -> None:
+        self._by_key: dict[tuple[str, str], Any] = {}
+        for entry in state:
+            self._by_key[(entry.category, entry.key.strip().lower())] = entry
+
+    def find(self, node: Node) -> Any | None:
+        categories = CURATED_CATEGORIES.get(node.type, DEFAULT_CURATED_CATEGORIES)
+        for category in categories:
+            for key in (node.name.strip().lower(), node.identity_key.strip().lower()):
+                entry = self._by_key.get((category, key))
+                if entry is not None:
+                    return entry
+        return None
+
+
+class FactBuilder:
+    """Derives the page facts of one project from its graph and project state."""
+
+    def __init__(self, graph: Graph, state: list[Any], now: datetime) -> None:
+        self.g = graph
+        self.state = state
+        self.now = now
+        self.curation = Curation(state)
+        self.subsystem_slugs = self._assign_slugs()
+
+    # --- shared pieces ------------------------------------------------------------
+
+    def _assign_slugs(self) -> dict[str, str]:
+        slugs: dict[str, str] = {}
+        taken: set[str] = set()
+        for node in self.g.active("Subsystem"):
+            slug = slugify(node.name) or node.id[:12]
+            if slug in taken:
+                slug = f"{slug}-{node.id[:8]}"
+            taken.add(slug)
+            slugs[node.id] = slug
+        return slugs
+
+    def ref(self, node: Node) -> dict[str, Any]:
+        """The common shape of an entity on a page."""
+        value = summary(node)
+        curated = self.curation.find(node) if node.status == "active" else None
+        disputes = [
+            {"id": c.id, "field": c.field, "competing": self._conflict_values(c)}
+            for c in sorted(self.g.disputes.get(node.id, []), key=lambda c: c.id)
+        ]
+        return {
+            "id": node.id,
+            "short_id": node.id[:8],
+            "type": node.type,
+            "name": node.name,
+            "status": node.status,
+            "value": curated.value if curated else value,
+            "entity_value": value,
+            "curated": curated is not None,
+            "disputes": disputes,
+            "page": (
+                f"subsystems/{self.subsystem_slugs[node.id]}.md"
+                if node.id in self.subsystem_slugs
+                else ""
+            ),
+        }
+
+    @staticmethod
+    def _conflict_values(conflict: Any) -> list[str]:
+        return sorted({m["value"] for m in conflict.members if m["value"]})
+
+    def _refs(self, nodes: list[Node]) -> list[dict[str, Any]]:
+        return [self.ref(n) for n in sorted(nodes, key=lambda n: n.sort_key)]
+
+    def project_state(self) -> list[dict[str, str]]:
+        rows = [
+            {"category": e.category, "key": e.key, "value": e.value, "source": e.source}
+            for e in self.state
+        ]
+        return sorted(rows, key=lambda r: (r["category"], r["key"].lower(), r["key"]))
+
+    def _decided(self, node: Node) -> str:
+        return str(node.attributes.get("decided_on") or "") or fmt_time(node.created_at)[:10]
+
+    def decision(self, node: Node, *, detail: bool = False) -> dict[str, Any]:
+        item = self.ref(node)
+        item["decided_on"] = self._decided(node)
+        item["affects"] = self._refs(self.g.targets(node.id, "affects"))
+        item["flagged_assumptions"] = [
+            self.ref(a)
+            for a in self.g.targets(node.id, "based_on_assumption", "Assumption")
+            if a.attributes.get("needs_review")
+        ]
+        if detail:
+            a = node.attributes
+            item["rationale"] = str(a.get("rationale") or "")
+            item["alternatives"] = sorted(str(x) for x in a.get("alternatives") or [])
+            item["assumptions"] = [
+                {**self.ref(x), "needs_review": bool(x.attributes.get("needs_review"))}
+                for x in self.g.targets(node.id, "based_on_assumption", "Assumption")
+            ]
+            item["evidence"] = self._refs(self.g.sources(node.id, "supports"))
+            item["sources"] = self.source_refs(node)
+        return item
+
+    @staticmethod
+    def source_refs(node: Node) -> list[str]:
+        lines = []
+        for ref in node.source_refs:
+            if not isinstance(ref, dict):
+                continue
+            text = f"{ref.get('kind', '')}: {ref.get('ref', '')}"
+            origin = " ".join(str(ref[k]) for k in ("exporter", "exporter_version") if ref.get(k))
+            lines.append(f"{text} ({origin})" if origin else text)
+        return sorted(lines)
+
+    def _decision_order(self, node: Node) -> tuple[str, str, str]:
+        return (self._decided(node), node.updated_at, node.id)
+
+    def active_decisions(self, nodes: list[Node] | None = None) -> list[dict[str, Any]]:
+        nodes = self.g.active("Decision") if nodes is None else nodes
+        ordered = sorted(nodes, key=self._decision_order, reverse=True)
+        return [self.decision(n) for n in ordered]
+
+    def requirement(self, node: Node) -> dict[str, Any]:
+        item = self.ref(node)
+        satisfiers = self.g.sources(node.id, "satisfies")
+        item["satisfied_by"] = self._refs(satisfiers)
+        item["priority"] = str(node.attributes.get("priority") or "")
+        item["orphan"] = not satisfiers
+        return item
+
+    def claim(self, node: Node) -> dict[str, Any]:
+        item = self.ref(node)
+        item["supported_by"] = self._refs(self.g.sources(node.id, "supports", "Result"))
+        item["supported"] = bool(item["supported_by"])
+        return item
+
+    def recent_changes(self, scope: set[str] | None = None) -> list[dict[str, Any]]:
+        cutoff = self.now - timedelta(days=RECENT_DAYS)
+        found = []
+        for node in self.g.nodes.values():
+            if scope is not None and node.id not in scope:
+                continue
+            when = parse_time(node.updated_at)
+            if when is None or when < cutoff or when > self.now:
+                continue
+            found.append((when, node))
+        found.sort(key=lambda item: (item[0], item[1].type, item[1].name.lower(), item[1].id))
+        found.reverse()
+        return [
+            {
+                "when": fmt_time(n.updated_at),
+                "type": n.type,
+                "name": n.name,
+                "id": n.id,
+                "short_id": n.id[:8],
+                "status": n.status,
+                "change": "created" if n.created_at == n.updated_at else "updated",
+            }
+            for _, n in found[:RECENT_LIMIT]
+        ]
+
+    # --- the subsystem tree ---------------------------------------------------------
+
+    def _tree(self, node: Node, seen: frozenset[str]) -> dict[str, Any]:
+        seen = seen | {node.id}
+        item = self.ref(node)
+        item["components"] = [c["name"] for c in self._refs(self.g.children(node.id, "Component"))]
+        item["children"] = [
+            self._tree(child, seen)
+            for child in self.g.children(node.id, "Subsystem")
+            if child.id not in seen
+        ]
+        return item
+
+    def subsystem_tree(self) -> list[dict[str, Any]]:
+        roots = [s for s in self.g.active("Subsystem") if not self.g.parents(s.id, "Subsystem")]
+        if not roots:  # a containment cycle: show every subsystem flat rather than nothing
+            roots = self.g.active("Subsystem")
+        return [self._tree(root, frozenset()) for root in roots]
+
+    # --- pages ------------------------------------------------------------------------
+
+    def header(self, registered: Any) -> dict[str, Any]:
+        return {
+            "id": self.g.project,
+            "aliases": sorted(registered.aliases) if registered else [],
+            "description": registered.description if registered else "",
+            "registered": registered is not None,
+        }
+
+    def overview(self, registered: Any) -> dict[str, Any]:
+        requirements = [self.requirement(r) for r in self.g.active("Requirement")]
+        claims = [self.claim(c) for c in self.g.active("ValidationClaim")]
+        counts: dict[str, int] = {}
+        for node in self.g.active():
+            counts[node.type] = counts.get(node.type, 0) + 1
+        return {
+            "project": self.header(registered),
+            "project_state": self.project_state(),
+            "entity_counts": [{"type": t, "count": counts[t]} for t in sorted(counts)],
+            "candidates": self.g.candidates,
+            "subsystem_tree": self.subsystem_tree(),
+            "decisions": self.active_decisions(),
+            "requirements": requirements,
+            "orphan_requirements": [r for r in requirements if r["orphan"]],
+            "claims": claims,
+            "unsupported_claims": [c for c in claims if not c["supported"]],
+            "conflicts": self.conflicts(),
+            "recent_changes": self.recent_changes(),
+            "recent_days": RECENT_DAYS,
+        }
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        rows = []
+        for conflict in sorted(self.g.conflicts, key=lambda c: (c.created_at, c.id)):
+            members = sorted(
+                conflict.members, key=lambda m: (m["name"].lower(), m["value"], m["id"])
+            )
+            rows.append(
+                {
+                    "id": conflict.id,
+                    "field": conflict.field,
+                    "reason": conflict.reason,
+                    "opened": fmt_time(conflict.created_at),
+                    "members": [
+                        {
+                            "name": m["name"],
+                            "value": m["value"],
+                            "status": m["status"] or m["kind"],
+                            "short_id": m["id"][:8],
+                        }
+                        for m in members
+                    ],
+                }
+            )
+        return rows
+
+    def decision_log(self, registered: Any) -> dict[str, Any]:
+        decisions = [n for n in self.g.nodes.values() if n.type == "Decision"]
+        ordered = sorted(decisions, key=self._decision_order, reverse=True)
+        active = [self.decision(n, detail=True) for n in ordered if n.status == "active"]
+        history = []
+        for node in ordered:
+            if node.status != "superseded":
+                continue
+            item = self.decision(node, detail=True)
+            successor = self.g.nodes.get(node.superseded_by or "")
+            if successor is None:
+                newer = [n for n in self.g.sources(node.id, "supersedes") if n.type == "Decision"]
+                successor = newer[0] if newer else None
+            item["superseded_by"] = (
+                {"id": successor.id, "name": successor.name, "status": successor.status}
+                if successor is not None
+                else None
+            )
+            history.append(item)
+        return {"project": self.header(registered), "decisions": active, "history": history}
+
+    def _scope(self, subsystem: Node) -> list[Node]:
+        """The subsystem and every component reachable through containment."""
+        scope: dict[str, Node] = {subsystem.id: subsystem}
+        frontier = [subsystem]
+        while frontier:
+            current = frontier.pop()
+            for child in self.g.children(current.id, "Component"):
+                if child.id not in scope:
+                    scope[child.id] = child
+                    frontier.append(child)
+        return sorted(scope.values(), key=lambda n: n.sort_key)
+
+    def subsystem(self, registered: Any, node: Node) -> dict[str, Any]:
+        scope = self._scope(node)
+        ids = {n.id for n in scope}
+        components = []
+        for comp in scope:
+            if comp.type != "Component":
+                continue
+            item = self.ref(comp)
+            a = comp.attributes
+            item["material"] = str(a.get("material") or "")
+            item["part_number"] = str(a.get("part_number") or "")
+            item["quantity"] = fmt_scalar(a.get("quantity"))
+            item["parent"] = ", ".join(p.name for p in self.g.parents(comp.id) if p.id != node.id)
+            item["parameters"] = self._refs(self.g.children(comp.id, "Parameter"))
+            components.append(item)
+
+        interfaces: dict[str, Node] = {}
+        links: set[tuple[str, str]] = set()
+        for member in scope:
+            for other in self.g.children(member.id, "Interface"):
+                interfaces[other.id] = other
+            for rel_nodes in (
+                self.g.targets(member.id, "interfaces_with"),
+                self.g.sources(member.id, "interfaces_with"),
+            ):
+                for other in rel_nodes:
+                    if other.type == "Interface":
+                        interfaces[other.id] = other
+                    elif other.id not in ids or member.id < other.id:
+                        links.add((member.name, other.name))
+
+        constraints: dict[str, Node] = {}
+        decisions: dict[str, Node] = {}
+        requirements: dict[str, Node] = {}
+        for member in scope:
+            for c in self.g.sources(member.id, "constrains"):
+                if c.type in ("Constraint", "Requirement"):
+                    (constraints if c.type == "Constraint" else requirements)[c.id] = c
+            for d in self.g.sources(member.id, "affects", "Decision"):
+                decisions[d.id] = d
+            for r in self.g.targets(member.id, "satisfies", "Requirement"):
+                requirements[r.id] = r
+        reqs = [
+            self.requirement(r) for r in sorted(requirements.values(), key=lambda n: n.sort_key)
+        ]
+        subsystems = self.g.parents(node.id, "Subsystem")
+        return {
+            "project": self.header(registered),
+            "subsystem": {
+                **self.ref(node),
+                "description": str(node.attributes.get("description") or ""),
+                "slug": self.subsystem_slugs[node.id],
+            },
+            "parents": self._refs(subsystems),
+            "children": self._refs(self.g.children(node.id, "Subsystem")),
+            "components": components,
+            "interfaces": self._refs(list(interfaces.values())),
+            "interface_links": [{"a": a, "b": b} for a, b in sorted(links)],
+            "constraints": self._refs(list(constraints.values())),
+            "decisions": self.active_decisions(list(decisions.values())),
+            "requirements": reqs,
+            "open_requirements": [r for r in reqs if r["orphan"]],
+            "satisfied_requirements": [r for r in reqs if not r["orphan"]],
+            "recent_changes": self.recent_changes(
+                ids | set(decisions) | set(constraints) | set(interfaces)
+            ),
+            "recent_days": RECENT_DAYS,
+        }
+
+    def empty(self, registered: Any) -> dict[str, Any]:
+        return {
+            "project": self.header(registered),
+            "project_state": self.project_state(),
+            "candidates": self.g.candidates,
+        }

@@ -1,0 +1,1 @@
+"""Package data: jinja2 templates shipped inside the wheel."""
