@@ -1,0 +1,321 @@
+"""Entity store: create, read, list and edit typed engineering entities.
+
+Status changes (promote, reject, supersede) live in ``review.py``;
+conflict detection in ``conflicts.py``. Every entry point that takes a
+project name canonicalizes it first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from atocore.db import transaction
+from atocore.engineering.schemas import (
+    LIVE_STATUSES,
+    STATUSES,
+    Entity,
+    SourceRef,
+    canonical_home_for,
+    normalize_type,
+    validate_attributes,
+)
+from atocore.errors import ConflictError, InvalidInput, NotFound
+from atocore.projects.registry import resolve_project_name
+from atocore.review_log import default_actor
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def slugify(text: str) -> str:
+    return _SLUG.sub("-", text.strip().lower()).strip("-")
+
+
+def content_hash(name: str, attributes: dict[str, Any]) -> str:
+    data = json.dumps({"name": name, "attributes": attributes}, sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+def row_to_entity(row: Any) -> Entity:
+    return Entity(
+        id=row["id"],
+        entity_type=row["entity_type"],
+        name=row["name"],
+        project=row["project"],
+        identity_key=row["identity_key"],
+        status=row["status"],
+        confidence=row["confidence"],
+        attributes=json.loads(row["attributes"] or "{}"),
+        source_refs=json.loads(row["source_refs"] or "[]"),
+        extractor_version=row["extractor_version"],
+        canonical_home=row["canonical_home"],
+        superseded_by=row["superseded_by"],
+        last_imported_at=row["last_imported_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def check_source_refs(refs: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    out = []
+    for i, ref in enumerate(refs or []):
+        try:
+            out.append(SourceRef.model_validate(ref).model_dump(exclude_defaults=False))
+        except Exception as exc:  # noqa: BLE001 - pydantic error → one line
+            raise InvalidInput(f"source_refs[{i}] is invalid: {exc}".splitlines()[0]) from exc
+    return out
+
+
+def manual_ref() -> dict[str, Any]:
+    return {"kind": "manual", "ref": f"entered by {default_actor()} at {now()}"}
+
+
+def insert_entity(
+    conn: Any,
+    *,
+    project: str,
+    entity_type: str,
+    name: str,
+    identity_key: str,
+    attributes: dict[str, Any],
+    status: str,
+    confidence: float,
+    source_refs: list[dict[str, Any]],
+    extractor_version: str,
+    canonical_home: str,
+    imported: bool = False,
+) -> Entity:
+    """Insert an already-validated row (callers hold the transaction)."""
+    entity_id = uuid.uuid4().hex
+    stamp = now()
+    conn.execute(
+        "INSERT INTO entities (id, entity_type, name, project, identity_key, status, confidence, "
+        "attributes, source_refs, content_hash, extractor_version, canonical_home, "
+        "last_imported_at, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            entity_id,
+            entity_type,
+            name,
+            project,
+            identity_key,
+            status,
+            confidence,
+            json.dumps(attributes, sort_keys=True),
+            json.dumps(source_refs, sort_keys=True),
+            content_hash(name, attributes),
+            extractor_version,
+            canonical_home,
+            stamp if imported else None,
+            stamp,
+            stamp,
+        ),
+    )
+    return get_entity(conn, entity_id)
+
+
+def create_entity(
+    conn: Any,
+    project: str,
+    entity_type: str,
+    name: str,
+    attributes: dict[str, Any] | None = None,
+    *,
+    identity_key: str | None = None,
+    status: str = "candidate",
+    confidence: float = 1.0,
+    source_refs: list[dict[str, Any]] | None = None,
+    extractor_version: str = "manual",
+    canonical_home: str | None = None,
+) -> Entity:
+    """Create an entity (candidate by default). An active create runs conflict detection."""
+    project = resolve_project_name(project)
+    if not project:
+        raise InvalidInput("a project is required")
+    entity_type = normalize_type(entity_type)
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("entity name must be non-empty")
+    if status not in LIVE_STATUSES:
+        raise InvalidInput(f"new entities are 'candidate' or 'active', not {status!r}")
+    if not 0.0 <= confidence <= 1.0:
+        raise InvalidInput(f"confidence must be between 0 and 1, got {confidence}")
+    attrs = validate_attributes(entity_type, attributes or {})
+    refs = check_source_refs(source_refs) or [manual_ref()]
+    key = (identity_key or "").strip() or slugify(name)
+    if not key:
+        raise InvalidInput(f"cannot derive an identity key from name {name!r}")
+    from atocore.engineering.conflicts import detect_for_entity
+
+    with transaction(conn):
+        entity = insert_entity(
+            conn,
+            project=project,
+            entity_type=entity_type,
+            name=name,
+            identity_key=key,
+            attributes=attrs,
+            status=status,
+            confidence=confidence,
+            source_refs=refs,
+            extractor_version=extractor_version,
+            canonical_home=canonical_home or canonical_home_for(entity_type),
+        )
+        if status == "active":
+            detect_for_entity(conn, entity, detected_by="create")
+    return entity
+
+
+def get_entity(conn: Any, entity_id: str) -> Entity:
+    row = conn.execute("SELECT * FROM entities WHERE id = ?", (entity_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    return row_to_entity(row)
+
+
+def find_entity(conn: Any, ref: str, project: str | None = None) -> Entity:
+    """Resolve an id, a unique id prefix (6+ chars), or an identity key / name in a project.
+
+    Among several entities with the same key or name the active one wins,
+    then the newest candidate.
+    """
+    ref = (ref or "").strip()
+    if not ref:
+        raise InvalidInput("an entity id or key is required")
+    row = conn.execute("SELECT * FROM entities WHERE id = ?", (ref,)).fetchone()
+    if row is not None:
+        return row_to_entity(row)
+    if len(ref) >= 6 and re.fullmatch(r"[0-9a-f]+", ref):
+        rows = conn.execute(
+            "SELECT * FROM entities WHERE id LIKE ? LIMIT 2", (ref + "%",)
+        ).fetchall()
+        if len(rows) == 1:
+            return row_to_entity(rows[0])
+        if len(rows) > 1:
+            raise InvalidInput(f"entity id prefix {ref!r} is ambiguous")
+    project = resolve_project_name(project)
+    sql = (
+        "SELECT * FROM entities WHERE (identity_key = ? OR lower(name) = lower(?)) "
+        "AND status IN ('active', 'candidate')"
+    )
+    params: list[Any] = [ref, ref]
+    if project:
+        sql += " AND project = ?"
+        params.append(project)
+    sql += " ORDER BY status = 'active' DESC, identity_key = ? DESC, created_at DESC, id"
+    rows = conn.execute(sql, [*params, ref]).fetchall()
+    if not rows:
+        where = f" in project {project!r}" if project else ""
+        raise NotFound(f"no entity {ref!r}{where}")
+    types = {(r["entity_type"], r["identity_key"]) for r in rows if r["status"] == "active"}
+    if len(types) > 1:
+        raise InvalidInput(f"{ref!r} names several entities; use an id")
+    return row_to_entity(rows[0])
+
+
+def list_entities(
+    conn: Any,
+    project: str | None = None,
+    *,
+    entity_type: str | None = None,
+    status: str | None = "active",
+    limit: int = 1000,
+) -> list[Entity]:
+    """Entities sorted by type, name, id (``status=None`` for every status)."""
+    project = resolve_project_name(project)
+    sql = "SELECT * FROM entities WHERE 1=1"
+    params: list[Any] = []
+    if project:
+        sql += " AND project = ?"
+        params.append(project)
+    if entity_type:
+        sql += " AND entity_type = ?"
+        params.append(normalize_type(entity_type))
+    if status:
+        if status not in STATUSES:
+            raise InvalidInput(f"invalid status {status!r}; choose one of: {', '.join(STATUSES)}")
+        sql += " AND status = ?"
+        params.append(status)
+    sql += " ORDER BY entity_type, lower(name), id LIMIT ?"
+    params.append(max(1, min(limit, 100_000)))
+    return [row_to_entity(r) for r in conn.execute(sql, params)]
+
+
+def update_entity(
+    conn: Any,
+    entity_id: str,
+    *,
+    name: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    confidence: float | None = None,
+    identity_key: str | None = None,
+) -> Entity:
+    """Edit a candidate before review (attributes are merged). Active entities change by
+    superseding, so only their confidence may be edited here."""
+    entity = get_entity(conn, entity_id)
+    if entity.status != "candidate" and (name or attributes or identity_key):
+        raise ConflictError(
+            f"entity {entity.id} is {entity.status}; only candidates can be edited "
+            "(supersede an active entity with a new candidate instead)"
+        )
+    if entity.status not in LIVE_STATUSES:
+        raise ConflictError(f"entity {entity.id} is {entity.status} and cannot be edited")
+    new_name = (name if name is not None else entity.name).strip()
+    if not new_name:
+        raise InvalidInput("entity name must be non-empty")
+    attrs = entity.attributes
+    if attributes:
+        attrs = validate_attributes(entity.entity_type, {**entity.attributes, **attributes})
+    conf = entity.confidence if confidence is None else confidence
+    if not 0.0 <= conf <= 1.0:
+        raise InvalidInput(f"confidence must be between 0 and 1, got {conf}")
+    key = (identity_key or entity.identity_key).strip()
+    with transaction(conn):
+        conn.execute(
+            "UPDATE entities SET name = ?, attributes = ?, confidence = ?, identity_key = ?, "
+            "content_hash = ?, updated_at = ? WHERE id = ?",
+            (
+                new_name,
+                json.dumps(attrs, sort_keys=True),
+                conf,
+                key,
+                content_hash(new_name, attrs),
+                now(),
+                entity.id,
+            ),
+        )
+    return get_entity(conn, entity.id)
+
+
+def set_status(conn: Any, entity_id: str, status: str, superseded_by: str | None = None) -> None:
+    conn.execute(
+        "UPDATE entities SET status = ?, superseded_by = COALESCE(?, superseded_by), "
+        "updated_at = ? WHERE id = ?",
+        (status, superseded_by, now(), entity_id),
+    )
+
+
+def parse_attr_pairs(pairs: list[str]) -> dict[str, Any]:
+    """``key=value`` strings → dict; values parse as JSON when they can (numbers, bools)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise InvalidInput(f"attribute {pair!r} must look like key=value")
+        key, raw = pair.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise InvalidInput(f"attribute {pair!r} has an empty key")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[key] = value
+    return out

@@ -1,0 +1,101 @@
+"""A read-only snapshot of a project's active entities and the edges between them.
+
+Queries load it once (two SQL statements) and walk it in memory. Only
+active entities and active edges whose two ends are active are present, so
+candidates can never satisfy a query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from atocore.engineering.entities import row_to_entity
+from atocore.engineering.schemas import Entity
+
+
+class Graph:
+    def __init__(self, conn: Any, project: str) -> None:
+        self.project = project
+        self.entities: dict[str, Entity] = {
+            row["id"]: row_to_entity(row)
+            for row in conn.execute(
+                "SELECT * FROM entities WHERE project = ? AND status = 'active'", (project,)
+            )
+        }
+        self.out: dict[str, list[tuple[str, str]]] = defaultdict(list)  # id -> (rel, target)
+        self.inc: dict[str, list[tuple[str, str]]] = defaultdict(list)  # id -> (rel, source)
+        for row in conn.execute(
+            "SELECT rel_type, source_id, target_id FROM relationships "
+            "WHERE project = ? AND status = 'active' ORDER BY rel_type, source_id, target_id",
+            (project,),
+        ):
+            src, tgt = row["source_id"], row["target_id"]
+            if src in self.entities and tgt in self.entities:
+                self.out[src].append((row["rel_type"], tgt))
+                self.inc[tgt].append((row["rel_type"], src))
+
+    # --- selection -------------------------------------------------------------------
+
+    def of_type(self, entity_type: str) -> list[Entity]:
+        found = [e for e in self.entities.values() if e.entity_type == entity_type]
+        return sorted(found, key=lambda e: (e.name.lower(), e.identity_key, e.id))
+
+    def targets(self, entity_id: str, rel: str) -> list[Entity]:
+        return self._sorted(t for r, t in self.out.get(entity_id, []) if r == rel)
+
+    def sources(self, entity_id: str, rel: str) -> list[Entity]:
+        return self._sorted(s for r, s in self.inc.get(entity_id, []) if r == rel)
+
+    def _sorted(self, ids) -> list[Entity]:
+        found = {i: self.entities[i] for i in ids}
+        return sorted(found.values(), key=lambda e: (e.entity_type, e.name.lower(), e.id))
+
+    def children(self, entity_id: str) -> list[Entity]:
+        """contains-targets plus part_of-sources."""
+        ids = {t for r, t in self.out.get(entity_id, []) if r == "contains"}
+        ids |= {s for r, s in self.inc.get(entity_id, []) if r == "part_of"}
+        return self._sorted(ids)
+
+    def parents(self, entity_id: str) -> list[Entity]:
+        ids = {s for r, s in self.inc.get(entity_id, []) if r == "contains"}
+        ids |= {t for r, t in self.out.get(entity_id, []) if r == "part_of"}
+        return self._sorted(ids)
+
+    def ancestors(self, entity_id: str) -> list[Entity]:
+        seen: dict[str, Entity] = {}
+        stack = [entity_id]
+        while stack:
+            for parent in self.parents(stack.pop()):
+                if parent.id not in seen and parent.id != entity_id:
+                    seen[parent.id] = parent
+                    stack.append(parent.id)
+        return self._sorted(seen)
+
+    def descendants(self, entity_id: str) -> list[Entity]:
+        seen: dict[str, Entity] = {}
+        stack = [entity_id]
+        while stack:
+            for child in self.children(stack.pop()):
+                if child.id not in seen and child.id != entity_id:
+                    seen[child.id] = child
+                    stack.append(child.id)
+        return self._sorted(seen)
+
+
+def brief(entity: Entity, *fields: str) -> dict[str, Any]:
+    """The stable short form of an entity used in query rows."""
+    out: dict[str, Any] = {
+        "id": entity.id,
+        "type": entity.entity_type,
+        "key": entity.identity_key,
+        "name": entity.name,
+    }
+    for name in fields:
+        out[name] = entity.attributes.get(name)
+    return out
+
+
+def refs_of(entity: Entity) -> list[dict[str, Any]]:
+    return sorted(entity.source_refs, key=lambda r: json.dumps(r, sort_keys=True))
