@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "atocore.cli.memory",
     "atocore.cli.interactions",
     "atocore.cli.review",
+    "atocore.cli.mirror",
 ]
 
 app = typer.Typer(

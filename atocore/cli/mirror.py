@@ -1,0 +1,144 @@
+"""``atocore mirror``: render and read the Human Mirror pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from atocore.cli.common import JsonOpt, console, db, emit, new_app, state, table
+
+mirror_app = new_app(
+    "Human Mirror: read-only markdown pages per project (overview, decision log, "
+    "subsystems), generated from entities and trusted project state."
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(mirror_app, name="mirror")
+
+
+def _render_report(data: dict) -> None:
+    projects = data["projects"]
+    rows = [
+        [p["project"], page["page"], page["status"], page["path"]]
+        for p in projects
+        for page in p["pages"]
+    ]
+    table(None, ["project", "page", "status", "path"], rows, empty="no projects to render")
+    for p in projects:
+        console().print(
+            f"[green]✓[/green] {p['project']}: {p['written']} written, "
+            f"{p['unchanged']} unchanged, {p['removed']} removed"
+        )
+
+
+@mirror_app.command("render")
+def render_cmd(
+    project: Annotated[str | None, typer.Argument(help="Project id or alias.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Render every known project.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rewrite pages even when their inputs are unchanged.")
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Regenerate a project's pages (or every project's with --all; the daily cron entry).
+
+    Pages whose input checksum is unchanged are left untouched. A failure keeps
+    the previous pages, is recorded, and exits 1 with the reason.
+    """
+    from atocore.errors import InvalidInput
+    from atocore.mirror.renderer import render_all, render_project
+
+    if bool(project) == all_:
+        raise InvalidInput("give a project or --all (not both)")
+    with db() as conn:
+        if all_:
+            data = render_all(conn, trigger="cli", force=force)
+        else:
+            report = render_project(conn, project or "", trigger="cli", force=force)
+            data = {
+                "rendered_at": report.rendered_at,
+                "projects": [report.to_dict()],
+                "failures": [],
+            }
+    emit(data, state.json, _render_report)
+    if data["failures"]:
+        if not state.json:
+            for failure in data["failures"]:
+                console(stderr=True).print(f"[red]error:[/red] {failure['error']}", soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@mirror_app.command("show")
+def show_cmd(
+    project: Annotated[str, typer.Argument(help="Project id or alias.")],
+    page: Annotated[
+        str, typer.Argument(help="overview | decisions | subsystems/<slug> (or just <slug>).")
+    ] = "overview",
+    raw: Annotated[bool, typer.Option("--raw", help="Print the markdown source.")] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show a rendered page (rich markdown in the terminal, or --raw).
+
+    When the project has never been rendered, it is rendered first.
+    """
+    from atocore.mirror.pages import list_pages, read_page
+    from atocore.mirror.renderer import render_project
+
+    if not list_pages(project):
+        with db() as conn:
+            render_project(conn, project, trigger="show")
+    data = read_page(project, page)
+    if state.json:
+        emit(data, True, lambda _: None)
+    elif raw:
+        typer.echo(data["markdown"], nl=False)
+    else:
+        from rich.markdown import Markdown
+
+        console().print(Markdown(data["markdown"]))
+
+
+@mirror_app.command("list")
+def list_cmd(
+    project: Annotated[str, typer.Argument(help="Project id or alias.")],
+    json_output: JsonOpt = False,
+) -> None:
+    """List a project's rendered pages with their regeneration time and checksum."""
+    from atocore.mirror.pages import list_pages
+
+    pages = [p.model_dump() for p in list_pages(project)]
+    emit(
+        pages,
+        state.json,
+        lambda rows: table(
+            None,
+            ["page", "regenerated", "bytes", "path"],
+            [[r["page"], r["regenerated"], r["bytes"], r["path"]] for r in rows],
+            empty=f"no pages rendered yet (atocore mirror render {project})",
+        ),
+    )
+
+
+@mirror_app.command("failures")
+def failures_cmd(
+    project: Annotated[str | None, typer.Argument(help="Project id or alias.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 20,
+    json_output: JsonOpt = False,
+) -> None:
+    """Recorded regeneration failures, newest first."""
+    from atocore.mirror.pages import list_failures
+
+    with db() as conn:
+        rows = [f.model_dump() for f in list_failures(conn, project, limit)]
+    emit(
+        rows,
+        state.json,
+        lambda data: table(
+            None,
+            ["when", "project", "trigger", "error"],
+            [[r["failed_at"], r["project"], r["trigger"], r["error"]] for r in data],
+            empty="no mirror regeneration failures",
+        ),
+    )
