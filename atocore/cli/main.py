@@ -27,6 +27,8 @@ COMMAND_MODULES = [
     "atocore.cli.interactions",
     "atocore.cli.review",
     "atocore.cli.mirror",
+    "atocore.cli.backup",
+    "atocore.cli.migrate",
 ]
 
 app = typer.Typer(
