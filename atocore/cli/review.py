@@ -114,7 +114,7 @@ def _act(item, action: str, *, use_editor: bool, out) -> str | None:
             item.promote("edited and promoted in atocore review")
             return "edited"
     except AtocoreError as exc:
-        out.print(f"[red]error:[/red] {exc.message}")
+        out.print(f"[red]error:[/red] {exc.message}", soft_wrap=True)
         return None
     return None
 
@@ -179,7 +179,7 @@ def _session(items: list, *, use_editor: bool) -> dict:
     if not items:
         out.print("[dim]the review queue is empty[/dim]")
         return {**outcome, "remaining": 0}
-    out.print(f"{len(items)} candidate(s), oldest first. {HELP}")
+    out.print(f"{len(items)} candidate(s), oldest first. {HELP}", soft_wrap=True)
     index = 0
     quit_ = False
     while index < len(items) and not quit_:
@@ -192,7 +192,7 @@ def _session(items: list, *, use_editor: bool) -> dict:
                 break
             action = KEYS.get(answer.strip().lower())
             if action is None or action == "help":
-                out.print(HELP)
+                out.print(HELP, soft_wrap=True)
                 continue
             if action == "quit":
                 quit_ = True

@@ -1,0 +1,146 @@
+"""The rule-based extractor: what each rule proposes, dedup, persistence."""
+
+from __future__ import annotations
+
+import pytest
+
+from atocore.interactions.service import record_interaction
+from atocore.memory.extractor import extract_from_interaction, propose
+from atocore.memory.service import create_memory, list_memories
+
+
+def _rules(text: str, source: str = "response") -> dict[str, tuple[str, str]]:
+    return {p.rule: (p.memory_type, p.content) for p in propose(text, source=source)}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "memory_type", "content"),
+    [
+        (
+            "## Decision: use GF-PTFE pads for thermal stability",
+            "label:decision",
+            "adaptation",
+            "Decision: use GF-PTFE pads for thermal stability",
+        ),
+        (
+            "- **Constraint:** total mass below 2 kg",
+            "label:constraint",
+            "project",
+            "Constraint: total mass below 2 kg",
+        ),
+        (
+            "So we decided to keep the aluminium frame for now.",
+            "decided",
+            "adaptation",
+            "So we decided to keep the aluminium frame for now.",
+        ),
+        (
+            "I prefer metric units in every drawing.",
+            "prefer",
+            "preference",
+            "I prefer metric units in every drawing.",
+        ),
+        (
+            "Remember that the vendor needs six weeks of lead time.",
+            "remember",
+            "knowledge",
+            "The vendor needs six weeks of lead time.",
+        ),
+        (
+            "The primary mirror mass must not exceed 2 kg.",
+            "constraint",
+            "project",
+            "The primary mirror mass must not exceed 2 kg.",
+        ),
+        (
+            "A hard requirement is that the stand fits through a 80 cm door.",
+            "constraint",
+            "project",
+            "A hard requirement is that the stand fits through a 80 cm door.",
+        ),
+        (
+            "Lesson learned: check CTE mismatch before bonding.",
+            "label:lesson learned",
+            "adaptation",
+            "Lesson learned: check CTE mismatch before bonding.",
+        ),
+        (
+            "I'm a mechanical engineer working on optics.",
+            "identity",
+            "identity",
+            "I'm a mechanical engineer working on optics.",
+        ),
+    ],
+)
+def test_rules(text, rule, memory_type, content):
+    assert _rules(text)[rule] == (memory_type, content)
+
+
+def test_plain_text_proposes_nothing():
+    text = (
+        "Here is the summary of the file.\n```python\n# Decision: not in code\n"
+        "we decided to x = 1\n```\nYou must be joking. The tests pass."
+    )
+    assert propose(text) == []
+
+
+def test_prompt_only_uses_user_voice_rules():
+    prompt = "## Decision: not from a prompt\nI prefer short answers. The mass must be 2 kg."
+    assert set(_rules(prompt, source="prompt")) == {"prefer"}
+
+
+def test_preferences_are_global_others_take_the_project():
+    proposals = propose(
+        "I prefer SI units everywhere. We decided to use Invar.", project="p05-interferometer"
+    )
+    scope = {p.rule: p.project for p in proposals}
+    assert scope == {"prefer": "", "decided": "p05-interferometer"}
+
+
+def test_extract_preview_persist_and_dedup(conn, p05):
+    existing = create_memory(
+        conn, "adaptation", "Decision: use GF-PTFE pads for thermal stability", project="p05"
+    )
+    interaction = record_interaction(
+        conn,
+        "what about pads? I prefer SI units in answers.",
+        "## Decision: use GF-PTFE pads for thermal stability\n"
+        "We decided to bond the pads with RTV.\n"
+        "We decided to bond the pads with RTV.\n"
+        "Ok.",
+        project="p05",
+        reinforce=False,
+    )
+    preview = extract_from_interaction(conn, interaction.id)
+    assert preview.persisted is False
+    assert [p.rule for p in preview.candidates] == ["decided", "prefer"]
+    reasons = {(d.rule, d.reason) for d in preview.dropped}
+    assert ("label:decision", "duplicates active memory") in reasons
+    assert ("decided", "repeated") in reasons
+    assert next(d.existing_id for d in preview.dropped if d.existing_id) == existing.id
+    assert list_memories(conn, status="candidate") == []
+
+    stored = extract_from_interaction(conn, interaction.id[:8], persist=True)
+    assert len(stored.created_ids) == 2
+    candidates = list_memories(conn, status="candidate", oldest_first=True)
+    assert [c.id for c in candidates] == stored.created_ids
+    assert {c.source_interaction_id for c in candidates} == {interaction.id}
+    assert {c.project for c in candidates} == {"p05-interferometer", ""}
+
+    again = extract_from_interaction(conn, interaction.id, persist=True)
+    assert again.created_ids == []
+    assert {d.reason for d in again.dropped} >= {"duplicates candidate memory"}
+
+
+def test_cli_extract_preview_and_persist(cli):
+    captured = cli.json(
+        "interactions", "capture", "q", "## Decision: use Invar for the frame", "--no-reinforce"
+    )
+    preview = cli.json("interactions", "extract", captured["id"])
+    assert preview["persisted"] is False
+    assert preview["candidates"][0]["content"] == "Decision: use Invar for the frame"
+    assert cli.json("memory", "list") == []
+    human = cli("interactions", "extract", captured["id"], "--persist")
+    assert human.exit_code == 0 and "stored 1 candidate" in human.stdout
+    listed = cli.json("memory", "list", "--status", "candidate")
+    assert [m["content"] for m in listed] == ["Decision: use Invar for the frame"]

@@ -1,0 +1,132 @@
+"""The interactive ``atocore review`` command, driven by keystrokes."""
+
+from __future__ import annotations
+
+from atocore.memory.review_queue import memory_queue
+from atocore.memory.service import create_memory, get_memory
+from atocore.review_log import list_reviews
+
+
+def _candidates(conn, *texts: str, **kwargs):
+    return [
+        create_memory(
+            conn,
+            kwargs.get("memory_type", "knowledge"),
+            t,
+            status="candidate",
+            **{k: v for k, v in kwargs.items() if k != "memory_type"},
+        )
+        for t in texts
+    ]
+
+
+def _age(conn, memories) -> None:
+    """Give the memories increasing created_at stamps, first = oldest."""
+    for n, memory in enumerate(memories):
+        conn.execute(
+            "UPDATE memories SET created_at = ? WHERE id = ?",
+            (f"2026-01-0{n + 1} 00:00:00", memory.id),
+        )
+
+
+def test_session_promote_reject_edit_skip(cli, conn):
+    a, b, c, d = _candidates(
+        conn,
+        "Candidate A is promoted",
+        "Candidate B is rejected",
+        "Candidate C gets edited",
+        "Candidate D is skipped",
+    )
+    _age(conn, [a, b, c, d])
+    keys = "p\nr\nnot true\ne\nCandidate C after the edit\ns\n"
+    result = cli("review", input=keys)
+    assert result.exit_code == 0, result.output
+    # oldest first: A's panel comes before B's
+    assert result.stdout.index("Candidate A") < result.stdout.index("Candidate B")
+    assert "promoted 1 · edited 1 · rejected 1 · skipped 1 · left 0" in result.stdout
+    assert get_memory(conn, a.id).status == "active"
+    assert get_memory(conn, b.id).status == "invalid"
+    edited = get_memory(conn, c.id)
+    assert (edited.status, edited.content) == ("active", "Candidate C after the edit")
+    assert get_memory(conn, d.id).status == "candidate"
+    reject_entry = list_reviews(conn, target_id=b.id)[0]
+    assert (reject_entry.action, reject_entry.reason) == ("reject", "not true")
+    assert [e.action for e in reversed(list_reviews(conn, target_id=c.id))] == [
+        "create",
+        "edit",
+        "promote",
+    ]
+
+
+def test_quit_and_end_of_input_leave_the_rest(cli, conn):
+    a, b = _candidates(conn, "First of two candidates", "Second of two candidates")
+    _age(conn, [a, b])
+    result = cli("review", input="q\n")
+    assert result.exit_code == 0
+    assert "left 2" in result.stdout
+    result = cli("review", input="p\n")  # input ends after the first answer
+    assert result.exit_code == 0
+    assert "left 1" in result.stdout
+    assert get_memory(conn, a.id).status == "active"
+    assert get_memory(conn, b.id).status == "candidate"
+
+
+def test_unknown_key_shows_help_and_asks_again(cli, conn):
+    (a,) = _candidates(conn, "Only candidate in the queue")
+    result = cli("review", input="x\n?\np\n")
+    assert result.exit_code == 0
+    assert result.stdout.count("e edit, then promote") >= 3  # banner + two help lines
+    assert get_memory(conn, a.id).status == "active"
+
+
+def test_filters_by_type_and_project(cli, conn, p05):
+    (pref,) = _candidates(conn, "Prefers terse answers", memory_type="preference")
+    (proj,) = _candidates(conn, "The stand has four legs", memory_type="project", project="p05")
+    listed = cli.json("review", "--list", "--type", "preference")
+    assert [i["id"] for i in listed] == [pref.id]
+    listed = cli.json("review", "--list", "-p", "interferometer")
+    assert [i["id"] for i in listed] == [proj.id]
+    result = cli("review", "-p", "p05", input="p\n")
+    assert result.exit_code == 0
+    assert get_memory(conn, proj.id).status == "active"
+    assert get_memory(conn, pref.id).status == "candidate"
+
+
+def test_shows_provenance_and_similar_memories(cli, conn):
+    captured = cli.json(
+        "interactions",
+        "capture",
+        "which pads?",
+        "## Decision: use PTFE pads on the lateral supports",
+    )
+    cli.json("interactions", "extract", captured["id"], "--persist")
+    create_memory(conn, "adaptation", "Lateral supports use PTFE pads")
+    result = cli("review", input="s\n")
+    assert result.exit_code == 0
+    assert "which pads?" in result.stdout  # the interaction it came from
+    assert "label:decision" in result.stdout  # the rule that proposed it
+    assert "resembles" in result.stdout and "Lateral supports use PTFE pads" in result.stdout
+    (item,) = memory_queue(conn)
+    assert item.similar and item.provenance
+
+
+def test_promote_conflict_is_reported_not_fatal(cli, conn):
+    (cand,) = _candidates(conn, "The pump runs at 40 Hz")
+    conn.execute(
+        "INSERT INTO memories (id, memory_type, content, project, status, confidence, "
+        "created_at, updated_at) VALUES ('twin', 'knowledge', 'The pump runs at 40 Hz', '', "
+        "'active', 1.0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )
+    result = cli("review", input="p\nr\nduplicate\n")
+    assert result.exit_code == 0, result.output
+    assert "duplicates active memory twin" in result.stdout
+    assert get_memory(conn, cand.id).status == "invalid"
+
+
+def test_empty_queue_and_bad_flags(cli):
+    result = cli("review")
+    assert result.exit_code == 0 and "empty" in result.stdout
+    assert cli.json("review") == []
+    assert cli("review", "--type", "opinion").exit_code == 2
+    assert cli("review", "--entity-type", "Material").exit_code == 2
+    assert cli("review", "--entities", "--type", "project").exit_code == 2
