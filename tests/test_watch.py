@@ -1,0 +1,155 @@
+"""`atocore watch`: the index follows edits, additions and deletions in a vault."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from atocore.ingest.watch import Target, is_ignored, owner, run
+
+
+def wait_for(condition, *, poke=None, timeout: float = 60.0, every: float = 3.0) -> None:
+    """Poll ``condition``; re-run ``poke`` every few seconds (inotify setup races)."""
+    deadline = time.monotonic() + timeout
+    last_poke = time.monotonic()
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        if poke and time.monotonic() - last_poke > every:
+            poke()
+            last_poke = time.monotonic()
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    "name,ignored",
+    [
+        ("/v/notes/a.md", False),
+        ("/v/notes/a.txt", False),
+        ("/v/notes/folder", False),
+        ("/v/notes/.a.md.swp", True),
+        ("/v/notes/a.md~", True),
+        ("/v/notes/.#a.md", True),
+        ("/v/notes/4913", True),
+        ("/v/notes/a.tmp", True),
+        ("/v/.obsidian/workspace.json", True),
+        ("/v/.git/index", True),
+        ("/v/notes/image.png", True),
+        ("/v/node_modules/x.md", True),
+    ],
+)
+def test_is_ignored(name, ignored):
+    assert is_ignored(name) is ignored
+
+
+def test_data_dir_is_ignored(tmp_path):
+    data = tmp_path / "data"
+    assert is_ignored(data / "mirror" / "p05" / "overview.md", data)
+    assert not is_ignored(tmp_path / "vault" / "a.md", data)
+
+
+def test_owner_picks_deepest_root(tmp_path):
+    outer, inner = Target(tmp_path, "outer"), Target(tmp_path / "sub", "inner")
+    assert owner(tmp_path / "sub" / "a.md", [outer, inner]) is inner
+    assert owner(tmp_path / "b.md", [outer, inner]) is outer
+    assert owner(Path("/elsewhere/a.md"), [outer, inner]) is None
+
+
+@pytest.fixture
+def vault(registry, tmp_path):
+    root = tmp_path / "vault" / "p05"
+    root.mkdir(parents=True)
+    registry(
+        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
+    )
+    return root
+
+
+def _docs(conn) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT d.path, group_concat(c.text, ' ') AS text FROM source_documents d "
+        "LEFT JOIN source_chunks c ON c.document_id = d.id GROUP BY d.path"
+    ).fetchall()
+    return {Path(r["path"]).name: r["text"] or "" for r in rows}
+
+
+def test_watch_follows_edits_adds_deletes_and_survives_vanished_root(conn, vault, data_dir):
+    watching = threading.Event()
+    stop = threading.Event()
+    batches = []
+    errors = []
+
+    def on_roots(watched, missing):
+        if watched:
+            watching.set()
+        else:
+            watching.clear()
+
+    thread = threading.Thread(
+        target=lambda: _run_safely(errors, stop, batches.append, on_roots), daemon=True
+    )
+    thread.start()
+    try:
+        assert watching.wait(30)
+        note = vault / "mount.md"
+
+        def write_note(text: str):
+            return lambda: note.write_text(f"# Mount\n\n{text}\n", encoding="utf-8")
+
+        write_note("The reference mirror uses a kinematic mount.")()
+        wait_for(lambda: "kinematic" in _docs(conn).get("mount.md", ""), poke=None)
+
+        write_note("The reference mirror now uses a flexure mount.")()
+        wait_for(lambda: "flexure" in _docs(conn).get("mount.md", ""))
+        assert "kinematic" not in _docs(conn)["mount.md"]
+
+        (vault / "sub").mkdir()
+        (vault / "sub" / "optics.md").write_text("# Optics\n\nFold mirror at 45 degrees.\n")
+        (vault / ".draft.md.swp").write_text("swap junk")
+        (vault / "notes.md~").write_text("# backup junk")
+        wait_for(lambda: "optics.md" in _docs(conn))
+
+        note.unlink()
+        wait_for(lambda: "mount.md" not in _docs(conn))
+        assert set(_docs(conn)) == {"optics.md"}
+
+        shutil.rmtree(vault)  # the root vanishes: the watcher keeps going
+        wait_for(lambda: not watching.is_set(), timeout=30)
+        wait_for(lambda: "optics.md" not in _docs(conn), timeout=30)
+        vault.mkdir(parents=True)
+        wait_for(watching.is_set, timeout=30)
+        late = vault / "late.md"
+        wait_for(
+            lambda: "late.md" in _docs(conn),
+            poke=lambda: late.write_text(f"# Late\n\nback again {time.time()}\n"),
+        )
+        assert thread.is_alive()
+        assert not errors
+        assert any(b.ingested for b in batches) and any(b.removed for b in batches)
+        assert all(not b.errors for b in batches)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive()
+
+
+def _run_safely(errors, stop, on_batch, on_roots):
+    try:
+        run(stop_event=stop, on_batch=on_batch, on_roots=on_roots, debounce_ms=200, rescan_s=1.0)
+    except BaseException as exc:  # noqa: BLE001 - surfaced by the test
+        errors.append(exc)
+
+
+def test_watch_cli_refuses_second_instance(cli, data_dir):
+    from atocore.ops.locks import hold_process_lock
+
+    os.makedirs(data_dir, exist_ok=True)
+    with hold_process_lock("watch"):
+        result = cli("watch")
+    assert result.exit_code == 2
+    assert "watch" in result.output
