@@ -292,3 +292,31 @@ def test_stop_reinforces_only_when_configured(cli, conn, p05, tmp_path, monkeypa
     run_cli_hook(cli, "stop", stop_payload(transcript))
     row = conn.execute("SELECT reference_count FROM memories WHERE id = ?", (memory.id,)).fetchone()
     assert row["reference_count"] == 1
+
+
+def test_prompt_injects_context_pack_locally(cli, conn, vault_project):
+    from atocore.context.project_state import set_state
+    from atocore.ingest.pipeline import ingest_project
+
+    (vault_project / "mount.md").write_text(
+        "# Mount\n\nThe reference mirror sits on a kinematic mount with three balls.\n"
+    )
+    ingest_project(conn, "p05")
+    set_state(conn, "p05", "decision", "mount", "kinematic")
+    payload = json.dumps(
+        {
+            "session_id": "s",
+            "hook_event_name": "UserPromptSubmit",
+            "cwd": str(vault_project),
+            "prompt": "what holds the mirror? <private>secret-token-xyz</private>",
+        }
+    )
+    out = json.loads(run_cli_hook(cli, "prompt", payload).stdout)
+    spec = out["hookSpecificOutput"]
+    assert spec["hookEventName"] == "UserPromptSubmit"
+    ctx = spec["additionalContext"]
+    assert ctx.startswith('<atocore-context project="p05-interferometer">')
+    assert "mount: kinematic" in ctx and "three balls" in ctx
+    from atocore.context.builder import load_last_pack
+
+    assert "secret-token-xyz" not in load_last_pack().prompt

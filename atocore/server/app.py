@@ -35,6 +35,7 @@ ROUTE_MODULES = [
     "projects",
     "interactions",
     "memory",
+    "retrieval",
 ]
 
 

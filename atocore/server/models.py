@@ -90,3 +90,21 @@ class SupersedeIn(Body):
     by: str | None = None
     content: str | None = None
     reason: str = ""
+
+
+class QueryIn(Body):
+    query: str = Field(min_length=1)
+    project: str | None = None
+    top_k: int = Field(10, ge=1, le=200)
+    mode: str = "hybrid"
+
+
+class ContextIn(Body):
+    prompt: str = Field(min_length=1)
+    project: str | None = None
+    budget: int = Field(3000, ge=1, le=200_000)
+    mode: str = "hybrid"
+
+
+class RefreshIn(Body):
+    purge_deleted: bool = False
