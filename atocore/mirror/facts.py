@@ -96,12 +96,15 @@ class Curation:
 class FactBuilder:
     """Derives the page facts of one project from its graph and project state."""
 
-    def __init__(self, graph: Graph, state: list[Any], now: datetime) -> None:
+    def __init__(self, graph: Graph, catalog: Any, state: list[Any], now: datetime) -> None:
         self.g = graph
+        self.cat = catalog
         self.state = state
         self.now = now
         self.curation = Curation(state)
         self.subsystem_slugs = self._assign_slugs()
+        self._flagged: dict[str, list[str]] | None = None
+        self._decisions: list[dict[str, Any]] | None = None
 
     # --- shared pieces ------------------------------------------------------------
 
@@ -148,6 +151,16 @@ class FactBuilder:
     def _refs(self, nodes: list[Node]) -> list[dict[str, Any]]:
         return [self.ref(n) for n in sorted(nodes, key=lambda n: n.sort_key)]
 
+    def nodes(self, ids: Any) -> list[Node]:
+        """Active nodes for catalog ids (unknown ids are skipped), sorted by name."""
+        found = {i: self.g.nodes[i] for i in ids if i in self.g.nodes}
+        return sorted((n for n in found.values() if n.status == "active"), key=lambda n: n.sort_key)
+
+    def flagged(self) -> dict[str, list[str]]:
+        if self._flagged is None:
+            self._flagged = self.cat.flagged()
+        return self._flagged
+
     def project_state(self) -> list[dict[str, str]]:
         rows = [
             {"category": e.category, "key": e.key, "value": e.value, "source": e.source}
@@ -158,24 +171,29 @@ class FactBuilder:
     def _decided(self, node: Node) -> str:
         return str(node.attributes.get("decided_on") or "") or fmt_time(node.created_at)[:10]
 
-    def decision(self, node: Node, *, detail: bool = False) -> dict[str, Any]:
+    def decision(
+        self,
+        node: Node,
+        affects: list[str] | None = None,
+        *,
+        detail: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A decision; ``affects`` / ``detail`` come from Q-008 / Q-014 rows."""
         item = self.ref(node)
         item["decided_on"] = self._decided(node)
-        item["affects"] = self._refs(self.g.targets(node.id, "affects"))
-        item["flagged_assumptions"] = [
-            self.ref(a)
-            for a in self.g.targets(node.id, "based_on_assumption", "Assumption")
-            if a.attributes.get("needs_review")
-        ]
-        if detail:
+        if affects is None:
+            affects = [n.id for n in self.g.targets(node.id, "affects")]
+        item["affects"] = self._refs(self.nodes(affects))
+        item["flagged_assumptions"] = self._refs(self.nodes(self.flagged().get(node.id, [])))
+        if detail is not None:
             a = node.attributes
             item["rationale"] = str(a.get("rationale") or "")
             item["alternatives"] = sorted(str(x) for x in a.get("alternatives") or [])
             item["assumptions"] = [
                 {**self.ref(x), "needs_review": bool(x.attributes.get("needs_review"))}
-                for x in self.g.targets(node.id, "based_on_assumption", "Assumption")
+                for x in self.nodes(detail["assumptions"])
             ]
-            item["evidence"] = self._refs(self.g.sources(node.id, "supports"))
+            item["evidence"] = self._refs(self.nodes(detail["evidence"]))
             item["sources"] = self.source_refs(node)
         return item
 
@@ -193,24 +211,43 @@ class FactBuilder:
     def _decision_order(self, node: Node) -> tuple[str, str, str]:
         return (self._decided(node), node.updated_at, node.id)
 
-    def active_decisions(self, nodes: list[Node] | None = None) -> list[dict[str, Any]]:
-        nodes = self.g.active("Decision") if nodes is None else nodes
-        ordered = sorted(nodes, key=self._decision_order, reverse=True)
-        return [self.decision(n) for n in ordered]
+    def active_decisions(self) -> list[dict[str, Any]]:
+        """Q-008: every active decision, newest first."""
+        if self._decisions is None:
+            self._decisions = [
+                self.decision(self.g.nodes[i], affects)
+                for i, affects in self.cat.decisions()
+                if i in self.g.nodes
+            ]
+        return self._decisions
 
-    def requirement(self, node: Node) -> dict[str, Any]:
-        item = self.ref(node)
-        satisfiers = self.g.sources(node.id, "satisfies")
-        item["satisfied_by"] = self._refs(satisfiers)
-        item["priority"] = str(node.attributes.get("priority") or "")
-        item["orphan"] = not satisfiers
-        return item
+    def requirements(self, ids: set[str] | None = None) -> list[dict[str, Any]]:
+        """Q-005 coverage with Q-006 orphans (only ``ids`` when given)."""
+        orphans = self.cat.orphans()
+        rows = []
+        for req_id, satisfied_by in self.cat.coverage():
+            if req_id not in self.g.nodes or (ids is not None and req_id not in ids):
+                continue
+            node = self.g.nodes[req_id]
+            item = self.ref(node)
+            item["satisfied_by"] = self._refs(self.nodes(satisfied_by))
+            item["priority"] = str(node.attributes.get("priority") or "")
+            item["orphan"] = req_id in orphans
+            rows.append(item)
+        return rows
 
-    def claim(self, node: Node) -> dict[str, Any]:
-        item = self.ref(node)
-        item["supported_by"] = self._refs(self.g.sources(node.id, "supports", "Result"))
-        item["supported"] = bool(item["supported_by"])
-        return item
+    def claims(self) -> list[dict[str, Any]]:
+        """Q-010 claims with Q-011 support status."""
+        unsupported = self.cat.unsupported()
+        rows = []
+        for claim_id, results in self.cat.claims():
+            if claim_id not in self.g.nodes:
+                continue
+            item = self.ref(self.g.nodes[claim_id])
+            item["supported_by"] = self._refs(self.nodes(results))
+            item["supported"] = claim_id not in unsupported
+            rows.append(item)
+        return rows
 
     def recent_changes(self, scope: set[str] | None = None) -> list[dict[str, Any]]:
         cutoff = self.now - timedelta(days=RECENT_DAYS)
@@ -267,8 +304,8 @@ class FactBuilder:
         }
 
     def overview(self, registered: Any) -> dict[str, Any]:
-        requirements = [self.requirement(r) for r in self.g.active("Requirement")]
-        claims = [self.claim(c) for c in self.g.active("ValidationClaim")]
+        requirements = self.requirements()
+        claims = self.claims()
         counts: dict[str, int] = {}
         for node in self.g.active():
             counts[node.type] = counts.get(node.type, 0) + 1
@@ -314,18 +351,36 @@ class FactBuilder:
         return rows
 
     def decision_log(self, registered: Any) -> dict[str, Any]:
-        decisions = [n for n in self.g.nodes.values() if n.type == "Decision"]
-        ordered = sorted(decisions, key=self._decision_order, reverse=True)
-        active = [self.decision(n, detail=True) for n in ordered if n.status == "active"]
+        """Q-014 for active decisions; superseded ones (not in Q-014) as history."""
+        active = [
+            self.decision(self.g.nodes[row["id"]], row["affects"], detail=row)
+            for row in self.cat.decision_log()
+            if row["id"] in self.g.nodes
+        ]
+        superseded = [
+            n for n in self.g.nodes.values() if n.type == "Decision" and n.status == "superseded"
+        ]
         history = []
-        for node in ordered:
-            if node.status != "superseded":
-                continue
-            item = self.decision(node, detail=True)
+        for node in sorted(superseded, key=self._decision_order, reverse=True):
+            item = self.decision(
+                node,
+                detail={
+                    "assumptions": [
+                        i
+                        for r, i in self.g.out_edges.get(node.id, [])
+                        if r == "based_on_assumption"
+                    ],
+                    "evidence": [],
+                },
+            )
             successor = self.g.nodes.get(node.superseded_by or "")
             if successor is None:
-                newer = [n for n in self.g.sources(node.id, "supersedes") if n.type == "Decision"]
-                successor = newer[0] if newer else None
+                newer = [
+                    self.g.nodes[i]
+                    for r, i in self.g.in_edges.get(node.id, [])
+                    if r == "supersedes" and self.g.nodes[i].type == "Decision"
+                ]
+                successor = min(newer, key=lambda n: n.sort_key) if newer else None
             item["superseded_by"] = (
                 {"id": successor.id, "name": successor.name, "status": successor.status}
                 if successor is not None
@@ -377,20 +432,19 @@ class FactBuilder:
                     elif other.id not in ids or member.id < other.id:
                         links.add((member.name, other.name))
 
-        constraints: dict[str, Node] = {}
-        decisions: dict[str, Node] = {}
+        for itf in self.nodes(self.cat.interfaces(node.id)):
+            interfaces[itf.id] = itf
+        constraints = {c.id: c for c in self.nodes(self.cat.constraints(node.id))}
+        decisions = {i for i, _ in self.cat.decisions(node.id)}
         requirements: dict[str, Node] = {}
         for member in scope:
             for c in self.g.sources(member.id, "constrains"):
                 if c.type in ("Constraint", "Requirement"):
                     (constraints if c.type == "Constraint" else requirements)[c.id] = c
-            for d in self.g.sources(member.id, "affects", "Decision"):
-                decisions[d.id] = d
+            decisions.update(d.id for d in self.g.sources(member.id, "affects", "Decision"))
             for r in self.g.targets(member.id, "satisfies", "Requirement"):
                 requirements[r.id] = r
-        reqs = [
-            self.requirement(r) for r in sorted(requirements.values(), key=lambda n: n.sort_key)
-        ]
+        reqs = self.requirements(set(requirements))
         subsystems = self.g.parents(node.id, "Subsystem")
         return {
             "project": self.header(registered),
@@ -405,7 +459,7 @@ class FactBuilder:
             "interfaces": self._refs(list(interfaces.values())),
             "interface_links": [{"a": a, "b": b} for a, b in sorted(links)],
             "constraints": self._refs(list(constraints.values())),
-            "decisions": self.active_decisions(list(decisions.values())),
+            "decisions": [d for d in self.active_decisions() if d["id"] in decisions],
             "requirements": reqs,
             "open_requirements": [r for r in reqs if r["orphan"]],
             "satisfied_requirements": [r for r in reqs if not r["orphan"]],

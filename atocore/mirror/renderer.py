@@ -173,12 +173,13 @@ def checksum(template_digest: str, facts: dict[str, Any]) -> str:
 def plan_pages(conn: Any, project: str, now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
     """(page name, template, facts) for every page the project should have."""
     from atocore.context.project_state import get_state
+    from atocore.mirror.catalog import Catalog
     from atocore.mirror.facts import FactBuilder
     from atocore.mirror.graph import load_graph
 
     registered = get_registered_project(project)
     graph = load_graph(conn, project)
-    builder = FactBuilder(graph, get_state(conn, project), now)
+    builder = FactBuilder(graph, Catalog(conn, project), get_state(conn, project), now)
     if not graph.active():
         return [("overview", tpl.EMPTY, builder.empty(registered))]
     pages = [
