@@ -32,6 +32,10 @@ COMMAND_MODULES = [
     "atocore.cli.mirror",
     "atocore.cli.backup",
     "atocore.cli.migrate",
+    "atocore.cli.entities",
+    "atocore.cli.imports",
+    "atocore.cli.conflicts",
+    "atocore.cli.eng",
 ]
 
 app = typer.Typer(

@@ -114,7 +114,14 @@ def set_state(
             (entry_id, project_id, category, key, value, source, confidence, now, now),
         )
         row = conn.execute("SELECT * FROM project_state WHERE id = ?", (entry_id,)).fetchone()
-    return _row(row, project)
+    entry = _row(row, project)
+    try:  # engineering conflict detection: flags disagreeing entities, never blocks this write
+        from atocore.engineering.conflicts import check_conflicts_for_state
+
+        check_conflicts_for_state(conn, entry)
+    except Exception:  # noqa: BLE001 - the curated write has already landed
+        pass
+    return entry
 
 
 def get_state(

@@ -1,0 +1,80 @@
+"""``atocore import``: KB-CAD / KB-FEM exports into entity candidates (one-way mirror)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, new_app, print_json, state
+
+import_app = new_app(
+    "Import KB-CAD / KB-FEM exports as entity candidates (nothing is promoted automatically)."
+)
+
+FileArg = Annotated[Path, typer.Argument(help="The export JSON file.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Validate and report what would change; write nothing.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+
+
+def _render(summary: dict) -> None:
+    out = console()
+    head = "would import" if summary["dry_run"] else "imported"
+    out.print(
+        f"[bold]{head}[/bold] {summary['kind']} {summary['exporter_version']} for "
+        f"{summary['project']}: [green]{summary['created']} created[/green], "
+        f"{summary['unchanged']} unchanged, [yellow]{summary['conflicted']} conflicted[/yellow], "
+        f"{summary['failed']} failed, {summary['relationships_created']} new relationships"
+    )
+    for line in summary["dropped"]:
+        out.print(f"  [dim]dropped link: {line}[/dim]")
+    for cid in summary["conflicts"]:
+        out.print(f"  [yellow]conflict[/yellow] {cid}  (atocore conflicts show {cid[:12]})")
+    if summary["created"] or summary["conflicted"]:
+        out.print("  review the candidates with: atocore review --entities")
+
+
+def _run(kind: str, path: Path, project: str | None, dry_run: bool) -> None:
+    from atocore.engineering.imports import import_file
+
+    with db() as conn:
+        summary = import_file(conn, kind, path, project=project, dry_run=dry_run)
+    emit(summary.model_dump(), state.json, _render)
+
+
+@import_app.command("kb-cad")
+def kb_cad(
+    path: FileArg,
+    project: ProjectOpt = None,
+    dry_run: DryRunOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Import a KB-CAD export (subsystems, components, parameters, materials, interfaces)."""
+    _run("kb-cad", path, project, dry_run)
+
+
+@import_app.command("kb-fem")
+def kb_fem(
+    path: FileArg,
+    project: ProjectOpt = None,
+    dry_run: DryRunOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Import a KB-FEM export (analysis models, results, validation claims)."""
+    _run("kb-fem", path, project, dry_run)
+
+
+@import_app.command("schema")
+def schema_cmd(
+    kind: Annotated[str, typer.Argument(help="kb-cad or kb-fem")],
+) -> None:
+    """Print the JSON Schema an export must satisfy."""
+    from atocore.engineering.kb_schemas import json_schema
+
+    print_json(json_schema(kind))
