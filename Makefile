@@ -22,7 +22,12 @@ demo: $(STAMP)
 	ATOCORE_DATA_DIR=$(DEMO_DATA) ATOCORE_PROJECT_REGISTRY_PATH=examples/project-registry.json \
 	  $(BIN)/atocore ingest
 	ATOCORE_DATA_DIR=$(DEMO_DATA) ATOCORE_PROJECT_REGISTRY_PATH=examples/project-registry.json \
-	  $(BIN)/atocore context "What material did we choose for the mirror mount and why?" --project p05
+	  $(BIN)/atocore state set p05 decision mount-material \
+	  "Invar 36 flexure ring, stress-relieved (decided 2026-03-12 design review)" \
+	  --source "design review 2026-03-12"
+	ATOCORE_DATA_DIR=$(DEMO_DATA) ATOCORE_PROJECT_REGISTRY_PATH=examples/project-registry.json \
+	  $(BIN)/atocore context "What material did we choose for the mirror mount and why?" \
+	  --project p05 --budget 2000
 
 ## test: the full suite (real SQLite, real sqlite-vec, real embedding model)
 test: $(STAMP)

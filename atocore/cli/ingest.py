@@ -1,0 +1,160 @@
+"""``atocore ingest``, ``atocore reindex`` and ``atocore projects refresh``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from atocore.cli.common import JsonOpt, console, db, emit, state, success, table, warn
+
+PurgeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--purge-deleted",
+        help="Remove files that vanished from the scanned roots (kept by default).",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    from atocore.cli.projects import projects_app
+
+    app.command("ingest")(ingest)
+    app.command("reindex")(reindex)
+    projects_app.command("refresh")(refresh)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str) -> Iterator[Any]:
+    """A rich progress bar on stderr (hidden with --json or when not a terminal).
+
+    Yields ``update(done, total, label="")``.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    err = console(stderr=True)
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("[dim]{task.fields[label]}"),
+        console=err,
+        transient=True,
+        disable=state.json or not err.is_terminal,
+    )
+    with bar:
+        task = bar.add_task(description, total=None, label="")
+
+        def update(done: int, total: int, label: str = "") -> None:
+            bar.update(task, completed=done, total=total, label=label[-50:])
+
+        yield update
+
+
+def _render_report(r: dict[str, Any]) -> None:
+    out = console()
+    vec = r["vectors"]
+    if not vec["available"]:
+        out.print(
+            f"[bold red]VECTOR SIDE UNAVAILABLE[/bold red] — {vec['reason']}; "
+            "chunks stored for keyword search only"
+        )
+    if r["missing_roots"]:
+        for root in r["missing_roots"]:
+            warn(f"source root not found (skipped, nothing purged): {root}")
+    success(
+        f"{r['files_seen']} files: {r['added']} added, {r['updated']} updated, "
+        f"{r['unchanged']} unchanged, {r['skipped']} skipped"
+        + (f", {r['removed']} removed" if r["removed"] else "")
+        + (f", {r['missing']} missing" if r["missing"] else "")
+        + f" — {r['chunks_added']} chunks indexed, {r['vectors_added']} embedded "
+        f"in {r['duration_ms'] / 1000:.1f}s"
+    )
+    if r["skipped_files"]:
+        table(
+            "Skipped files",
+            ["file", "reason", "detail"],
+            [[s["path"], s["reason"], s["detail"]] for s in r["skipped_files"]],
+        )
+    for message in r["warnings"]:
+        if message.startswith("VECTOR SIDE UNAVAILABLE") or message.startswith("source root"):
+            continue
+        warn(message)
+
+
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or directories (default: every registered project's roots)."),
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            "-p",
+            help="Assign the files to this project (default: the project whose root holds them).",
+        ),
+    ] = None,
+    purge_deleted: PurgeOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Ingest markdown and text files (incremental: unchanged files are skipped)."""
+    from atocore.ingest import ingest_all, ingest_paths
+
+    with db() as conn, progress_bar("ingest") as update:
+        if paths:
+            report = ingest_paths(
+                conn, paths, project=project, purge_deleted=purge_deleted, progress=update
+            )
+        else:
+            if project:
+                from atocore.ingest import ingest_project
+
+                report = ingest_project(conn, project, purge_deleted=purge_deleted, progress=update)
+            else:
+                report = ingest_all(conn, purge_deleted=purge_deleted, progress=update)
+    emit(report.model_dump(), state.json, _render_report)
+
+
+def refresh(
+    name: Annotated[str, typer.Argument(help="Project id or alias.")],
+    purge_deleted: PurgeOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Re-ingest a registered project's roots."""
+    from atocore.ingest import ingest_project
+
+    with db() as conn, progress_bar(f"refresh {name}") as update:
+        report = ingest_project(conn, name, purge_deleted=purge_deleted, progress=update)
+    emit(report.model_dump(), state.json, _render_report)
+
+
+def reindex(json_output: JsonOpt = False) -> None:
+    """Re-embed every chunk with the configured embedding model (after a model change)."""
+    from atocore.ingest.reindex import reindex as run_reindex
+
+    with db() as conn, progress_bar("reindex") as update:
+        report = run_reindex(conn, progress=update)
+
+    def render(r: dict[str, Any]) -> None:
+        previous = r["previous_model"] or "none"
+        success(
+            f"re-embedded {r['chunks']} chunks of {r['documents']} files with {r['model']} "
+            f"({r['dim']} dims; was {previous}) in {r['duration_ms'] / 1000:.1f}s"
+        )
+
+    emit(report.model_dump(), state.json, render)

@@ -1,0 +1,175 @@
+"""``atocore query``, ``atocore context`` and ``atocore audit-query``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from atocore.cli.common import JsonOpt, console, db, emit, state, table, warn
+
+ModeOpt = Annotated[
+    str,
+    typer.Option("--mode", "-m", help="Retrieval mode: hybrid | bm25 | vector."),
+]
+TopKOpt = Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of results.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("query")(query)
+    app.command("context")(context)
+    app.command("audit-query")(audit_query)
+
+
+def _vector_warning(vector: dict[str, Any], mode: str) -> None:
+    if mode != "bm25" and not vector["available"]:
+        console(stderr=True).print(
+            f"[bold red]VECTOR SEARCH UNAVAILABLE[/bold red] — keyword results only: "
+            f"{vector['reason']}",
+            soft_wrap=True,
+        )
+
+
+def query(
+    text: Annotated[str, typer.Argument(help="What to search for (plain text, any punctuation).")],
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Limit to a project (id or alias).")
+    ] = None,
+    top_k: TopKOpt = 10,
+    mode: ModeOpt = "hybrid",
+    json_output: JsonOpt = False,
+) -> None:
+    """Search the ingested sources (BM25 + vectors, fused)."""
+    from atocore.retrieval.search import search
+
+    with db() as conn:
+        result = search(conn, text, project=project, top_k=top_k, mode=mode)
+
+    def render(r: dict[str, Any]) -> None:
+        _vector_warning(r["vector"], r["mode"])
+        table(
+            f"{len(r['hits'])} results for {r['query']!r}"
+            + (f" in {r['project']}" if r["project"] else "")
+            + f" ({r['mode']}, {r['duration_ms']:.0f} ms)",
+            ["#", "score", "found by", "source", "heading", "text"],
+            [
+                [
+                    i,
+                    f"{h['score']:.4f}",
+                    "+".join(h["retrievers"]),
+                    h["source"],
+                    h["heading"],
+                    " ".join(h["text"].split())[:160],
+                ]
+                for i, h in enumerate(r["hits"], start=1)
+            ],
+            empty="no results",
+        )
+
+    emit(result.model_dump(), state.json, render)
+
+
+def _render_pack(p: dict[str, Any]) -> None:
+    out = console()
+    _vector_warning(p["vector"], p["retrieval_mode"])
+    for message in p["warnings"]:
+        if "VECTOR SEARCH UNAVAILABLE" not in message:
+            warn(message)
+    if p["formatted_context"]:
+        typer.echo(p["formatted_context"])
+    else:
+        out.print("[dim](empty pack: nothing relevant found)[/dim]")
+    layers = ", ".join(f"{k} {v}" for k, v in p["layers"].items() if v)
+    project = p["project"] or "no project"
+    if p.get("project_detected"):
+        project += " (detected)"
+    console(stderr=True).print(
+        f"\n[dim]— {p['chars_used']}/{p['budget']} chars ({layers or 'empty'}); {project}; "
+        f"{len(p['chunks'])} chunks; {p['retrieval_mode']}; {p['duration_ms']:.0f} ms[/dim]"
+    )
+
+
+def context(
+    prompt: Annotated[
+        str | None, typer.Argument(help="The prompt to build context for.", show_default=False)
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="Project id or alias, or 'auto' to detect it."),
+    ] = None,
+    budget: Annotated[
+        int, typer.Option("--budget", "-b", min=1, help="Maximum characters in the pack.")
+    ] = 3000,
+    mode: ModeOpt = "hybrid",
+    last: Annotated[
+        bool, typer.Option("--last", help="Show the last pack built in this data dir.")
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Build a context pack: project state, entities, memories, then retrieved notes."""
+    from atocore.errors import InvalidInput
+
+    if last:
+        from atocore.context.builder import load_last_pack
+
+        emit(load_last_pack().model_dump(), state.json, _render_pack)
+        return
+    if not prompt or not prompt.strip():
+        raise InvalidInput("a prompt is required (or --last)")
+    from atocore.context.builder import ContextOptions, build_context
+
+    with db() as conn:
+        pack = build_context(
+            conn,
+            prompt,
+            project=project,
+            options=ContextOptions(budget=budget, retrieval_mode=mode),
+        )
+    emit(pack.model_dump(), state.json, _render_pack)
+
+
+def audit_query(
+    text: Annotated[str, typer.Argument(help="The query to audit.")],
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="The project the query is meant for."),
+    ] = None,
+    top_k: TopKOpt = 10,
+    mode: ModeOpt = "hybrid",
+    json_output: JsonOpt = False,
+) -> None:
+    """Audit retrieval: label each corpus-wide hit on-/off-project, flag weak ones."""
+    from atocore.retrieval.audit import audit_query as run_audit
+
+    with db() as conn:
+        report = run_audit(conn, text, project=project, top_k=top_k, mode=mode)
+
+    def render(r: dict[str, Any]) -> None:
+        _vector_warning(r["vector"], mode)
+        table(
+            f"audit {r['query']!r} → {r['verdict']}"
+            + (
+                f" ({r['on_project_share']:.0%} on {r['project']})"
+                if r["on_project_share"] is not None
+                else ""
+            ),
+            ["#", "label", "flags", "project", "source", "heading", "preview"],
+            [
+                [
+                    h["rank"],
+                    h["label"],
+                    ", ".join(h["flags"]),
+                    h["project"] or "-",
+                    h["source"],
+                    h["heading"],
+                    h["preview"],
+                ]
+                for h in r["hits"]
+            ],
+            empty="no results",
+        )
+        if r["competing_projects"]:
+            competing = ", ".join(f"{k} ({v})" for k, v in r["competing_projects"].items())
+            console().print(f"competing projects: {competing}")
+
+    emit(report.model_dump(), state.json, render)

@@ -1,0 +1,430 @@
+"""The context pack: the best text for a prompt inside a character budget.
+
+Layers are filled in trust order, each from its own provider:
+
+1. trusted project state (:mod:`atocore.context.project_state`), capped at
+   ``state_share`` of the budget;
+2. engineering entities (``atocore.engineering.context.entity_blocks``);
+3. active memories (``atocore.memory.context.memory_blocks``);
+4. retrieved source chunks (:func:`atocore.retrieval.search.search`) in
+   whatever budget is left.
+
+A layer's unused share flows to the layers below it. The rendered pack
+(headers and labels included) never exceeds the budget; a chunk whose text
+is already in the pack (or nearly so) is left out. Every knob is a field of
+:class:`ContextOptions`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from atocore.config import get_settings
+from atocore.context.blocks import ContextBlock
+from atocore.errors import InvalidInput, NotFound
+from atocore.projects.registry import detect_project, resolve_project_name
+from atocore.retrieval.search import MODES, RetrievalParams, VectorSide
+
+LAST_PACK_FILE = "last-context.json"
+ELLIPSIS = " …"
+
+SECTION_TITLES = {
+    "project_state": "## Trusted project state{project}",
+    "entity": "## Engineering entities",
+    "memory": "## Memories",
+    "chunk": "## Retrieved notes",
+}
+TRUST_ORDER = ("project_state", "entity", "memory", "chunk")
+
+
+@dataclass(frozen=True)
+class ContextOptions:
+    """Context-pack knobs (defaults are the shipped behaviour)."""
+
+    budget: int = 3000
+    state_share: float = 0.25  # most of the budget project state may take
+    entity_share: float = 0.2
+    memory_share: float = 0.2
+    retrieval_mode: str = "hybrid"  # hybrid | bm25 | vector
+    top_k: int = 30  # chunks retrieved before fitting
+    neighbours: int = 0  # adjacent chunks of the same note added around each hit
+    truncate: bool = True  # cut the last chunk that does not fit (at a word boundary)
+    min_truncated_chars: int = 120  # ...but only if at least this much of it fits
+    dedupe_threshold: float = 0.8  # word-set overlap above which a chunk is a duplicate
+    headers: bool = True  # section headers in the formatted pack
+    retrieval: RetrievalParams = field(default_factory=RetrievalParams)
+
+    def with_(self, **changes: Any) -> ContextOptions:
+        return replace(self, **changes)
+
+
+class ChunkUsed(BaseModel):
+    chunk_id: int
+    source: str
+    heading: str
+    score: float
+    retrievers: list[str]
+    project: str
+    chars: int
+    truncated: bool = False
+    neighbours: list[int] = Field(default_factory=list)
+
+
+class ContextPack(BaseModel):
+    prompt: str
+    project: str | None
+    project_detected: bool = False
+    budget: int
+    chars_used: int
+    formatted_context: str
+    blocks: list[ContextBlock]
+    chunks: list[ChunkUsed]
+    layers: dict[str, int]  # chars per layer (rendered)
+    retrieval_mode: str
+    vector: VectorSide
+    warnings: list[str] = Field(default_factory=list)
+    duration_ms: float
+    created_at: str
+
+
+# --- rendering -----------------------------------------------------------------
+
+
+def _render_block(block: ContextBlock) -> str:
+    if block.kind in ("project_state", "memory"):
+        return f"- {block.text}"
+    return f"[{block.label}]\n{block.text}"
+
+
+def render(blocks: list[ContextBlock], *, project: str | None = None, headers: bool = True) -> str:
+    """The formatted pack text for ``blocks`` (already in trust order)."""
+    sections: list[str] = []
+    for kind in TRUST_ORDER:
+        mine = [b for b in blocks if b.kind == kind]
+        if not mine:
+            continue
+        sep = "\n" if kind in ("project_state", "memory") else "\n\n"
+        body = sep.join(_render_block(b) for b in mine)
+        if headers:
+            title = SECTION_TITLES[kind].format(project=f" ({project})" if project else "")
+            body = f"{title}\n{body}"
+        sections.append(body)
+    return "\n\n".join(sections)
+
+
+# --- de-duplication ------------------------------------------------------------------
+
+_WORDS = re.compile(r"\w+")
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORDS.findall(text.lower()))
+
+
+class _Seen:
+    """Texts already in the pack, for overlap checks."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.texts: list[tuple[str, set[str]]] = []
+
+    def add(self, text: str) -> None:
+        self.texts.append((_norm(text), _words(text)))
+
+    def duplicate(self, text: str) -> bool:
+        norm, words = _norm(text), _words(text)
+        if not norm:
+            return True
+        for other_norm, other_words in self.texts:
+            if norm in other_norm:
+                return True
+            if (
+                len(words) >= 5
+                and words
+                and len(words & other_words) / len(words) >= self.threshold
+            ):
+                return True
+        return False
+
+
+# --- the builder -------------------------------------------------------------------
+
+
+class _Packer:
+    """Adds blocks while the rendered pack fits the budget."""
+
+    def __init__(self, budget: int, project: str | None, headers: bool) -> None:
+        self.budget = budget
+        self.project = project
+        self.headers = headers
+        self.blocks: list[ContextBlock] = []
+        self.used = 0
+
+    def _length(self, blocks: list[ContextBlock]) -> int:
+        return len(render(blocks, project=self.project, headers=self.headers))
+
+    def room_for(self, block: ContextBlock) -> int:
+        """Characters of ``block.text`` that would still fit (may be negative)."""
+        probe = block.model_copy(update={"text": ""})
+        return self.budget - self._length([*self.blocks, probe])
+
+    def try_add(self, block: ContextBlock, cap: int | None = None) -> bool:
+        """Add if the whole pack stays in budget (and the layer under ``cap``)."""
+        length = self._length([*self.blocks, block])
+        if length > self.budget:
+            return False
+        if cap is not None and length - self.used > cap:
+            return False
+        self.blocks.append(block)
+        self.used = length
+        return True
+
+
+def _truncate(text: str, room: int) -> str:
+    if room <= len(ELLIPSIS):
+        return ""
+    cut = text[: room - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space > len(cut) * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def _state_blocks(conn: Any, project: str) -> list[ContextBlock]:
+    from atocore.context.project_state import get_state
+
+    return [
+        ContextBlock(
+            kind="project_state",
+            label=f"state {e.category}/{e.key}",
+            text=f"[{e.category}] {e.key}: {e.value}",
+            source=e.id,
+            score=e.confidence,
+            meta={"category": e.category, "key": e.key, "source": e.source},
+        )
+        for e in get_state(conn, project)
+    ]
+
+
+def _provider_blocks(
+    name: str, func: Any, conn: Any, project: str, prompt: str, budget: int, warnings: list[str]
+) -> list[ContextBlock]:
+    if budget <= 0:
+        return []
+    try:
+        return list(func(conn, project, prompt, budget))
+    except Exception as exc:  # noqa: BLE001 - one broken layer must not sink the pack
+        warnings.append(f"{name} layer failed and was left out: {type(exc).__name__}: {exc}")
+        return []
+
+
+def _neighbour_text(conn: Any, hit: Any, n: int, taken: set[int]) -> tuple[str, list[int]]:
+    """The hit's text with up to ``n`` adjacent chunks of its note on each side."""
+    rows = conn.execute(
+        "SELECT id, ordinal, text FROM source_chunks WHERE document_id = ? "
+        "AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+        (hit.document_id, hit.ordinal - n, hit.ordinal + n),
+    ).fetchall()
+    parts, ids = [], []
+    for row in rows:
+        if row["id"] != hit.chunk_id and row["id"] in taken:
+            continue
+        parts.append(row["text"])
+        if row["id"] != hit.chunk_id:
+            ids.append(row["id"])
+    return "\n\n".join(parts), ids
+
+
+def resolve_pack_project(prompt: str, project: str | None) -> tuple[str | None, bool]:
+    """``(canonical project or None, detected?)``; ``"auto"`` detects from the prompt."""
+    if project is not None and project.strip().lower() == "auto":
+        found = detect_project(prompt)
+        return (found.id if found else None), found is not None
+    return resolve_project_name(project) or None, False
+
+
+def build_context(
+    conn: Any,
+    prompt: str,
+    *,
+    project: str | None = None,
+    budget: int | None = None,
+    options: ContextOptions | None = None,
+    embedder: Any = None,
+    save: bool = True,
+) -> ContextPack:
+    """Build the context pack for ``prompt`` (``project`` may be an alias or ``"auto"``)."""
+    started = time.perf_counter()
+    options = options or ContextOptions()
+    if budget is not None:
+        options = options.with_(budget=budget)
+    if not prompt or not prompt.strip():
+        raise InvalidInput("prompt must be non-empty")
+    if options.budget < 1:
+        raise InvalidInput(f"budget must be a positive number of characters, got {options.budget}")
+    if options.retrieval_mode not in MODES:
+        raise InvalidInput(
+            f"invalid retrieval mode {options.retrieval_mode!r}; choose one of: {', '.join(MODES)}"
+        )
+    for name in ("state_share", "entity_share", "memory_share"):
+        if not 0.0 <= getattr(options, name) <= 1.0:
+            raise InvalidInput(f"{name} must be between 0 and 1")
+    project, detected = resolve_pack_project(prompt, project)
+    warnings: list[str] = []
+    packer = _Packer(options.budget, project, options.headers)
+    seen = _Seen(options.dedupe_threshold)
+    layers = dict.fromkeys(TRUST_ORDER, 0)
+
+    def fill(kind: str, blocks: list[ContextBlock], cap: int) -> None:
+        before = packer.used
+        for block in blocks:
+            if seen.duplicate(block.text):
+                continue
+            if packer.try_add(block, cap=cap):
+                seen.add(block.text)
+        layers[kind] = packer.used - before
+
+    # 1. trusted project state
+    if project:
+        fill(
+            "project_state", _state_blocks(conn, project), int(options.budget * options.state_share)
+        )
+    # 2. engineering entities, 3. memories
+    from atocore.engineering.context import entity_blocks
+    from atocore.memory.context import memory_blocks
+
+    for kind, name, func, share in (
+        ("entity", "engineering entity", entity_blocks, options.entity_share),
+        ("memory", "memory", memory_blocks, options.memory_share),
+    ):
+        cap = min(int(options.budget * share), options.budget - packer.used)
+        blocks = _provider_blocks(name, func, conn, project or "", prompt, cap, warnings)
+        fill(kind, blocks, cap)
+
+    # 4. retrieved chunks in the rest
+    from atocore.retrieval.search import search
+
+    result = search(
+        conn,
+        prompt,
+        project=project,
+        top_k=options.top_k,
+        mode=options.retrieval_mode,
+        params=options.retrieval,
+        embedder=embedder,
+    )
+    warnings.extend(result.warnings)
+    chunks_used: list[ChunkUsed] = []
+    taken: set[int] = set()
+    before = packer.used
+    for hit in result.hits:
+        if hit.chunk_id in taken:
+            continue
+        text, extra = hit.text, []
+        if options.neighbours > 0:
+            text, extra = _neighbour_text(conn, hit, options.neighbours, taken)
+        if seen.duplicate(text):
+            continue
+        label = hit.source + (f" › {hit.heading}" if hit.heading else "")
+        block = ContextBlock(
+            kind="chunk",
+            label=label,
+            text=text,
+            source=hit.path,
+            score=hit.score,
+            meta={"chunk_id": hit.chunk_id, "heading": hit.heading, "project": hit.project},
+        )
+        truncated = False
+        if not packer.try_add(block):
+            room = packer.room_for(block)
+            if not options.truncate or room < options.min_truncated_chars:
+                continue
+            block.text = _truncate(text, room)
+            block.meta["truncated"] = truncated = True
+            if not block.text or not packer.try_add(block):
+                continue
+        seen.add(block.text)
+        taken.add(hit.chunk_id)
+        taken.update(extra)
+        chunks_used.append(
+            ChunkUsed(
+                chunk_id=hit.chunk_id,
+                source=hit.source,
+                heading=hit.heading,
+                score=hit.score,
+                retrievers=hit.retrievers,
+                project=hit.project,
+                chars=len(block.text),
+                truncated=truncated,
+                neighbours=extra,
+            )
+        )
+        if options.budget - packer.used < options.min_truncated_chars:
+            break
+    layers["chunk"] = packer.used - before
+
+    formatted = render(packer.blocks, project=project, headers=options.headers)
+    assert len(formatted) <= options.budget
+    pack = ContextPack(
+        prompt=prompt,
+        project=project,
+        project_detected=detected,
+        budget=options.budget,
+        chars_used=len(formatted),
+        formatted_context=formatted,
+        blocks=packer.blocks,
+        chunks=chunks_used,
+        layers=layers,
+        retrieval_mode=options.retrieval_mode,
+        vector=result.vector,
+        warnings=warnings,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    if save:
+        save_last_pack(pack)
+    return pack
+
+
+# --- the last pack (debugging) -------------------------------------------------------
+
+
+def last_pack_path() -> Path:
+    return get_settings().data_dir / LAST_PACK_FILE
+
+
+def save_last_pack(pack: ContextPack) -> None:
+    """Keep the pack for ``atocore context --last``; a failure here never fails a build."""
+    path = last_pack_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".last-context-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(pack.model_dump_json(indent=2))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def load_last_pack() -> ContextPack:
+    path = last_pack_path()
+    if not path.exists():
+        raise NotFound("no context pack built yet in this data dir (run `atocore context`)")
+    try:
+        return ContextPack.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"the saved context pack {path} is unreadable: {exc}") from exc

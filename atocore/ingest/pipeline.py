@@ -1,0 +1,638 @@
+"""The incremental ingest pipeline: scan → parse → chunk → embed → store.
+
+* Unchanged files (same size, mtime, chunking options, project and
+  embedding model) are skipped without being read; a touched file whose
+  content hash did not change only gets its stat refreshed.
+* A changed file's document row, chunks, FTS entries and vectors are
+  replaced in one transaction, so a failure leaves the old version whole.
+* Files that vanished from a scanned root are purged only when asked
+  (``purge_deleted``); a root that does not exist is reported, never purged.
+* Binary, non-UTF-8, empty and huge files are skipped and counted.
+* Sources are only ever read.
+
+If the vector side is unavailable (sqlite-vec not loadable, model cannot be
+loaded) chunks are still stored and searchable by keyword, the report says
+so loudly, and the next ingest embeds them once vectors work again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from atocore.db import transaction
+from atocore.db.connection import vec_available
+from atocore.errors import InvalidInput
+from atocore.ingest.chunker import Chunk, ChunkOptions, chunk_document
+from atocore.ingest.parse import (
+    DEFAULT_MAX_BYTES,
+    SUPPORTED_SUFFIXES,
+    Document,
+    SkipFile,
+    content_hash,
+    parse_document,
+    read_source,
+)
+from atocore.ingest.scan import normalize, scan_root
+from atocore.projects.registry import (
+    list_projects,
+    project_roots,
+    require_project,
+    resolve_project_name,
+)
+
+# progress(done_files, total_files, current_path)
+Progress = Callable[[int, int, str], None]
+
+EMBED_GROUP_CHUNKS = 256  # chunks embedded together across files (one sorted batch run)
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str  # binary | invalid_utf8 | empty | too_large | unreadable | unsupported
+    detail: str = ""
+
+
+class VectorStatus(BaseModel):
+    available: bool
+    reason: str = ""
+
+
+class IngestReport(BaseModel):
+    roots: list[str] = Field(default_factory=list)
+    projects: list[str] = Field(default_factory=list)
+    files_seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    missing: int = 0  # vanished from a root, kept (no --purge-deleted)
+    removed: int = 0  # purged
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    vectors_added: int = 0
+    embed_model: str | None = None
+    vectors: VectorStatus = Field(default_factory=lambda: VectorStatus(available=True))
+    skipped_files: list[SkippedFile] = Field(default_factory=list)
+    missing_roots: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    duration_ms: float = 0.0
+
+    def merge(self, other: IngestReport) -> None:
+        for name in (
+            "files_seen added updated unchanged skipped missing removed "
+            "chunks_added chunks_removed vectors_added"
+        ).split():
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.roots += other.roots
+        self.projects += [p for p in other.projects if p not in self.projects]
+        self.skipped_files += other.skipped_files
+        self.missing_roots += other.missing_roots
+        self.warnings += other.warnings
+        self.embed_model = other.embed_model or self.embed_model
+        if not other.vectors.available:
+            self.vectors = other.vectors
+
+
+@dataclass
+class _Target:
+    path: Path
+    key: str
+    rel_path: str
+    project: str
+
+
+@dataclass
+class _Pending:
+    target: _Target
+    doc: Document
+    chunks: list[Chunk]
+    digest: str
+    size: int
+    mtime_ns: int
+    doc_id: int | None
+    chunk_sig: str
+
+
+class _Vectors:
+    """Lazily loaded embedding side of one ingest run."""
+
+    def __init__(self, conn: Any, embedder: Any, report: IngestReport) -> None:
+        from atocore.embed import check_model, resolve_model
+
+        self.conn = conn
+        self.report = report
+        self._embedder = embedder
+        self.model_id = embedder.model_id if embedder is not None else resolve_model().model_id
+        self.available = vec_available(conn)
+        self._loaded = False
+        if not self.available:
+            self._disable("sqlite-vec extension could not be loaded")
+        else:
+            # refuse before touching anything if the DB holds another model's vectors
+            check_model(conn, self.model_id)
+        report.embed_model = self.model_id if self.available else None
+
+    def _disable(self, reason: str) -> None:
+        self.available = False
+        self.report.vectors = VectorStatus(available=False, reason=reason)
+        self.report.warnings.append(
+            f"VECTOR SIDE UNAVAILABLE: {reason} — chunks are stored for keyword search only; "
+            "run `atocore ingest` again (or `atocore reindex`) once it is fixed"
+        )
+
+    def embedder(self) -> Any:
+        if not self.available:
+            return None
+        if not self._loaded:
+            from atocore.embed import EmbeddingUnavailable, ensure_model, get_embedder
+            from atocore.retrieval.vectors import ensure_vector_table
+
+            try:
+                self._embedder = (self._embedder or get_embedder()).load()
+            except EmbeddingUnavailable as exc:
+                self._disable(exc.message)
+                return None
+            with transaction(self.conn):
+                ensure_model(self.conn, self._embedder.model_id, self._embedder.dim)
+                ensure_vector_table(self.conn, self._embedder.dim)
+            self._loaded = True
+        return self._embedder
+
+
+def embed_text(title: str, heading: str, text: str) -> str:
+    """What gets embedded for a chunk: where it sits, then what it says."""
+    if heading and title and heading.startswith(title):
+        where = heading
+    else:
+        where = " > ".join(p for p in (title, heading) if p)
+    return f"{where}\n{text}" if where else text
+
+
+def _display_rel(path: Path, root: Path) -> str:
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return path.name
+    return str(Path(root.name) / rel) if str(rel) != "." else path.name
+
+
+def _registered_project_for(path: str) -> str:
+    """The registered project whose ingest root contains ``path`` (deepest root wins)."""
+    best, best_len = "", -1
+    for project in list_projects():
+        for root in project_roots(project):
+            root_s = str(root)
+            if (path == root_s or path.startswith(root_s + os.sep)) and len(root_s) > best_len:
+                best, best_len = project.id, len(root_s)
+    return best
+
+
+def _load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT id, path, project, size, mtime_ns, content_hash, chunk_sig, embed_model "
+        "FROM source_documents"
+    ).fetchall()
+    wanted = set(keys or [])
+    out = {}
+    for row in rows:
+        path = row["path"]
+        if path in wanted or any(path == p or path.startswith(p + os.sep) for p in prefixes):
+            out[path] = row
+    return out
+
+
+def _delete_document(conn: Any, doc_id: int, vectors_ok: bool) -> int:
+    from atocore.retrieval.vectors import delete_vectors
+
+    ids = [
+        r[0] for r in conn.execute("SELECT id FROM source_chunks WHERE document_id = ?", (doc_id,))
+    ]
+    if ids and vectors_ok:
+        delete_vectors(conn, ids)
+    conn.execute("DELETE FROM source_chunks WHERE document_id = ?", (doc_id,))
+    conn.execute("DELETE FROM source_documents WHERE id = ?", (doc_id,))
+    return len(ids)
+
+
+def _store(
+    conn: Any, item: _Pending, vectors: Any, vectors_ok: bool, model_id: str
+) -> tuple[int, int]:
+    """Replace one document atomically. Returns (chunks_removed, vectors_added)."""
+    from atocore.retrieval.vectors import delete_vectors, upsert_vectors
+
+    t, doc = item.target, item.doc
+    removed = 0
+    with transaction(conn):
+        if item.doc_id is not None:
+            old = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM source_chunks WHERE document_id = ?", (item.doc_id,)
+                )
+            ]
+            if old and vectors_ok:
+                delete_vectors(conn, old)
+            conn.execute("DELETE FROM source_chunks WHERE document_id = ?", (item.doc_id,))
+            removed = len(old)
+        values = (
+            t.rel_path,
+            doc.kind,
+            t.project,
+            doc.title,
+            json.dumps(doc.tags),
+            json.dumps(doc.aliases),
+            json.dumps(doc.frontmatter, sort_keys=True),
+            item.digest,
+            item.size,
+            item.mtime_ns,
+            item.chunk_sig,
+            len(item.chunks),
+            model_id if vectors is not None else "",
+        )
+        if item.doc_id is None:
+            cur = conn.execute(
+                "INSERT INTO source_documents (rel_path, kind, project, title, tags, aliases, "
+                "frontmatter, content_hash, size, mtime_ns, chunk_sig, chunk_count, embed_model, "
+                "path, ingested_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                (*values, t.key),
+            )
+            doc_id = cur.lastrowid
+        else:
+            doc_id = item.doc_id
+            conn.execute(
+                "UPDATE source_documents SET rel_path = ?, kind = ?, project = ?, title = ?, "
+                "tags = ?, aliases = ?, frontmatter = ?, content_hash = ?, size = ?, "
+                "mtime_ns = ?, chunk_sig = ?, chunk_count = ?, embed_model = ?, "
+                "updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+                (*values, doc_id),
+            )
+        conn.executemany(
+            "INSERT INTO source_chunks (document_id, project, ordinal, title, heading_path, text, "
+            "char_start, char_end, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    doc_id,
+                    t.project,
+                    c.ordinal,
+                    doc.title,
+                    c.heading,
+                    c.text,
+                    c.char_start,
+                    c.char_end,
+                    content_hash(c.text.encode()),
+                )
+                for c in item.chunks
+            ],
+        )
+        added = 0
+        if vectors is not None and item.chunks:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM source_chunks WHERE document_id = ? ORDER BY ordinal",
+                    (doc_id,),
+                )
+            ]
+            upsert_vectors(conn, [(cid, t.project, vectors[i]) for i, cid in enumerate(ids)])
+            added = len(ids)
+    return removed, added
+
+
+class _Run:
+    """One ingest run over a list of targets."""
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        embedder: Any = None,
+        options: ChunkOptions | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        progress: Progress | None = None,
+        report: IngestReport | None = None,
+    ) -> None:
+        self.conn = conn
+        self.options = options or ChunkOptions()
+        self.sig = self.options.signature()
+        self.max_bytes = max_bytes
+        self.progress = progress
+        self.report = report or IngestReport()
+        self.vectors = _Vectors(conn, embedder, self.report)
+
+    def run(self, targets: list[_Target], prefixes: list[str], purge_deleted: bool) -> None:
+        report = self.report
+        existing = _load_existing(self.conn, (t.key for t in targets), prefixes)
+        seen: set[str] = set()
+        pending: list[_Pending] = []
+        pending_chunks = 0
+        total = len(targets)
+        done = 0
+        for target in targets:
+            seen.add(target.key)
+            report.files_seen += 1
+            item = self._prepare(target, existing.get(target.key))
+            if item is None:
+                done += 1
+                self._tick(done, total, target.rel_path)
+                continue
+            pending.append(item)
+            pending_chunks += len(item.chunks)
+            if pending_chunks >= EMBED_GROUP_CHUNKS:
+                done += self._flush(pending, done, total)
+                pending, pending_chunks = [], 0
+        done += self._flush(pending, done, total)
+        vanished = [row for key, row in existing.items() if key not in seen]
+        if purge_deleted:
+            vectors_ok = vec_available(self.conn)
+            for row in vanished:
+                with transaction(self.conn):
+                    report.chunks_removed += _delete_document(self.conn, row["id"], vectors_ok)
+                report.removed += 1
+        else:
+            report.missing += len(vanished)
+            if vanished:
+                report.warnings.append(
+                    f"{len(vanished)} previously ingested file(s) no longer exist; "
+                    "kept — re-run with --purge-deleted to remove them"
+                )
+
+    def _tick(self, done: int, total: int, path: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, path)
+
+    def _skip(self, target: _Target, reason: str, detail: str) -> None:
+        self.report.skipped += 1
+        self.report.skipped_files.append(
+            SkippedFile(path=str(target.path), reason=reason, detail=detail)
+        )
+
+    def _prepare(self, target: _Target, row: Any) -> _Pending | None:
+        """None when the file needs no (re)indexing; else the parsed work item."""
+        report = self.report
+        try:
+            stat = target.path.stat()
+        except OSError as exc:
+            self._skip(target, "unreadable", str(exc.strerror or exc))
+            return None
+        want_model = self.vectors.model_id if self.vectors.available else None
+        same_meta = model_ok = False
+        if row is not None:
+            model_ok = want_model is None or row["embed_model"] == want_model
+            same_meta = row["chunk_sig"] == self.sig and row["project"] == target.project
+            if (
+                row["size"] == stat.st_size
+                and row["mtime_ns"] == stat.st_mtime_ns
+                and same_meta
+                and model_ok
+            ):
+                report.unchanged += 1
+                return None
+        try:
+            data, text = read_source(target.path, max_bytes=self.max_bytes)
+        except SkipFile as skip:
+            self._skip(target, skip.reason, skip.detail)
+            return None
+        digest = content_hash(data)
+        if row is not None and row["content_hash"] == digest and same_meta and model_ok:
+            with transaction(self.conn):
+                self.conn.execute(
+                    "UPDATE source_documents SET size = ?, mtime_ns = ? WHERE id = ?",
+                    (stat.st_size, stat.st_mtime_ns, row["id"]),
+                )
+            report.unchanged += 1
+            return None
+        doc = parse_document(target.path, text)
+        for warning in doc.warnings:
+            report.warnings.append(f"{target.path}: {warning}")
+        if doc.project:
+            target.project = resolve_project_name(doc.project)
+        chunks = chunk_document(doc.body, markdown=doc.kind == "markdown", opts=self.options)
+        if not chunks:
+            self._skip(target, "empty", "no text after frontmatter")
+            return None
+        doc_id = row["id"] if row is not None else None
+        return _Pending(
+            target, doc, chunks, digest, stat.st_size, stat.st_mtime_ns, doc_id, self.sig
+        )
+
+    def _flush(self, pending: list[_Pending], done: int, total: int) -> int:
+        if not pending:
+            return 0
+        report = self.report
+        embedder = self.vectors.embedder()
+        vectors_by_item: list[Any] = [None] * len(pending)
+        if embedder is not None:
+            texts = [
+                embed_text(item.doc.title, c.heading, c.text)
+                for item in pending
+                for c in item.chunks
+            ]
+            matrix = embedder.embed_documents(texts)
+            pos = 0
+            for i, item in enumerate(pending):
+                vectors_by_item[i] = matrix[pos : pos + len(item.chunks)]
+                pos += len(item.chunks)
+        vectors_ok = self.vectors.available
+        model_id = self.vectors.model_id
+        for i, item in enumerate(pending):
+            removed, added = _store(self.conn, item, vectors_by_item[i], vectors_ok, model_id)
+            if item.doc_id is None:
+                report.added += 1
+            else:
+                report.updated += 1
+            report.chunks_added += len(item.chunks)
+            report.chunks_removed += removed
+            report.vectors_added += added
+            self._tick(done + i + 1, total, item.target.rel_path)
+        return len(pending)
+
+
+def _targets_for_root(root: Path, project: str) -> list[_Target]:
+    if root.is_file():
+        return [_Target(root, normalize(root), root.name, project)]
+    return [
+        _Target(path, normalize(path), _display_rel(path, root), project)
+        for path in scan_root(root)
+    ]
+
+
+def _ingest_roots(
+    conn: Any,
+    roots: list[tuple[Path, str, bool]],
+    *,
+    purge_deleted: bool,
+    progress: Progress | None,
+    embedder: Any,
+    options: ChunkOptions | None,
+    max_bytes: int,
+    report: IngestReport,
+) -> IngestReport:
+    """``roots``: (path, project, detect_project) triples."""
+    started = time.perf_counter()
+    targets: list[_Target] = []
+    prefixes: list[str] = []
+    for root, project, detect in roots:
+        key = normalize(root)
+        report.roots.append(key)
+        resolved = Path(key)
+        if not resolved.exists():
+            report.missing_roots.append(key)
+            report.warnings.append(f"source root not found, skipped (nothing purged): {key}")
+            continue
+        if resolved.is_file() and resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
+            report.skipped += 1
+            report.files_seen += 1
+            report.skipped_files.append(
+                SkippedFile(path=key, reason="unsupported", detail="not a .md or .txt file")
+            )
+            continue
+        found = _targets_for_root(resolved, project)
+        if detect and not project:
+            for t in found:
+                t.project = _registered_project_for(t.key)
+        targets.extend(found)
+        prefixes.append(key)
+    # the same file reachable from two roots is ingested once
+    unique: dict[str, _Target] = {}
+    for t in targets:
+        unique.setdefault(t.key, t)
+    _Run(
+        conn,
+        embedder=embedder,
+        options=options,
+        max_bytes=max_bytes,
+        progress=progress,
+        report=report,
+    ).run(list(unique.values()), [p for p in prefixes if Path(p).is_dir()], purge_deleted)
+    for t in unique.values():
+        if t.project and t.project not in report.projects:
+            report.projects.append(t.project)
+    report.duration_ms = round(report.duration_ms + (time.perf_counter() - started) * 1000, 1)
+    return report
+
+
+def ingest_paths(
+    conn: Any,
+    paths: Iterable[Path | str],
+    *,
+    project: str | None = None,
+    purge_deleted: bool = False,
+    progress: Progress | None = None,
+    embedder: Any = None,
+    options: ChunkOptions | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> IngestReport:
+    """Ingest files and directories.
+
+    Without ``project`` each file goes to the registered project whose root
+    contains it (or none); a frontmatter ``project:`` always wins. A path
+    that does not exist is bad input.
+    """
+    project = resolve_project_name(project)
+    roots = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise InvalidInput(f"path not found: {path}")
+        roots.append((path, project, True))
+    if not roots:
+        raise InvalidInput("no paths given")
+    return _ingest_roots(
+        conn,
+        roots,
+        purge_deleted=purge_deleted,
+        progress=progress,
+        embedder=embedder,
+        options=options,
+        max_bytes=max_bytes,
+        report=IngestReport(),
+    )
+
+
+def ingest_project(
+    conn: Any,
+    project: str,
+    *,
+    purge_deleted: bool = False,
+    progress: Progress | None = None,
+    embedder: Any = None,
+    options: ChunkOptions | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> IngestReport:
+    """(Re-)ingest every root of one registered project (id or alias)."""
+    registered = require_project(resolve_project_name(project) or project)
+    roots = [(root, registered.id, False) for root in project_roots(registered)]
+    report = IngestReport(projects=[registered.id])
+    if not roots:
+        report.warnings.append(f"project {registered.id} has no ingest roots")
+        return report
+    return _ingest_roots(
+        conn,
+        roots,
+        purge_deleted=purge_deleted,
+        progress=progress,
+        embedder=embedder,
+        options=options,
+        max_bytes=max_bytes,
+        report=report,
+    )
+
+
+def ingest_all(
+    conn: Any,
+    *,
+    purge_deleted: bool = False,
+    progress: Progress | None = None,
+    embedder: Any = None,
+    options: ChunkOptions | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> IngestReport:
+    """Ingest the roots of every registered project in one run."""
+    roots = [
+        (root, project.id, False) for project in list_projects() for root in project_roots(project)
+    ]
+    report = IngestReport()
+    if not roots:
+        report.warnings.append(
+            "no registered project has ingest roots — register one (`atocore projects "
+            "register`) or pass paths to `atocore ingest`"
+        )
+        return report
+    return _ingest_roots(
+        conn,
+        roots,
+        purge_deleted=purge_deleted,
+        progress=progress,
+        embedder=embedder,
+        options=options,
+        max_bytes=max_bytes,
+        report=report,
+    )
+
+
+def ingest_file(
+    conn: Any, path: Path | str, project: str | None = None, *, embedder: Any = None
+) -> IngestReport:
+    """(Re-)ingest one file; used by ``atocore watch``. Unchanged files cost a stat."""
+    return ingest_paths(conn, [path], project=project, embedder=embedder)
+
+
+def remove_file(conn: Any, path: Path | str) -> bool:
+    """Forget one source file (its chunks and vectors). True if it was known."""
+    key = normalize(path)
+    row = conn.execute("SELECT id FROM source_documents WHERE path = ?", (key,)).fetchone()
+    if row is None:
+        return False
+    with transaction(conn):
+        _delete_document(conn, row["id"], vec_available(conn))
+    return True

@@ -1,0 +1,245 @@
+"""Hybrid retrieval: FTS5 BM25 and sqlite-vec nearest neighbours, fused by RRF.
+
+``search()`` is the one retrieval entry point (CLI ``query``, the context
+builder, the server, benchmarks). Modes: ``hybrid`` (default), ``bm25``,
+``vector``. Every knob lives in :class:`RetrievalParams` so benchmarks can
+tune them without touching code.
+
+The vector side never fails silently: when it cannot run (sqlite-vec not
+loadable, model missing, index built with another model) the result's
+``vector`` status says why, the CLI prints it loudly, and hybrid results
+are explicitly marked keyword-only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from atocore.db.connection import vec_available
+from atocore.errors import InvalidInput, OperationFailed
+from atocore.projects.registry import resolve_project_name
+from atocore.retrieval.fts import search_fts
+
+Mode = Literal["hybrid", "bm25", "vector"]
+MODES: tuple[str, ...] = ("hybrid", "bm25", "vector")
+Scope = Literal["filter", "boost"]
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    """Retrieval knobs (defaults are the shipped behaviour)."""
+
+    candidates: int = 50  # per retriever, before fusion
+    rrf_k: float = 60.0
+    bm25_weight: float = 1.0
+    vector_weight: float = 1.0
+    fts_weights: tuple[float, float, float] = (1.0, 0.5, 0.5)  # text, heading, title
+    scope: Scope = "filter"  # with a project: only its chunks, or boost them
+    project_boost: float = 1.5  # multiplier for the project's chunks when scope="boost"
+    max_distance: float = 2.0  # vector hits farther than this (cosine) are dropped
+
+    def with_(self, **changes: Any) -> RetrievalParams:
+        return replace(self, **changes)
+
+
+class VectorSide(BaseModel):
+    available: bool
+    reason: str = ""
+    model: str | None = None
+
+
+class Hit(BaseModel):
+    chunk_id: int
+    document_id: int
+    source: str  # path relative to its root, for display
+    path: str  # absolute path of the source file
+    title: str
+    heading: str
+    text: str
+    project: str
+    ordinal: int
+    score: float  # fused score (higher is better)
+    retrievers: list[str]  # which retrievers found it: "bm25", "vector"
+    bm25_rank: int | None = None
+    vector_rank: int | None = None
+    bm25_score: float | None = None
+    vector_distance: float | None = None
+
+
+class SearchResult(BaseModel):
+    query: str
+    project: str | None
+    mode: str
+    top_k: int
+    hits: list[Hit] = Field(default_factory=list)
+    vector: VectorSide
+    warnings: list[str] = Field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+def vector_side(conn: Any, embedder: Any = None, *, load: bool = True) -> tuple[VectorSide, Any]:
+    """Whether vector search can run on ``conn``; returns ``(status, embedder)``.
+
+    With ``load`` the model is loaded now, so a broken model is reported
+    here rather than in the middle of a search.
+    """
+    from atocore.embed import EmbeddingUnavailable, get_embedder, resolve_model, stored_model
+    from atocore.embed.meta import mismatch_message
+    from atocore.retrieval.vectors import table_exists
+
+    if not vec_available(conn):
+        return VectorSide(available=False, reason="sqlite-vec extension could not be loaded"), None
+    model_id = embedder.model_id if embedder is not None else resolve_model().model_id
+    stored, stored_dim = stored_model(conn)
+    if stored is not None and stored != model_id:
+        return (
+            VectorSide(
+                available=False,
+                reason=mismatch_message(stored, stored_dim, model_id, None),
+                model=model_id,
+            ),
+            None,
+        )
+    if stored is None or not table_exists(conn):
+        return VectorSide(
+            available=False, reason="no vectors stored yet (run `atocore ingest`)", model=model_id
+        ), None
+    embedder = embedder or get_embedder()
+    if load:
+        try:
+            embedder.load()
+        except EmbeddingUnavailable as exc:
+            return VectorSide(available=False, reason=exc.message, model=model_id), None
+        if stored_dim is not None and embedder.dim != stored_dim:
+            return (
+                VectorSide(
+                    available=False,
+                    reason=mismatch_message(stored, stored_dim, model_id, embedder.dim),
+                    model=model_id,
+                ),
+                None,
+            )
+    return VectorSide(available=True, model=model_id), embedder
+
+
+def _fetch(conn: Any, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        "SELECT c.id, c.document_id, c.project, c.ordinal, c.title, c.heading_path, c.text, "
+        f"d.path, d.rel_path FROM source_chunks c JOIN source_documents d ON d.id = c.document_id "
+        f"WHERE c.id IN ({marks})",
+        ids,
+    ).fetchall()
+    return {row["id"]: row for row in rows}
+
+
+def search(
+    conn: Any,
+    query: str,
+    *,
+    project: str | None = None,
+    top_k: int = 10,
+    mode: str = "hybrid",
+    params: RetrievalParams | None = None,
+    embedder: Any = None,
+) -> SearchResult:
+    """Best chunks for ``query``, optionally scoped to (or boosting) a project."""
+    started = time.perf_counter()
+    params = params or RetrievalParams()
+    if mode not in MODES:
+        raise InvalidInput(f"invalid retrieval mode {mode!r}; choose one of: {', '.join(MODES)}")
+    if not query or not query.strip():
+        raise InvalidInput("query text must be non-empty")
+    if top_k < 1:
+        raise InvalidInput(f"top-k must be at least 1, got {top_k}")
+    project = resolve_project_name(project) or None
+    filter_project = project if params.scope == "filter" else None
+    pool = max(params.candidates, top_k)
+    result = SearchResult(
+        query=query,
+        project=project,
+        mode=mode,
+        top_k=top_k,
+        vector=VectorSide(available=False, reason="not used in bm25 mode"),
+    )
+
+    bm25: list[tuple[int, float]] = []
+    if mode in ("hybrid", "bm25"):
+        bm25 = search_fts(conn, query, pool, project=filter_project, weights=params.fts_weights)
+
+    vec: list[tuple[int, float]] = []
+    if mode in ("hybrid", "vector"):
+        status, model = vector_side(conn, embedder)
+        result.vector = status
+        if status.available:
+            from atocore.retrieval.vectors import search_vectors
+
+            qvec = model.embed_query(query)
+            vec = [
+                (cid, dist)
+                for cid, dist in search_vectors(conn, qvec, pool, project=filter_project)
+                if dist <= params.max_distance
+            ]
+        elif mode == "vector":
+            raise OperationFailed(f"vector search unavailable: {status.reason}")
+        else:
+            result.warnings.append(
+                f"VECTOR SEARCH UNAVAILABLE — results are keyword-only: {status.reason}"
+            )
+
+    fused: dict[int, dict[str, Any]] = {}
+    for rank, (cid, score) in enumerate(bm25, start=1):
+        entry = fused.setdefault(cid, {"score": 0.0, "retrievers": []})
+        entry["score"] += params.bm25_weight / (params.rrf_k + rank)
+        entry["retrievers"].append("bm25")
+        entry["bm25_rank"], entry["bm25_score"] = rank, score
+    for rank, (cid, dist) in enumerate(vec, start=1):
+        entry = fused.setdefault(cid, {"score": 0.0, "retrievers": []})
+        entry["score"] += params.vector_weight / (params.rrf_k + rank)
+        entry["retrievers"].append("vector")
+        entry["vector_rank"], entry["vector_distance"] = rank, dist
+
+    rows = _fetch(conn, list(fused))
+    hits: list[Hit] = []
+    for cid, entry in fused.items():
+        row = rows.get(cid)
+        if row is None:  # a stale index entry without its chunk: ignore
+            continue
+        score = entry["score"]
+        if project and params.scope == "boost" and row["project"] == project:
+            score *= params.project_boost
+        hits.append(
+            Hit(
+                chunk_id=cid,
+                document_id=row["document_id"],
+                source=row["rel_path"] or row["path"],
+                path=row["path"],
+                title=row["title"],
+                heading=row["heading_path"],
+                text=row["text"],
+                project=row["project"],
+                ordinal=row["ordinal"],
+                score=round(score, 6),
+                retrievers=entry["retrievers"],
+                bm25_rank=entry.get("bm25_rank"),
+                vector_rank=entry.get("vector_rank"),
+                bm25_score=entry.get("bm25_score"),
+                vector_distance=entry.get("vector_distance"),
+            )
+        )
+    hits.sort(
+        key=lambda h: (
+            -h.score,
+            min(h.bm25_rank or 10**9, h.vector_rank or 10**9),
+            h.chunk_id,
+        )
+    )
+    result.hits = hits[:top_k]
+    result.duration_ms = round((time.perf_counter() - started) * 1000, 2)
+    return result
