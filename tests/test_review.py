@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from atocore.memory.review_queue import memory_queue
 from atocore.memory.service import create_memory, get_memory
 from atocore.review_log import list_reviews
@@ -130,3 +132,28 @@ def test_empty_queue_and_bad_flags(cli):
     assert cli("review", "--type", "opinion").exit_code == 2
     assert cli("review", "--entity-type", "Material").exit_code == 2
     assert cli("review", "--entities", "--type", "project").exit_code == 2
+
+
+def test_entity_candidates_in_the_same_review(cli, conn, p05):
+    entities = pytest.importorskip("atocore.engineering.entities")
+    refs = [{"kind": "manual", "ref": "test"}]
+    first = entities.create_entity(
+        conn, "p05", "Decision", "Frame material", {"statement": "Use Invar"}, source_refs=refs
+    )
+    second = entities.create_entity(
+        conn, "p05", "Decision", "Pad material", {"statement": "Use PTFE"}, source_refs=refs
+    )
+    conn.execute("UPDATE entities SET created_at = '2026-01-01 00:00:00' WHERE id = ?", (first.id,))
+    listed = cli.json("review", "--entities", "--list", "-p", "p05")
+    assert [i["id"] for i in listed] == [first.id, second.id]
+    assert listed[0]["kind"] == "entity" and "statement: Use Invar" in listed[0]["body"]
+    keys = "e\nFrame material v2 | statement: Use Invar 36\nr\nnot decided yet\n"
+    result = cli("review", "--entities", "-p", "interferometer", input=keys)
+    assert result.exit_code == 0, result.output
+    assert "edited 1" in result.stdout and "rejected 1" in result.stdout
+    promoted = entities.get_entity(conn, first.id)
+    assert (promoted.status, promoted.name) == ("active", "Frame material v2")
+    assert promoted.attributes["statement"] == "Use Invar 36"
+    assert entities.get_entity(conn, second.id).status == "invalid"
+    actions = [e.action for e in reversed(list_reviews(conn, target_kind="entity"))]
+    assert actions[-3:] == ["edit", "promote", "reject"]
