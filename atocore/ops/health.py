@@ -62,10 +62,38 @@ def init_data_dir(settings: Settings | None = None) -> dict[str, Any]:
 
 
 def build_provenance() -> dict[str, str]:
+    """Which build is running: set by deploy/deploy.sh (or the image), else "unknown".
+
+    ``build_sha`` is the precise drift signal: deploy.sh compares it with the
+    commit it just shipped; ``version`` only changes on manual bumps.
+    """
     return {
-        "build_sha": os.environ.get("ATOCORE_BUILD_SHA", "unknown"),
-        "build_time": os.environ.get("ATOCORE_BUILD_TIME", "unknown"),
-        "build_branch": os.environ.get("ATOCORE_BUILD_BRANCH", "unknown"),
+        "build_sha": os.environ.get("ATOCORE_BUILD_SHA", "").strip() or "unknown",
+        "build_time": os.environ.get("ATOCORE_BUILD_TIME", "").strip() or "unknown",
+        "build_branch": os.environ.get("ATOCORE_BUILD_BRANCH", "").strip() or "unknown",
+    }
+
+
+def _ops_status(settings: Settings) -> dict[str, Any]:
+    """Live serve/watch processes and the newest backup (cheap: file system only)."""
+    from atocore.ops.backup import list_backups
+    from atocore.ops.locks import running_processes
+
+    processes = [
+        {"name": p.name, "pid": p.pid, "started_at": p.started_at, "host": p.host}
+        for p in running_processes(settings)
+    ]
+    snapshots = list_backups(settings)["snapshots"]
+    latest = snapshots[-1] if snapshots else None
+    return {
+        "processes": processes,
+        "backups": {
+            "root": str(settings.backups_dir),
+            "count": len(snapshots),
+            "latest": latest["stamp"] if latest else None,
+            "latest_created_at": latest["created_at"] if latest else None,
+            "latest_valid": latest["valid"] if latest else None,
+        },
     }
 
 
@@ -81,7 +109,7 @@ def collect_status(settings: Settings | None = None) -> dict[str, Any]:
     """
     from atocore.db.connection import connect, vec_available
     from atocore.db.migrations import latest_version, schema_version
-    from atocore.projects.registry import list_projects, load_registry, project_roots
+    from atocore.projects.registry import load_registry, resolve_root
 
     settings = settings or get_settings()
     report: dict[str, Any] = {
@@ -90,11 +118,16 @@ def collect_status(settings: Settings | None = None) -> dict[str, Any]:
         "data_dir": str(settings.data_dir),
         "db_path": str(settings.db_path),
         "registry_path": str(settings.registry_path),
+        "paths": {name: str(path) for name, path in settings.layout().items()},
         "initialized": settings.db_path.exists(),
         "schema_version": 0,
         "latest_schema_version": latest_version(),
         "counts": {},
-        "embedding": {"model": None, "dimension": None},
+        "embedding": {
+            "model": None,
+            "dimension": None,
+            "model_path": str(settings.embed_model_path) if settings.embed_model_path else None,
+        },
         "vector_search": {"available": False, "reason": "database not initialised"},
         "projects": [],
     }
@@ -112,6 +145,7 @@ def collect_status(settings: Settings | None = None) -> dict[str, Any]:
             }
             meta = _meta(conn) if "meta" in tables else {}
             report["embedding"] = {
+                **report["embedding"],
                 "model": meta.get("embed_model"),
                 "dimension": int(meta["embed_dim"]) if meta.get("embed_dim") else None,
             }
@@ -124,9 +158,10 @@ def collect_status(settings: Settings | None = None) -> dict[str, Any]:
                 }
         finally:
             conn.close()
-    load_registry(settings.registry_path)
-    for project in list_projects():
-        roots = project_roots(project)
+    report.update(_ops_status(settings))
+    registry = load_registry(settings.registry_path)
+    for project in sorted(registry.projects, key=lambda p: p.id):
+        roots = [resolve_root(root, registry) for root in project.ingest_roots]
         report["projects"].append(
             {
                 "id": project.id,
