@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "atocore.cli.hook",
     "atocore.cli.claude",
     "atocore.cli.watch",
+    "atocore.cli.mcp",
     "atocore.cli.memory",
     "atocore.cli.interactions",
     "atocore.cli.review",
