@@ -214,12 +214,15 @@ def create_backup(
                 "bytes": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
-        templates = []
+        templates, template_files = [], []
         for rel in TEMPLATE_TREES:
             source = settings.data_dir / rel
             if source.is_dir() and any(source.iterdir()):
                 shutil.copytree(source, work / rel, dirs_exist_ok=True)
                 templates.append(rel)
+                template_files += sorted(
+                    f.relative_to(work).as_posix() for f in (work / rel).rglob("*") if f.is_file()
+                )
         metadata: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "stamp": stamp,
@@ -241,6 +244,7 @@ def create_backup(
             },
             "registry": registry,
             "templates": templates,
+            "template_files": template_files,
             "validated": None,
             "validation_errors": [],
         }
@@ -409,8 +413,9 @@ def validate_backup(
     elif metadata.get("registry"):
         errors["registry_missing"] = f"{REGISTRY_REL} is listed in the metadata but missing"
     missing = [rel for rel in metadata.get("templates") or [] if not (path / rel).is_dir()]
+    missing += [rel for rel in metadata.get("template_files") or [] if not (path / rel).is_file()]
     if missing:
-        errors["templates_missing"] = f"missing template trees: {', '.join(missing)}"
+        errors["templates_missing"] = f"missing template files: {', '.join(missing[:10])}"
     result = {
         "stamp": path.name,
         "path": str(path),
