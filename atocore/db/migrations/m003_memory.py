@@ -24,7 +24,8 @@ def apply(conn) -> None:
     )
     for column, decl in [
         ("project", "TEXT NOT NULL DEFAULT ''"),
-        ("status", "TEXT NOT NULL DEFAULT 'candidate'"),
+        # memories from before the review queue existed were in use: keep them active
+        ("status", "TEXT NOT NULL DEFAULT 'active'"),
         ("confidence", "REAL NOT NULL DEFAULT 1.0"),
         ("source_chunk_id", "TEXT"),
         ("source_interaction_id", "TEXT"),
