@@ -453,7 +453,7 @@ def q016(conn, g: Graph, entity: str | None = None):
     for part in scope:
         if part.id != subject.id:
             rows[("contains", part.id)] = {
-                "relation": "part",
+                "relation": "contains",
                 "entity": brief(part),
                 "via": subject.name,
             }
