@@ -160,18 +160,11 @@ def apply_changes(
 
 
 def _queue_mirror(projects: set[str]) -> None:
-    """Ask the mirror to regenerate changed projects (debounced there), if it can."""
-    if not projects:
-        return
-    try:
-        from atocore.mirror.schedule import queue_regeneration  # type: ignore[import-not-found]
-    except ImportError:
-        return
+    """Queue a debounced Mirror regeneration for each changed project."""
+    from atocore.mirror.scheduler import notify_change
+
     for project in sorted(projects):
-        try:
-            queue_regeneration(project)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("mirror regeneration for %s not queued: %s", project, exc)
+        notify_change(project)
 
 
 def run(
@@ -191,10 +184,12 @@ def run(
 
     from atocore.config import get_settings
     from atocore.db import open_db
+    from atocore.mirror.scheduler import MirrorScheduler
 
     stop_event = stop_event or threading.Event()
     data_dir = get_settings().data_dir
     conn = open_db()
+    scheduler = MirrorScheduler().start()
     try:
         while not stop_event.is_set():
             all_targets = targets()
@@ -238,4 +233,5 @@ def run(
                 log.warning("watcher restarting: %s", exc)
                 stop_event.wait(1.0)
     finally:
+        scheduler.stop(timeout=5.0)
         conn.close()

@@ -36,6 +36,9 @@ ROUTE_MODULES = [
     "interactions",
     "memory",
     "retrieval",
+    "engineering",
+    "mirror",
+    "admin",
 ]
 
 
@@ -152,13 +155,17 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         from atocore.db import open_db
+        from atocore.mirror.scheduler import DAILY_S, MirrorScheduler
 
         open_db(settings).close()  # migrate once, up front
         if warm:
             threading.Thread(target=_warm_embedder, name="warm-embedder", daemon=True).start()
+        # debounced per-project Mirror regeneration (+ a daily refresh) while serving
+        scheduler = MirrorScheduler(refresh_s=DAILY_S).start()
         try:
             yield
         finally:
+            scheduler.stop(timeout=5.0)
             app.state.pool.close()
 
     app = FastAPI(

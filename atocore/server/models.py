@@ -108,3 +108,46 @@ class ContextIn(Body):
 
 class RefreshIn(Body):
     purge_deleted: bool = False
+
+
+class EntityIn(Body):
+    project: str = ""
+    entity_type: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    attributes: dict = Field(default_factory=dict)
+    identity_key: str | None = None
+    active: bool = False
+    source: str | None = None
+    confidence: float = 1.0
+
+
+class EntityEdit(Body):
+    name: str | None = None
+    attributes: dict | None = None
+    confidence: float | None = None
+    reason: str = ""
+
+
+class EntitySupersede(Body):
+    by: str | None = None
+    reason: str = ""
+
+
+class RelateIn(Body):
+    source: str = Field(min_length=1)
+    rel_type: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    project: str | None = None
+
+
+class ConflictResolve(Body):
+    action: str
+    winner: str | None = None
+    reason: str = ""
+
+
+class EngQueryIn(Body):
+    project: str = Field(min_length=1)
+    entity: str | None = None
+    material: str | None = None
+    days: int | None = None
