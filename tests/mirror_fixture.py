@@ -258,3 +258,5 @@ def build(conn: Any) -> None:
     set_state(conn, PROJECT, "status", "next_focus", "Wave 2 pad testing")
     set_state(conn, PROJECT, "requirement", "Thermal drift", "Drift below 5 nm/K over 2 h")
     set_state(conn, PROJECT, "config", "Pad preload", "14 N")
+    # A field override equal to the entity's value: curated, and no new conflict.
+    set_state(conn, PROJECT, "fact", "lateral-pad.part_number", "LP-100")

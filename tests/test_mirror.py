@@ -122,6 +122,25 @@ def test_project_state_override_is_marked_curated(conn, project, out_dir):
     assert "Parameter **Pad preload**: 14 N (curated)" in lateral
 
 
+def test_field_override_shows_curated_and_disputed_together(conn, project, out_dir):
+    from atocore.context.project_state import set_state
+
+    set_state(conn, "p05", "fact", "frame-strut.material", "Invar 36")
+    conflict_id = conn.execute(
+        "SELECT id FROM conflicts WHERE status = 'open' AND field = 'material' AND id != 'cf-0042'"
+    ).fetchone()[0]
+    _render(conn)
+    frame = (out_dir / "subsystems" / "metrology-frame.md").read_text()
+    assert "  - Material: Invar 36 (curated)\n" in frame
+    assert (
+        f"**Frame Strut** ⚠ disputed (conflict `{conflict_id}` on material: Invar vs Invar 36)"
+        in (frame)
+    )
+    lateral = (out_dir / "subsystems" / "lateral-support.md").read_text()
+    assert "  - Part number: LP-100 (curated)\n" in lateral
+    assert "  - Material: GF-PTFE\n" in lateral
+
+
 def test_candidates_and_invalid_entities_never_appear(conn, project, out_dir):
     _render(conn)
     text = "".join(p.read_text() for p in out_dir.rglob("*.md"))

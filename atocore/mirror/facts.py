@@ -75,21 +75,55 @@ def summary(node: Node) -> str:
     return str(a.get("statement") or a.get("description") or "")
 
 
+SUMMARY_FIELD = {"Parameter": "value", "Result": "value", "Material": "grade"}
+_STATE_KEY_SEPARATORS = (".", "/", ":")
+
+
+def summary_field(node: Node) -> str:
+    """The attribute :func:`summary` is built from (a curated override replaces it)."""
+    if node.type in SUMMARY_FIELD:
+        return SUMMARY_FIELD[node.type]
+    return "statement" if "statement" in node.attributes else "description"
+
+
 class Curation:
-    """Looks up trusted project-state overrides for entities."""
+    """Looks up trusted project-state overrides for entities.
+
+    Two forms: a whole-value override (key = the entity's name or identity
+    key, in a category that fits its type) and a field override (key =
+    ``<entity key or name>.<field>`` in any category; ``/`` and ``:`` also
+    separate) — the same key form the conflict detector compares.
+    """
 
     def __init__(self, state: list[Any]) -> None:
         self._by_key: dict[tuple[str, str], Any] = {}
-        for entry in state:
-            self._by_key[(entry.category, entry.key.strip().lower())] = entry
+        self._by_field: dict[tuple[str, str], Any] = {}
+        for entry in sorted(state, key=lambda e: (e.category, e.key, e.id)):
+            key = entry.key.strip()
+            self._by_key.setdefault((entry.category, key.lower()), entry)
+            for sep in _STATE_KEY_SEPARATORS:
+                if sep in key:
+                    ref, field = key.rsplit(sep, 1)
+                    field = field.strip().lower().replace("-", "_").replace(" ", "_")
+                    self._by_field.setdefault((slugify(ref), field), entry)
+                    break
 
     def find(self, node: Node) -> Any | None:
+        """Whole-value override of what a page shows for ``node``."""
         categories = CURATED_CATEGORIES.get(node.type, DEFAULT_CURATED_CATEGORIES)
         for category in categories:
             for key in (node.name.strip().lower(), node.identity_key.strip().lower()):
                 entry = self._by_key.get((category, key))
                 if entry is not None:
                     return entry
+        return self.field(node, summary_field(node))
+
+    def field(self, node: Node, field: str) -> Any | None:
+        """Override of one attribute of ``node``."""
+        for ref in (slugify(node.identity_key), slugify(node.name)):
+            entry = self._by_field.get((ref, field))
+            if entry is not None:
+                return entry
         return None
 
 
@@ -410,9 +444,18 @@ class FactBuilder:
                 continue
             item = self.ref(comp)
             a = comp.attributes
-            item["material"] = str(a.get("material") or "")
-            item["part_number"] = str(a.get("part_number") or "")
-            item["quantity"] = fmt_scalar(a.get("quantity"))
+            item["fields"] = []
+            for label, name in (
+                ("Material", "material"),
+                ("Part number", "part_number"),
+                ("Quantity", "quantity"),
+            ):
+                override = self.curation.field(comp, name)
+                shown = override.value if override else fmt_scalar(a.get(name))
+                if shown != "":
+                    item["fields"].append(
+                        {"label": label, "value": shown, "curated": override is not None}
+                    )
             item["parent"] = ", ".join(p.name for p in self.g.parents(comp.id) if p.id != node.id)
             item["parameters"] = self._refs(self.g.children(comp.id, "Parameter"))
             components.append(item)
