@@ -77,3 +77,22 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory: pytest.TempPathFactory):
+    """The real offline embedding model, loaded once per test session.
+
+    ``get_embedder()`` hands this same instance to every data dir of the
+    session (the packaged model's files are identical wherever assembled).
+    """
+    from atocore.embed import get_embedder
+    from atocore.embed.model import DEFAULT_FASTEMBED_NAME, OFFLINE_MODEL_ID, ModelSpec
+
+    spec = ModelSpec(
+        model_id=OFFLINE_MODEL_ID,
+        fastembed_name=DEFAULT_FASTEMBED_NAME,
+        path=tmp_path_factory.mktemp("model") / OFFLINE_MODEL_ID,
+        origin="package",
+    )
+    return get_embedder(spec).load()

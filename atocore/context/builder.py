@@ -182,12 +182,12 @@ class _Packer:
         probe = block.model_copy(update={"text": ""})
         return self.budget - self._length([*self.blocks, probe])
 
-    def try_add(self, block: ContextBlock, cap: int | None = None) -> bool:
-        """Add if the whole pack stays in budget (and the layer under ``cap``)."""
+    def try_add(self, block: ContextBlock, cap: int | None = None, start: int = 0) -> bool:
+        """Add if the pack stays in budget and the layer (begun at ``start``) under ``cap``."""
         length = self._length([*self.blocks, block])
         if length > self.budget:
             return False
-        if cap is not None and length - self.used > cap:
+        if cap is not None and length - start > cap:
             return False
         self.blocks.append(block)
         self.used = length
@@ -292,9 +292,10 @@ def build_context(
     def fill(kind: str, blocks: list[ContextBlock], cap: int) -> None:
         before = packer.used
         for block in blocks:
-            if seen.duplicate(block.text):
+            # curated state entries are distinct by key; lower layers are checked for repeats
+            if kind != "project_state" and seen.duplicate(block.text):
                 continue
-            if packer.try_add(block, cap=cap):
+            if packer.try_add(block, cap=cap, start=before):
                 seen.add(block.text)
         layers[kind] = packer.used - before
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from atocore.embed.model import (
@@ -124,8 +125,11 @@ _cache_lock = threading.Lock()
 def get_embedder(spec: ModelSpec | None = None) -> Embedder:
     """The shared embedder for ``spec`` (default: the resolved model)."""
     spec = spec or resolve_model()
+    # The packaged model is the same files whatever data dir assembled it, so one
+    # loaded instance serves every data dir of the process (tests, the server).
+    key = replace(spec, path=None) if spec.origin == "package" else spec
     with _cache_lock:
-        embedder = _cache.get(spec)
+        embedder = _cache.get(key)
         if embedder is None:
-            embedder = _cache[spec] = Embedder(spec)
+            embedder = _cache[key] = Embedder(spec)
     return embedder

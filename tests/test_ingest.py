@@ -1,0 +1,357 @@
+"""Ingestion: parsing, chunking, incremental runs, bad files, purge, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from atocore.errors import ConflictError, InvalidInput, NotFound
+from atocore.ingest import ChunkOptions, ingest_all, ingest_paths, ingest_project, remove_file
+from atocore.ingest.chunker import chunk_document
+from atocore.ingest.parse import parse_document
+
+MOUNT = """---
+title: Mount design
+tags: [mechanical, "materials"]
+aliases: mount
+---
+
+# Mount design
+
+The reference flat sits on three radial flexures.
+
+## Material
+
+We chose Invar 36 because its expansion matches the Zerodur flat.
+
+```python
+# a code fence stays whole
+
+cte = 1.2e-6
+```
+
+## Open points
+
+Bond line shrinkage still needs an FEA check.
+"""
+
+SLURRY = """# Slurry
+
+Cerium oxide slurry at 8 % by weight, chilled to 20 degrees.
+"""
+
+
+def write(root: Path, rel: str, text: str | bytes) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    write(root, "p05/mount.md", MOUNT)
+    write(root, "p06/slurry.md", SLURRY)
+    write(root, "p06/notes.txt", "Spindle run-out measured at 3.2 um.\n\nBelt drive rejected.")
+    write(root, ".obsidian/workspace.md", "hidden, never ingested")
+    write(root, "p05/image.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    return root
+
+
+@pytest.fixture
+def two_projects(registry, vault: Path):
+    return registry(
+        [
+            {
+                "id": "p05-interferometer",
+                "aliases": ["p05", "interferometer"],
+                "ingest_roots": [{"source": "vault", "subpath": "p05"}],
+            },
+            {
+                "id": "p06-polisher",
+                "aliases": ["p06"],
+                "ingest_roots": [{"source": "vault", "subpath": "p06"}],
+            },
+        ],
+        sources={"vault": str(vault)},
+    )
+
+
+def chunk_rows(conn, name: str) -> list:
+    return conn.execute(
+        "SELECT c.* FROM source_chunks c JOIN source_documents d ON d.id = c.document_id "
+        "WHERE d.path LIKE ? ORDER BY c.ordinal",
+        (f"%{name}",),
+    ).fetchall()
+
+
+def vector_count(conn) -> int:
+    from atocore.retrieval.vectors import count_vectors
+
+    return count_vectors(conn)
+
+
+# --- parsing and chunking --------------------------------------------------------
+
+
+def test_frontmatter_title_tags_aliases(tmp_path: Path) -> None:
+    doc = parse_document(tmp_path / "mount.md", MOUNT)
+    assert doc.title == "Mount design"
+    assert doc.tags == ["mechanical", "materials"]
+    assert doc.aliases == ["mount"]
+    assert not doc.body.startswith("---")
+
+
+def test_title_falls_back_to_h1_then_filename(tmp_path: Path) -> None:
+    assert parse_document(tmp_path / "x.md", "# Heading one\n\ntext").title == "Heading one"
+    assert parse_document(tmp_path / "plain-name.md", "no heading").title == "plain-name"
+
+
+def test_invalid_yaml_frontmatter_is_a_warning(tmp_path: Path) -> None:
+    doc = parse_document(tmp_path / "x.md", "---\ntitle: [unclosed\n---\n\nBody text here.")
+    assert doc.frontmatter == {}
+    assert doc.warnings and "invalid YAML" in doc.warnings[0]
+    assert "Body text here." in doc.body
+
+
+def test_chunks_keep_heading_path_and_fences() -> None:
+    body = parse_document(Path("m.md"), MOUNT).body
+    chunks = chunk_document(body, opts=ChunkOptions(max_chars=400, min_chars=0))
+    headings = [c.heading for c in chunks]
+    assert headings == ["Mount design", "Mount design > Material", "Mount design > Open points"]
+    fence = next(c for c in chunks if "cte" in c.text)
+    assert "# a code fence stays whole" in fence.text and "cte = 1.2e-6" in fence.text
+    for c in chunks:
+        assert body[c.char_start : c.char_end].strip().startswith(c.text[:20])
+
+
+def test_chunks_never_exceed_max_chars() -> None:
+    long_para = " ".join(f"Sentence number {i} talks about flexures." for i in range(200))
+    body = f"# Big\n\n{long_para}\n\n## Table\n\n" + "\n".join(
+        f"| row {i} | value {i} |" for i in range(100)
+    )
+    chunks = chunk_document(body, opts=ChunkOptions(max_chars=300))
+    assert len(chunks) > 10
+    assert all(len(c.text) <= 300 for c in chunks)
+    joined = " ".join(c.text for c in chunks)
+    assert "Sentence number 199" in joined and "row 99" in joined
+
+
+def test_small_parent_section_merges_with_subheading_kept() -> None:
+    body = "# Note\n\nShort intro.\n\n## Detail\n\nThe detail paragraph."
+    chunks = chunk_document(body, opts=ChunkOptions(min_chars=200))
+    assert len(chunks) == 1
+    assert "## Detail" in chunks[0].text and chunks[0].heading == "Note"
+
+
+def test_text_files_split_on_blank_lines() -> None:
+    chunks = chunk_document("one\ntwo\n\n\nthree", markdown=False, opts=ChunkOptions(max_chars=8))
+    assert [c.text for c in chunks] == ["one\ntwo", "three"]
+
+
+# --- incremental ingest ------------------------------------------------------------
+
+
+def test_ingest_then_rescan_skips_unchanged(conn, vault, embedder, two_projects) -> None:
+    first = ingest_all(conn, embedder=embedder)
+    assert (first.added, first.updated, first.unchanged) == (3, 0, 0)
+    assert first.vectors.available and first.vectors_added == first.chunks_added > 0
+    assert vector_count(conn) == first.chunks_added
+    fts = conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+    assert fts == first.chunks_added
+    # hidden directory never scanned; the binary file is not a candidate suffix
+    assert conn.execute("SELECT count(*) FROM source_documents").fetchone()[0] == 3
+
+    second = ingest_all(conn, embedder=embedder)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 3)
+    assert second.vectors_added == 0 and second.chunks_added == 0
+
+    # touched but identical content: still unchanged, stat refreshed
+    path = vault / "p05" / "mount.md"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    third = ingest_all(conn, embedder=embedder)
+    assert third.unchanged == 3 and third.updated == 0
+
+
+def test_changed_file_replaces_its_chunks(conn, vault, embedder, two_projects) -> None:
+    ingest_all(conn, embedder=embedder)
+    old_ids = {r["id"] for r in chunk_rows(conn, "mount.md")}
+    path = vault / "p05" / "mount.md"
+    path.write_text(MOUNT.replace("Invar 36", "Super Invar"), encoding="utf-8")
+    report = ingest_all(conn, embedder=embedder)
+    assert report.updated == 1 and report.unchanged == 2
+    rows = chunk_rows(conn, "mount.md")
+    assert {r["id"] for r in rows}.isdisjoint(old_ids)
+    assert any("Super Invar" in r["text"] for r in rows)
+    hits = conn.execute(
+        'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH \'"Invar" AND "36"\''
+    ).fetchall()
+    assert hits == []
+    assert vector_count(conn) == conn.execute("SELECT count(*) FROM source_chunks").fetchone()[0]
+
+
+def test_deleted_files_kept_until_purge(conn, vault, embedder, two_projects) -> None:
+    ingest_all(conn, embedder=embedder)
+    (vault / "p06" / "slurry.md").unlink()
+    kept = ingest_all(conn, embedder=embedder)
+    assert kept.missing == 1 and kept.removed == 0
+    assert chunk_rows(conn, "slurry.md")
+    purged = ingest_all(conn, embedder=embedder, purge_deleted=True)
+    assert purged.removed == 1 and purged.chunks_removed >= 1
+    assert not chunk_rows(conn, "slurry.md")
+    assert vector_count(conn) == conn.execute("SELECT count(*) FROM source_chunks").fetchone()[0]
+
+
+def test_missing_root_is_reported_and_never_purged(
+    conn, vault, embedder, two_projects, tmp_path
+) -> None:
+    ingest_all(conn, embedder=embedder)
+    (vault / "p06").rename(tmp_path / "moved-away")
+    report = ingest_project(conn, "p06", purge_deleted=True, embedder=embedder)
+    assert report.missing_roots and report.removed == 0
+    assert chunk_rows(conn, "slurry.md")
+
+
+def test_bad_files_are_skipped_and_counted(conn, tmp_path, embedder) -> None:
+    root = tmp_path / "bad"
+    write(root, "good.md", "# Good\n\nA perfectly fine note about lens cells.")
+    write(root, "binary.md", b"\x00\x01\x02binary")
+    write(root, "latin1.md", "caf\xe9 au lait".encode("latin-1"))
+    write(root, "empty.md", "   \n\n")
+    write(root, "only-frontmatter.md", "---\ntitle: nothing else\n---\n")
+    write(root, "huge.txt", "x" * 5000)
+    report = ingest_paths(conn, [root], embedder=embedder, max_bytes=4096)
+    reasons = {Path(s.path).name: s.reason for s in report.skipped_files}
+    assert reasons == {
+        "binary.md": "binary",
+        "latin1.md": "invalid_utf8",
+        "empty.md": "empty",
+        "only-frontmatter.md": "empty",
+        "huge.txt": "too_large",
+    }
+    assert report.added == 1 and report.skipped == 5
+
+
+def test_sources_are_never_written(conn, vault, embedder, two_projects) -> None:
+    def snapshot() -> dict:
+        return {
+            str(p): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(vault.rglob("*"))
+            if p.is_file()
+        }
+
+    before = snapshot()
+    ingest_all(conn, embedder=embedder)
+    ingest_all(conn, embedder=embedder, purge_deleted=True)
+    assert snapshot() == before
+    assert sorted(p.name for p in vault.rglob("*")) == sorted(p.name for p in vault.rglob("*"))
+
+
+def test_projects_from_roots_aliases_and_frontmatter(conn, vault, embedder, two_projects) -> None:
+    write(vault, "p06/misfiled.md", "---\nproject: interferometer\n---\n\nBelongs to p05.")
+    ingest_paths(conn, [vault], embedder=embedder)  # no --project: detected from roots
+    rows = conn.execute("SELECT rel_path, project FROM source_documents").fetchall()
+    projects = {r[0].removeprefix("vault/"): r[1] for r in rows}
+    assert projects["p05/mount.md"] == "p05-interferometer"
+    assert projects["p06/slurry.md"] == "p06-polisher"
+    assert projects["p06/misfiled.md"] == "p05-interferometer"
+    chunk_projects = {
+        r[0] for r in conn.execute("SELECT DISTINCT project FROM source_chunks").fetchall()
+    }
+    assert chunk_projects == {"p05-interferometer", "p06-polisher"}
+
+
+def test_explicit_project_alias_is_canonicalized(conn, tmp_path, embedder, p05) -> None:
+    write(tmp_path / "loose", "a.md", "# A\n\nSome text about fringes.")
+    report = ingest_paths(conn, [tmp_path / "loose"], project="p05", embedder=embedder)
+    assert report.projects == ["p05-interferometer"]
+
+
+def test_failed_store_keeps_the_old_version(
+    conn, vault, embedder, two_projects, monkeypatch
+) -> None:
+    ingest_all(conn, embedder=embedder)
+    before = [dict(r) for r in chunk_rows(conn, "mount.md")]
+    (vault / "p05" / "mount.md").write_text(MOUNT + "\n\nNew paragraph.", encoding="utf-8")
+    import atocore.retrieval.vectors as vectors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(vectors, "upsert_vectors", broken)
+    with pytest.raises(RuntimeError):
+        ingest_all(conn, embedder=embedder)
+    assert [dict(r) for r in chunk_rows(conn, "mount.md")] == before
+
+
+def test_remove_file(conn, vault, embedder, two_projects) -> None:
+    ingest_all(conn, embedder=embedder)
+    assert remove_file(conn, vault / "p05" / "mount.md") is True
+    assert not chunk_rows(conn, "mount.md")
+    assert remove_file(conn, vault / "p05" / "mount.md") is False
+
+
+def test_bad_input(conn, tmp_path) -> None:
+    with pytest.raises(InvalidInput, match="not found"):
+        ingest_paths(conn, [tmp_path / "missing"])
+    with pytest.raises(NotFound):
+        ingest_project(conn, "no-such-project")
+
+
+def test_model_mismatch_is_refused(conn, vault, embedder, two_projects) -> None:
+    from atocore.embed import record_model
+
+    record_model(conn, "some-other-model", 768)
+    with pytest.raises(ConflictError, match="reindex"):
+        ingest_all(conn, embedder=embedder)
+    assert conn.execute("SELECT count(*) FROM source_documents").fetchone()[0] == 0
+
+
+def test_reindex_reembeds_everything(conn, vault, embedder, two_projects) -> None:
+    from atocore.embed import record_model, stored_model
+    from atocore.ingest.reindex import reindex
+
+    first = ingest_all(conn, embedder=embedder)
+    record_model(conn, "some-other-model", 384)
+    report = reindex(conn, embedder=embedder)
+    assert report.previous_model == "some-other-model"
+    assert report.chunks == first.chunks_added == vector_count(conn)
+    assert stored_model(conn) == (embedder.model_id, 384)
+    assert ingest_all(conn, embedder=embedder).unchanged == 3
+
+
+# --- CLI --------------------------------------------------------------------------
+
+
+def test_cli_ingest_json_and_refresh(cli, vault, embedder, two_projects) -> None:
+    report = cli.json("ingest")
+    assert report["added"] == 3 and report["vectors"]["available"] is True
+    refreshed = cli.json("projects", "refresh", "p06")
+    assert refreshed["unchanged"] == 2 and refreshed["projects"] == ["p06-polisher"]
+    human = cli("ingest")
+    assert human.exit_code == 0 and "3 unchanged" in human.output
+
+
+def test_cli_bad_input_exit_codes(cli, tmp_path, two_projects) -> None:
+    missing = cli("ingest", str(tmp_path / "missing"))
+    assert missing.exit_code == 2 and "path not found" in missing.output
+    unknown = cli("projects", "refresh", "nope")
+    assert unknown.exit_code == 2 and "unknown project" in unknown.output
+
+
+def test_cli_model_mismatch_exit_code(cli, conn, vault, embedder, two_projects) -> None:
+    from atocore.embed import record_model
+
+    record_model(conn, "some-other-model", 768)
+    result = cli("ingest")
+    assert result.exit_code == 2
+    assert "reindex" in result.output
+    data = json.loads(cli("ingest", "--json").stdout)
+    assert data["error"]["code"] == "conflict"
