@@ -189,3 +189,24 @@ def test_cli_audit_query_json(cli, corpus) -> None:
     data = cli.json("audit-query", "Invar mount", "--project", "interferometer")
     assert data["project"] == "p05-interferometer"
     assert all(h["label"] in ("on-project", "off-project", "unassigned") for h in data["hits"])
+
+
+def test_status_reports_vector_health(cli, corpus) -> None:
+    healthy = cli.json("status")["vector_search"]
+    assert healthy["available"] is True and healthy["vectors"] == healthy["chunks"] > 0
+    from atocore.embed import record_model
+
+    record_model(corpus, "another-model", 384)
+    broken = cli.json("status")["vector_search"]
+    assert broken["available"] is False and "reindex" in broken["reason"]
+    human = cli("status")
+    assert "UNAVAILABLE" in human.output
+
+
+def test_status_flags_chunks_without_vectors(cli, corpus) -> None:
+    from atocore.retrieval.vectors import delete_vectors
+
+    first = corpus.execute("SELECT min(id) FROM source_chunks").fetchone()[0]
+    delete_vectors(corpus, [first])
+    report = cli.json("status")["vector_search"]
+    assert report["available"] is False and "have no vector" in report["reason"]

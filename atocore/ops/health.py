@@ -150,7 +150,9 @@ def collect_status(settings: Settings | None = None) -> dict[str, Any]:
                 "dimension": int(meta["embed_dim"]) if meta.get("embed_dim") else None,
             }
             if vec_available(conn):
-                report["vector_search"] = {"available": True, "reason": ""}
+                from atocore.retrieval.health import vector_health
+
+                report["vector_search"] = vector_health(conn)
             else:
                 report["vector_search"] = {
                     "available": False,
