@@ -121,3 +121,15 @@ def fail_open(call, *args: Any, **kwargs: Any) -> Any:
         return call(*args, **kwargs)
     except ServerUnavailable as exc:
         return {"status": "unavailable", "error": exc.message}
+
+
+def fetch(method: str, path: str, body: Any = None, **params: Any) -> Any:
+    """One request to the configured server (remote mode of a CLI command).
+
+    Not fail-open: an unreachable server is an error (exit 1) for a person at
+    a terminal; only hooks swallow it.
+    """
+    client = remote()
+    if client is None:  # pragma: no cover - callers check remote() first
+        raise OperationFailed("no server configured (--url / ATOCORE_URL)")
+    return client.request(method, path, json=body, params=params)

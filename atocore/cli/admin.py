@@ -32,9 +32,10 @@ def init(json_output: JsonOpt = False) -> None:
 
 def status(json_output: JsonOpt = False) -> None:
     """Show paths, schema version, counts, embedding model and source readiness."""
+    from atocore.client import fetch, remote
     from atocore.ops.health import collect_status
 
-    report = collect_status()
+    report = fetch("GET", "/status") if remote() else collect_status()
 
     def render(r: dict[str, Any]) -> None:
         out = console()

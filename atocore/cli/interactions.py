@@ -100,18 +100,25 @@ def capture_cmd(
     prompt_text = _read_text(prompt, prompt_file, "prompt")
     response_text = _read_text(response, response_file, "response")
     pack = _read_pack(context_pack)
-    with db() as conn:
-        interaction = record_interaction(
-            conn,
-            prompt_text,
-            response_text,
-            project=project or "",
-            client=client,
-            session_id=session,
-            context_pack=pack,
-            reinforce=reinforce,
-        )
-    data = interaction.model_dump(mode="json")
+    from atocore.client import fetch, remote
+
+    if remote():
+        body = dict(prompt=prompt_text, response=response_text, project=project or "")
+        body |= dict(client=client, session_id=session, context_pack=pack, reinforce=reinforce)
+        data = fetch("POST", "/interactions", body)
+    else:
+        with db() as conn:
+            interaction = record_interaction(
+                conn,
+                prompt_text,
+                response_text,
+                project=project or "",
+                client=client,
+                session_id=session,
+                context_pack=pack,
+                reinforce=reinforce,
+            )
+        data = interaction.model_dump(mode="json")
 
     def render(d: dict) -> None:
         success(f"captured interaction {d['id']}" + (f" ({d['project']})" if d["project"] else ""))
@@ -145,14 +152,20 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List interactions, newest first (at most 500)."""
+    from atocore.client import fetch, remote
     from atocore.interactions.service import list_interactions
 
-    with db() as conn:
-        items = list_interactions(
-            conn, project=project, session_id=session, client=client, since=since, limit=limit
-        )
+    if remote():
+        params = dict(project=project, session_id=session, client=client, since=since)
+        rows = fetch("GET", "/interactions", limit=limit, **params)
+    else:
+        with db() as conn:
+            items = list_interactions(
+                conn, project=project, session_id=session, client=client, since=since, limit=limit
+            )
+        rows = [i.model_dump() for i in items]
     emit(
-        [i.model_dump() for i in items],
+        rows,
         state.json,
         lambda rows: table(
             None,

@@ -122,8 +122,13 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List memories, newest first, filtered by type, project and status."""
+    from atocore.client import fetch, remote
     from atocore.memory.service import list_memories
 
+    if remote():
+        params = dict(memory_type=memory_type, project=project, status=status, limit=limit)
+        rows = fetch("GET", "/memory", interaction=interaction, **params)
+        return emit(rows, state.json, _render_list)
     with db() as conn:
         memories = list_memories(
             conn,

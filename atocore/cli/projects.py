@@ -48,9 +48,10 @@ def _render_project(p: dict[str, Any]) -> None:
 @projects_app.command("list")
 def list_cmd(json_output: JsonOpt = False) -> None:
     """List registered projects."""
+    from atocore.client import fetch, remote
     from atocore.projects.registry import list_projects
 
-    projects = [p.model_dump() for p in list_projects()]
+    projects = fetch("GET", "/projects") if remote() else [p.model_dump() for p in list_projects()]
     emit(
         projects,
         state.json,
@@ -74,13 +75,17 @@ def list_cmd(json_output: JsonOpt = False) -> None:
 @projects_app.command("show")
 def show(name: str, json_output: JsonOpt = False) -> None:
     """Show one project (by id or alias) with its resolved roots."""
+    from atocore.client import fetch, remote, segment
     from atocore.projects.registry import project_roots, require_project
 
-    project = require_project(name)
-    data = project.model_dump()
-    data["resolved_roots"] = [
-        {"path": str(p), "exists": p.is_dir()} for p in project_roots(project)
-    ]
+    if remote():
+        data = fetch("GET", f"/projects/{segment(name)}")
+    else:
+        project = require_project(name)
+        data = project.model_dump()
+        data["resolved_roots"] = [
+            {"path": str(p), "exists": p.is_dir()} for p in project_roots(project)
+        ]
 
     def render(p: dict[str, Any]) -> None:
         _render_project(p)

@@ -40,10 +40,15 @@ def query(
     json_output: JsonOpt = False,
 ) -> None:
     """Search the ingested sources (BM25 + vectors, fused)."""
+    from atocore.client import fetch, remote
     from atocore.retrieval.search import search
 
-    with db() as conn:
-        result = search(conn, text, project=project, top_k=top_k, mode=mode)
+    if remote():
+        body = {"query": text, "project": project, "top_k": top_k, "mode": mode}
+        result = fetch("POST", "/query", body)
+    else:
+        with db() as conn:
+            result = search(conn, text, project=project, top_k=top_k, mode=mode).model_dump()
 
     def render(r: dict[str, Any]) -> None:
         _vector_warning(r["vector"], r["mode"])
@@ -66,7 +71,7 @@ def query(
             empty="no results",
         )
 
-    emit(result.model_dump(), state.json, render)
+    emit(result, state.json, render)
 
 
 def _render_pack(p: dict[str, Any]) -> None:
@@ -107,8 +112,11 @@ def context(
     json_output: JsonOpt = False,
 ) -> None:
     """Build a context pack: project state, entities, memories, then retrieved notes."""
+    from atocore.client import fetch, remote
     from atocore.errors import InvalidInput
 
+    if last and remote():
+        return emit(fetch("GET", "/debug/context"), state.json, _render_pack)
     if last:
         from atocore.context.builder import load_last_pack
 
@@ -118,6 +126,9 @@ def context(
         raise InvalidInput("a prompt is required (or --last)")
     from atocore.context.builder import ContextOptions, build_context
 
+    if remote():
+        body = {"prompt": prompt, "project": project, "budget": budget, "mode": mode}
+        return emit(fetch("POST", "/context/build", body), state.json, _render_pack)
     with db() as conn:
         pack = build_context(
             conn,

@@ -32,8 +32,12 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List a project's active state (or its full history with --all)."""
+    from atocore.client import fetch, remote, segment
     from atocore.context.project_state import get_state
 
+    if remote():
+        path = f"/project/state/{segment(project)}"
+        return emit(fetch("GET", path, category=category, all=all_), state.json, _render)
     with db() as conn:
         entries = get_state(conn, project, category=category, include_history=all_)
     emit([e.model_dump() for e in entries], state.json, _render)
