@@ -127,8 +127,7 @@ def test_token_is_sent(cli, corpus, monkeypatch):
 def test_hooks_through_the_server(cli, corpus, conn, tmp_path, monkeypatch):
     transcript = tmp_path / "t.jsonl"
     transcript.write_text(
-        json.dumps({"type": "user", "message": {"content": "Which mount holds the mirror?"}})
-        + "\n"
+        json.dumps({"type": "user", "message": {"content": "Which mount holds the mirror?"}}) + "\n"
     )
     with live_server() as url:
         monkeypatch.setenv("ATOCORE_URL", url)
@@ -156,9 +155,10 @@ def test_hooks_through_the_server(cli, corpus, conn, tmp_path, monkeypatch):
         context = json.loads(prompt.stdout)["hookSpecificOutput"]["additionalContext"]
         assert "three balls" in context
         start = cli("hook", "session-start", input=json.dumps({"cwd": str(corpus)}))
-        assert "mount: kinematic" in json.loads(start.stdout)["hookSpecificOutput"][
-            "additionalContext"
-        ]
+        assert (
+            "mount: kinematic"
+            in json.loads(start.stdout)["hookSpecificOutput"]["additionalContext"]
+        )
     row = conn.execute(
         "SELECT project, client FROM interactions WHERE session_id = 'remote-s'"
     ).fetchone()
