@@ -252,6 +252,17 @@ def build(conn: Any) -> None:
     r(conn, "res-deflect", "supports", "vc-figure")
     r(conn, "res-deflect", "supports", "dec-ptfe")
     r(conn, "anm-pad", "analyzes", "sub-lateral")
+    for target, action, old, new in [
+        ("dec-peek", "supersede", "active", "superseded"),
+        ("dec-ptfe", "promote", "candidate", "active"),
+        ("sub-bench", "promote", "candidate", "active"),  # long ago: not a recent change
+    ]:
+        when = OLD if target == "sub-bench" else RECENT
+        conn.execute(
+            "INSERT INTO review_log (target_kind, target_id, action, from_status, to_status, "
+            "reason, actor, created_at) VALUES ('entity', ?, ?, ?, ?, 'fixture', 'tester', ?)",
+            (target, action, old, new, when),
+        )
     add_conflict(conn, "cf-0042", "material", [("cmp-pad", "GF-PTFE"), ("cand-pad", "PEEK")])
     add_conflict(conn, "cf-0007", "material", [("cmp-strut", "Invar")], status="resolved")
 

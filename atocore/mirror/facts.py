@@ -22,6 +22,14 @@ from atocore.mirror.graph import Graph, Node, parse_time
 
 RECENT_DAYS = 14
 RECENT_LIMIT = 50
+REVIEW_VERBS = {
+    "promote": "promoted",
+    "reject": "rejected",
+    "supersede": "superseded",
+    "edit": "edited",
+    "resolve": "resolved",
+    "graduate": "graduated",
+}
 
 # project_state categories allowed to override the value shown for each entity type.
 CURATED_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -283,6 +291,14 @@ class FactBuilder:
             rows.append(item)
         return rows
 
+    def _change(self, node: Node, cutoff: datetime) -> str:
+        """What happened last: the latest review action in the window, else created/updated."""
+        review = self.g.reviews.get(node.id)
+        when = parse_time(review[0]) if review else None
+        if review and when is not None and cutoff <= when <= self.now:
+            return REVIEW_VERBS.get(review[1], review[1])
+        return "created" if node.created_at == node.updated_at else "updated"
+
     def recent_changes(self, scope: set[str] | None = None) -> list[dict[str, Any]]:
         cutoff = self.now - timedelta(days=RECENT_DAYS)
         found = []
@@ -303,7 +319,7 @@ class FactBuilder:
                 "id": n.id,
                 "short_id": n.id[:8],
                 "status": n.status,
-                "change": "created" if n.created_at == n.updated_at else "updated",
+                "change": self._change(n, cutoff),
             }
             for _, n in found[:RECENT_LIMIT]
         ]
@@ -313,7 +329,7 @@ class FactBuilder:
     def _tree(self, node: Node, seen: frozenset[str]) -> dict[str, Any]:
         seen = seen | {node.id}
         item = self.ref(node)
-        item["components"] = [c["name"] for c in self._refs(self.g.children(node.id, "Component"))]
+        item["components"] = self._refs(self.g.children(node.id, "Component"))
         item["children"] = [
             self._tree(child, seen)
             for child in self.g.children(node.id, "Subsystem")

@@ -61,6 +61,7 @@ class Graph:
     conflicts: list[Conflict]
     disputes: dict[str, list[Conflict]]  # entity id → open conflicts it is a member of
     candidates: int
+    reviews: dict[str, tuple[str, str]] = field(default_factory=dict)  # id → (when, action)
 
     def active(self, entity_type: str | None = None) -> list[Node]:
         found = [
@@ -206,4 +207,13 @@ def load_graph(conn: Any, project: str) -> Graph:
         conflict.members.append(member)
         if node is not None:
             disputes.setdefault(node.id, []).append(conflict)
-    return Graph(project, nodes, out_edges, in_edges, conflicts, disputes, candidates)
+    reviews: dict[str, tuple[str, str]] = {}
+    for row in conn.execute(
+        "SELECT r.target_id, r.action, r.created_at FROM review_log r "
+        "JOIN entities e ON e.id = r.target_id WHERE r.target_kind = 'entity' "
+        "AND e.project = ? ORDER BY r.created_at, r.id",
+        (project,),
+    ):
+        if row["target_id"] in nodes:
+            reviews[row["target_id"]] = (row["created_at"], row["action"])
+    return Graph(project, nodes, out_edges, in_edges, conflicts, disputes, candidates, reviews)
