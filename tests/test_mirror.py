@@ -350,3 +350,16 @@ def test_cli_list_json_empty(cli, registry):
     registry(fx.REGISTRY)
     assert cli.json("mirror", "list", "p05") == []
     assert cli.json("mirror", "failures") == []
+
+
+def test_templates_are_package_data():
+    from importlib.resources import files
+
+    shipped = {p.name for p in files("atocore.templates.mirror").iterdir()}
+    assert {
+        "project-overview.md.j2",
+        "decision-log.md.j2",
+        "subsystem-detail.md.j2",
+        "empty-state.md.j2",
+        "_macros.md.j2",
+    } <= shipped
