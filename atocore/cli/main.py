@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "atocore.cli.imports",
     "atocore.cli.conflicts",
     "atocore.cli.eng",
+    "atocore.cli.bench",
 ]
 
 app = typer.Typer(

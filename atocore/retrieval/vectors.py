@@ -3,6 +3,16 @@
 Vectors are keyed by the integer id of their source chunk and carry the
 chunk's project so searches can be scoped. The table is created on first
 use for the embedding dimension in force (see ``atocore.embed``).
+
+Two search paths, chosen automatically by :func:`search_vectors`:
+
+- **exact**: sqlite-vec's brute-force KNN over the float vectors
+  (``chunk_vectors``). Always right, and fast enough for small stores.
+- **quantized**: once the store holds :data:`QUANTIZE_MIN_VECTORS` vectors,
+  a binary-quantized prefilter (:mod:`atocore.retrieval.quantized`) picks
+  ``k * oversample`` candidates by Hamming distance and re-scores them
+  exactly. Its tables are built automatically when an upsert crosses the
+  threshold and are kept in sync by every upsert/delete here.
 """
 
 from __future__ import annotations
@@ -10,9 +20,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from atocore.errors import OperationFailed
+from atocore.errors import InvalidInput, OperationFailed
 
 TABLE = "chunk_vectors"
+
+# Measured in bench/vector_search.py (see docs/benchmarks.md): below this the
+# exact scan costs a few ms, and exactness is worth more than the saving.
+QUANTIZE_MIN_VECTORS = 20_000
+# Re-centre the quantized index when the store has grown this many times over
+# since the index was built (the mean direction of a small store is noisy).
+REBUILD_GROWTH = 4
+
+SEARCH_MODES = ("auto", "exact", "quantized")
 
 
 def _serialize(vector: Any) -> bytes:
@@ -28,6 +47,17 @@ def table_exists(conn: Any) -> bool:
     return row is not None
 
 
+def vector_dimension(conn: Any) -> int | None:
+    """Dimension the vector table was created with (None when there is no table)."""
+    import re
+
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (TABLE,)).fetchone()
+    if row is None:
+        return None
+    match = re.search(r"float\[(\d+)\]", row[0])
+    return int(match.group(1)) if match else None
+
+
 def ensure_vector_table(conn: Any, dim: int) -> None:
     """Create the vector table for ``dim``-dimensional vectors if missing."""
     if table_exists(conn):
@@ -38,42 +68,143 @@ def ensure_vector_table(conn: Any, dim: int) -> None:
             f"embedding float[{int(dim)}] distance_metric=cosine, project text)"
         )
     except Exception as exc:  # noqa: BLE001 - extension missing or broken
-        raise OperationFailed(f"cannot create vector table (sqlite-vec unavailable?): {exc}") from exc
+        raise OperationFailed(
+            f"cannot create vector table (sqlite-vec unavailable?): {exc}"
+        ) from exc
+
+
+def _transaction(conn: Any):
+    from atocore.db.connection import transaction
+
+    return transaction(conn)
 
 
 def upsert_vectors(conn: Any, items: Iterable[tuple[int, str, Any]]) -> None:
     """Store ``(chunk_id, project, vector)`` triples, replacing existing ids."""
-    rows = [(int(cid), project or "", _serialize(vec)) for cid, project, vec in items]
-    if not rows:
+    from atocore.retrieval import quantized
+
+    triples = [(int(cid), project or "", vec) for cid, project, vec in items]
+    if not triples:
         return
-    conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in rows])
-    conn.executemany(
-        f"INSERT INTO {TABLE}(rowid, project, embedding) VALUES (?, ?, ?)", rows
-    )
+    rows = [(cid, project, _serialize(vec)) for cid, project, vec in triples]
+    dim = vector_dimension(conn)
+    if dim is not None:
+        for cid, _, blob in rows:
+            if len(blob) != 4 * dim:
+                raise InvalidInput(
+                    f"vector for chunk {cid} has {len(blob) // 4} dimensions, "
+                    f"the vector store has {dim}"
+                )
+    with _transaction(conn):
+        conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in rows])
+        conn.executemany(f"INSERT INTO {TABLE}(rowid, project, embedding) VALUES (?, ?, ?)", rows)
+        if quantized.exists(conn):
+            built = quantized.info(conn) or {}
+            if count_vectors(conn) >= REBUILD_GROWTH * max(built.get("built_count", 0), 1):
+                build_quantized_index(conn)
+            else:
+                import numpy as np
+
+                matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
+                quantized.upsert(conn, [(r[0], r[1]) for r in rows], matrix)
+        elif count_vectors(conn) >= QUANTIZE_MIN_VECTORS:
+            build_quantized_index(conn)
 
 
 def delete_vectors(conn: Any, chunk_ids: Sequence[int]) -> None:
+    from atocore.retrieval import quantized
+
     if chunk_ids and table_exists(conn):
-        conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(int(c),) for c in chunk_ids])
+        ids = [int(c) for c in chunk_ids]
+        with _transaction(conn):
+            conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(c,) for c in ids])
+            if quantized.exists(conn):
+                quantized.delete(conn, ids)
 
 
 def count_vectors(conn: Any) -> int:
     if not table_exists(conn):
         return 0
-    return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    try:  # vec0's rowid shadow table counts in well under a ms; the vtable scans
+        return conn.execute(f"SELECT count(*) FROM {TABLE}_rowids").fetchone()[0]
+    except Exception:  # noqa: BLE001 - another sqlite-vec layout
+        return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
 
 def drop_vectors(conn: Any) -> None:
     """Remove every vector (model change → reindex)."""
+    from atocore.retrieval import quantized
+
     conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    quantized.drop(conn)
+
+
+def build_quantized_index(conn: Any) -> int:
+    """(Re)build the quantized index from the float vectors; returns its size."""
+    from atocore.retrieval import quantized
+
+    dim = vector_dimension(conn)
+    if dim is None:
+        raise OperationFailed("no vector table to index (nothing embedded yet)")
+    with _transaction(conn):
+        rows = [
+            (r[0], r[1] or "", r[2])
+            for r in conn.execute(f"SELECT rowid, project, embedding FROM {TABLE}")
+        ]
+        return quantized.build(conn, dim, rows)
+
+
+def drop_quantized_index(conn: Any) -> None:
+    """Forget the quantized index (searches go exact until it is rebuilt)."""
+    from atocore.retrieval import quantized
+
+    quantized.drop(conn)
+
+
+def vector_index_info(conn: Any) -> dict[str, Any]:
+    """Vector store facts for status/bench output."""
+    from atocore.retrieval import quantized
+
+    count = count_vectors(conn)
+    return {
+        "vectors": count,
+        "dim": vector_dimension(conn),
+        "quantized": quantized.info(conn),
+        "auto_mode": choose_mode(conn, count=count),
+        "quantize_min_vectors": QUANTIZE_MIN_VECTORS,
+    }
+
+
+def choose_mode(conn: Any, *, count: int | None = None) -> str:
+    """What ``mode="auto"`` runs: ``"quantized"`` for big indexed stores, else ``"exact"``."""
+    from atocore.retrieval import quantized
+
+    if not quantized.exists(conn) or not quantized.usable(conn):
+        return "exact"
+    count = count_vectors(conn) if count is None else count
+    return "quantized" if count >= QUANTIZE_MIN_VECTORS else "exact"
 
 
 def search_vectors(
-    conn: Any, query: Any, k: int, *, project: str | None = None
+    conn: Any, query: Any, k: int, *, project: str | None = None, mode: str = "auto"
 ) -> list[tuple[int, float]]:
-    """Nearest chunks to ``query``: ``(chunk_id, cosine distance)``, best first."""
+    """Nearest chunks to ``query``: ``(chunk_id, cosine distance)``, best first.
+
+    ``mode``: ``"auto"`` (default: quantized for large stores, exact
+    otherwise), ``"exact"`` or ``"quantized"`` (needs the index).
+    """
+    if mode not in SEARCH_MODES:
+        raise InvalidInput(f"unknown search mode {mode!r} (use one of {', '.join(SEARCH_MODES)})")
     if k <= 0 or not table_exists(conn):
         return []
+    if mode == "auto":
+        mode = choose_mode(conn)
+    if mode == "quantized":
+        from atocore.retrieval import quantized
+
+        if not quantized.exists(conn):
+            raise OperationFailed("no quantized vector index (build_quantized_index first)")
+        return quantized.search(conn, query, k, project=project)
     sql = f"SELECT rowid, distance FROM {TABLE} WHERE embedding MATCH ? AND k = ?"
     params: list[Any] = [_serialize(query), int(k)]
     if project:

@@ -1,0 +1,142 @@
+"""Cold CLI latency: fresh ``atocore`` processes, with interpreter baselines.
+
+Each command runs ``runs`` times as a new process (the OS file cache is warm
+after the first run, as it is for someone typing commands). Baselines in the
+same run: ``python -c pass`` (the interpreter's floor) and
+``python -c "import typer"`` (the CLI framework's floor). ``python -X
+importtime`` then lists what ``atocore --help`` imports, and checks that
+none of the heavy modules (fastembed, numpy, FastAPI, ...) is among them.
+
+Other helpers add commands with :func:`time_command` (e.g. ``atocore
+context`` cold) and their own rows to the report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from atocore.bench.harness import Report, summarize
+
+# Must never be imported by `atocore --help` (see tests/test_cli_startup.py).
+HEAVY_MODULES = ("fastembed", "numpy", "fastapi", "onnxruntime", "uvicorn", "tokenizers", "mcp")
+
+
+def atocore_argv() -> list[str]:
+    """How to start the CLI: the venv's console script, else ``python -m atocore``."""
+    script = Path(sys.executable).parent / "atocore"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("atocore")
+    return [found] if found else [sys.executable, "-m", "atocore"]
+
+
+def time_command(
+    argv: list[str], *, runs: int, env: dict[str, str] | None = None, warmup: int = 1
+) -> list[float]:
+    """Wall-clock seconds of ``runs`` fresh processes (after ``warmup`` untimed ones)."""
+    seconds: list[float] = []
+    for index in range(warmup + runs):
+        start = time.perf_counter()
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-500:]}")
+        if index >= warmup:
+            seconds.append(elapsed)
+    return seconds
+
+
+def import_profile(module: str = "atocore.cli.main", top: int = 8) -> dict[str, Any]:
+    """``-X importtime`` of importing ``module``: total, slowest modules, heavy ones."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows: list[tuple[int, int, str]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        parts = [p.strip() for p in line[len("import time:") :].split("|")]
+        if not parts[0].isdigit():
+            continue
+        rows.append((int(parts[0]), int(parts[1]), parts[2]))
+    names = {name.strip() for _, _, name in rows}
+    heavy = sorted(
+        name for name in names if name.split(".")[0] in HEAVY_MODULES and "." not in name
+    )
+    total_us = max((cumulative for _, cumulative, name in rows if name == module), default=0)
+    slowest = sorted(rows, key=lambda r: -r[1])
+    return {
+        "module": module,
+        "total_ms": round(total_us / 1000, 1),
+        "modules_imported": len(names),
+        "heavy_imported": heavy,
+        "slowest_cumulative_ms": [
+            {"module": name.strip(), "ms": round(cum / 1000, 1)} for _, cum, name in slowest[:top]
+        ],
+    }
+
+
+def run(*, runs: int = 10, write: bool = True, show: bool = True, command: str | None = None):
+    report = Report(
+        "cli_latency", params={"runs": runs, "warmup": 1, "python": sys.executable}, command=command
+    )
+    cli = atocore_argv()
+    with tempfile.TemporaryDirectory(prefix="atocore-bench-cli-") as tmp:
+        env = {**os.environ, "ATOCORE_DATA_DIR": str(Path(tmp) / "data")}
+        env.pop("ATOCORE_URL", None)
+        subprocess.run([*cli, "init"], env=env, capture_output=True, check=True)
+        cases = [
+            ("python -c pass (baseline)", [sys.executable, "-c", "pass"]),
+            ("python -c 'import typer' (baseline)", [sys.executable, "-c", "import typer"]),
+            ("atocore --help", [*cli, "--help"]),
+            ("atocore status", [*cli, "status"]),
+            ("atocore status --json", [*cli, "--json", "status"]),
+        ]
+        for label, argv in cases:
+            stats = summarize(time_command(argv, runs=runs, env=env))
+            report.add(
+                {
+                    "command": label,
+                    "p50_ms": stats["p50_ms"],
+                    "p99_ms": stats["p99_ms"],
+                    "min_ms": stats["min_ms"],
+                    "runs": stats["n"],
+                }
+            )
+    profile = import_profile()
+    report.extra["import_profile"] = profile
+    report.note(
+        f"`import atocore.cli.main`: {profile['total_ms']} ms, "
+        f"{profile['modules_imported']} modules; heavy modules imported: "
+        f"{', '.join(profile['heavy_imported']) or 'none'}"
+    )
+    report.note(
+        "slowest (cumulative): "
+        + ", ".join(f"{s['module']} {s['ms']} ms" for s in profile["slowest_cumulative_ms"][:5])
+    )
+    report.finish(write=write, show=show)
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    run(runs=args.runs, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()

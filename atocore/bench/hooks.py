@@ -1,0 +1,369 @@
+"""Hook and server figures: prompt-hook latency warm vs cold, server RSS, watch idle CPU.
+
+Run: ``python bench/hook_latency.py [--chunks 100000] [--runs 30] [--idle-s 60]``.
+
+1. A synthetic corpus of ``--chunks`` chunks (random text from a fixed
+   vocabulary, random unit vectors recorded under the real model id, plus
+   project state) is written straight into a temp data dir — embedding that
+   many chunks for real would take hours here; search cost does not depend
+   on what the vectors say.
+2. ``atocore serve`` starts on it (model warmed). Measured in the same run:
+   ``POST /context/build`` from a kept-alive client (the warm request a hook
+   makes), a fresh ``atocore hook prompt`` process against that server, the
+   same hook with no server (local mode: the process loads the model), and
+   the baselines ``python -c pass`` and ``atocore --help`` (process floor).
+3. Server RSS after start (model warm) and after the requests.
+4. Idle CPU over ``--idle-s`` seconds of ``atocore watch`` on a vault of
+   ``--vault-files`` notes, next to the idle server in the same window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from atocore.bench.cli_latency import atocore_argv, time_command
+from atocore.bench.harness import Report, summarize
+
+WORDS = (
+    "mirror mount kinematic flexure invar bench laser interferometer fringe phase wavefront "
+    "alignment tilt piston thermal drift vibration isolation breadboard optic lens beam "
+    "splitter detector camera reference arm sample stage actuator piezo controller loop "
+    "calibration tolerance requirement budget error model analysis mesh load stress "
+    "displacement mode frequency damping bracket bolt washer spacer material steel aluminium "
+    "ceramic glass coating polish surface figure roughness metrology frame support lateral "
+    "axial pad whiffletree cell barrel housing enclosure cable sensor temperature humidity"
+).split()
+
+PROMPTS = [
+    "what holds the reference mirror and why did we choose it?",
+    "how is the interferometer isolated from floor vibration?",
+    "which material is the metrology frame made of?",
+    "what is the thermal drift budget of the bench?",
+    "how do we calibrate the piezo actuator loop?",
+    "what surface figure do the optics need?",
+]
+
+
+def build_corpus(data_dir: Path, chunks: int, *, seed: int = 0, per_doc: int = 10) -> dict:
+    """Write ``chunks`` synthetic chunks (+ vectors, state) into a fresh data dir."""
+    import numpy as np
+
+    os.environ["ATOCORE_DATA_DIR"] = str(data_dir)
+    from atocore.context.project_state import set_state
+    from atocore.db import open_db, transaction
+    from atocore.embed import ensure_model, get_embedder
+    from atocore.projects.registry import register_project
+    from atocore.retrieval.vectors import ensure_vector_table, upsert_vectors
+
+    started = time.perf_counter()
+    root = data_dir.parent / "vault" / "p05"
+    root.mkdir(parents=True, exist_ok=True)
+    register_project("p05-interferometer", ["p05"], "bench", [{"source": str(root)}])
+    embedder = get_embedder().load()
+    rng = random.Random(seed)
+    conn = open_db()
+    try:
+        ensure_model(conn, embedder.model_id, embedder.dim)
+        ensure_vector_table(conn, embedder.dim)
+        docs = max(1, chunks // per_doc)
+        with transaction(conn):
+            for d in range(docs):
+                path = str(root / f"note-{d:06d}.md")
+                cur = conn.execute(
+                    "INSERT INTO source_documents (path, rel_path, project, title, content_hash, "
+                    "chunk_count, embed_model) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        path,
+                        f"note-{d:06d}.md",
+                        "p05-interferometer",
+                        f"Note {d}",
+                        f"h{d}",
+                        per_doc,
+                        embedder.model_id,
+                    ),
+                )
+                doc_id = cur.lastrowid
+                rows = []
+                for c in range(per_doc):
+                    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 120)))
+                    heading = " ".join(rng.choice(WORDS) for _ in range(3)).title()
+                    rows.append(
+                        (
+                            doc_id,
+                            "p05-interferometer",
+                            c,
+                            f"Note {d}",
+                            heading,
+                            text,
+                            0,
+                            len(text),
+                            f"c{d}-{c}",
+                        )
+                    )
+                conn.executemany(
+                    "INSERT INTO source_chunks (document_id, project, ordinal, title, "
+                    "heading_path, text, char_start, char_end, content_hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+        ids = [r[0] for r in conn.execute("SELECT id FROM source_chunks ORDER BY id")]
+        gen = np.random.default_rng(seed)
+        for start in range(0, len(ids), 5000):
+            part = ids[start : start + 5000]
+            vecs = gen.standard_normal((len(part), embedder.dim)).astype(np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            upsert_vectors(conn, [(i, "p05-interferometer", v) for i, v in zip(part, vecs)])
+        set_state(conn, "p05", "decision", "mount", "kinematic three-ball mount for the mirror")
+        set_state(conn, "p05", "status", "phase", "integration of the metrology frame")
+        set_state(conn, "p05", "requirement", "drift", "thermal drift below 20 nm per hour")
+        count = conn.execute("SELECT count(*) FROM source_chunks").fetchone()[0]
+    finally:
+        conn.close()
+    db_mb = sum(p.stat().st_size for p in data_dir.glob("atocore.db*")) / 1e6
+    return {
+        "chunks": count,
+        "root": str(root),
+        "build_s": time.perf_counter() - started,
+        "db_mb": round(db_mb, 1),
+    }
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*atocore_argv(), "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def _hook_argv_input(prompt: str, cwd: str) -> str:
+    return json.dumps(
+        {"session_id": "bench", "prompt": prompt, "cwd": cwd, "hook_event_name": "UserPromptSubmit"}
+    )
+
+
+def _time_hook(env: dict[str, str], cwd: str, runs: int) -> tuple[list[float], int]:
+    seconds, empty = [], 0
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        done = subprocess.run(
+            [*atocore_argv(), "hook", "prompt"],
+            env=env,
+            capture_output=True,
+            text=True,
+            input=_hook_argv_input(PROMPTS[i % len(PROMPTS)], cwd),
+        )
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-500:])
+        if i:  # the first run is an untimed warm-up (file cache)
+            seconds.append(elapsed)
+            empty += not done.stdout.strip()
+    return seconds, empty
+
+
+def _make_vault(root: Path, files: int) -> None:
+    for i in range(files):
+        sub = root / f"area-{i % 50:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"note-{i:05d}.md").write_text(f"# Note {i}\n\nSome text about the bench {i}.\n")
+
+
+def _row(label: str, stats: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "measure": label,
+        "p50_ms": stats["p50_ms"],
+        "p99_ms": stats["p99_ms"],
+        "min_ms": stats["min_ms"],
+        "runs": stats["n"],
+        **extra,
+    }
+
+
+def run(
+    *,
+    chunks: int = 100_000,
+    runs: int = 30,
+    cold_runs: int = 5,
+    idle_s: float = 60.0,
+    vault_files: int = 2000,
+    write: bool = True,
+) -> Report:
+    import httpx
+
+    report = Report(
+        "hook_latency",
+        params={
+            "chunks": chunks,
+            "runs": runs,
+            "cold_runs": cold_runs,
+            "idle_s": idle_s,
+            "vault_files": vault_files,
+        },
+    )
+    report.live = True
+    with tempfile.TemporaryDirectory(prefix="atocore-bench-hooks-") as tmp:
+        data_dir = Path(tmp) / "data"
+        corpus = build_corpus(data_dir, chunks)
+        report.extra["corpus"] = corpus
+        report.note(
+            f"corpus: {corpus['chunks']} chunks, {corpus['db_mb']} MB database, "
+            f"built in {corpus['build_s']:.0f} s"
+        )
+        env = {**os.environ, "ATOCORE_DATA_DIR": str(data_dir)}
+        env.pop("ATOCORE_URL", None)
+        cwd = corpus["root"]
+
+        floor = summarize(time_command([sys.executable, "-c", "pass"], runs=10, env=env))
+        report.add(_row("python -c pass (baseline)", floor))
+        helpcmd = summarize(time_command([*atocore_argv(), "--help"], runs=10, env=env))
+        report.add(_row("atocore --help (CLI process floor)", helpcmd))
+
+        proc, url = _start_server(env)
+        try:
+            with httpx.Client(base_url=url, timeout=60) as client:
+                body = {"prompt": PROMPTS[0], "project": "p05", "budget": 3000}
+                client.post("/context/build", json=body).raise_for_status()  # model warm
+                rss_start = _rss_mb(proc.pid)
+                seconds = []
+                for i in range(runs):
+                    body = {"prompt": PROMPTS[i % len(PROMPTS)], "project": "p05", "budget": 3000}
+                    start = time.perf_counter()
+                    response = client.post("/context/build", json=body)
+                    seconds.append(time.perf_counter() - start)
+                    response.raise_for_status()
+                report.add(_row("POST /context/build, warm server", summarize(seconds)))
+            warm_env = {**env, "ATOCORE_URL": url}
+            hook_s, empty = _time_hook(warm_env, cwd, runs)
+            report.add(
+                _row(
+                    "atocore hook prompt → warm server (process)",
+                    summarize(hook_s),
+                    empty_outputs=empty,
+                )
+            )
+            rss_after = _rss_mb(proc.pid)
+            report.extra["server_rss_mb"] = {"after_start": rss_start, "after_requests": rss_after}
+            report.note(
+                f"server RSS with {corpus['chunks']} chunks: {rss_start} MB after start "
+                f"(model warm), {rss_after} MB after {2 * runs} requests"
+            )
+
+            vault = Path(tmp) / "watch-vault"
+            _make_vault(vault, vault_files)
+            watch_env = {**env, "ATOCORE_DATA_DIR": str(Path(tmp) / "watch-data")}
+            subprocess.run(
+                [*atocore_argv(), "init"], env=watch_env, capture_output=True, check=True
+            )
+            subprocess.run(
+                [*atocore_argv(), "projects", "register", "vaultbench", "--root", str(vault)],
+                env=watch_env,
+                capture_output=True,
+                check=True,
+            )
+            watcher = subprocess.Popen(
+                [*atocore_argv(), "watch"],
+                env=watch_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                time.sleep(5)  # start-up and inotify registration are not idle time
+                w0, s0, t0 = _cpu_s(watcher.pid), _cpu_s(proc.pid), time.perf_counter()
+                time.sleep(idle_s)
+                w1, s1, t1 = _cpu_s(watcher.pid), _cpu_s(proc.pid), time.perf_counter()
+                watch_rss = _rss_mb(watcher.pid)
+            finally:
+                watcher.terminate()
+                watcher.wait(30)
+            wall = t1 - t0
+            watch_pct = round(100 * (w1 - w0) / wall, 3)
+            server_pct = round(100 * (s1 - s0) / wall, 3)
+            report.extra["idle_cpu_percent"] = {
+                "watch": watch_pct,
+                "server": server_pct,
+                "window_s": round(wall, 1),
+            }
+            report.note(
+                f"idle CPU over {wall:.0f} s: atocore watch ({vault_files} files, "
+                f"{watch_rss} MB RSS) {watch_pct} %, idle server {server_pct} % "
+                "(one core = 100 %)"
+            )
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+        cold_s, empty = _time_hook(env, cwd, cold_runs)
+        report.add(
+            _row(
+                "atocore hook prompt, no server (cold, local)",
+                summarize(cold_s),
+                empty_outputs=empty,
+            )
+        )
+    report.finish(write=write)
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--idle-s", type=float, default=60.0)
+    parser.add_argument("--vault-files", type=int, default=2000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    run(
+        chunks=args.chunks,
+        runs=args.runs,
+        cold_runs=args.cold_runs,
+        idle_s=args.idle_s,
+        vault_files=args.vault_files,
+        write=not args.no_write,
+    )

@@ -1,0 +1,370 @@
+"""Context quality on LoCoMo: evidence recall of context packs at a character budget.
+
+``atocore bench locomo PATH`` (or ``python bench/locomo.py PATH``), where
+PATH is a LoCoMo-format JSON file (a list of conversations with ``qa`` and
+``conversation``). The data set is only read, never copied anywhere.
+
+Method:
+
+* every conversation becomes its own registered project whose ingest root
+  is a temporary vault holding one markdown note per session (the session
+  date and the speakers at the top, one paragraph per turn, ``Speaker:
+  text``), ingested through the normal path (``ingest_project``);
+* every question of categories 1-4 becomes a context pack for that project
+  at each budget (``build_context``);
+* a question's score is the share of its evidence turns whose text (with
+  whitespace normalised) appears in the pack's ``formatted_context``; the
+  figure is the mean over questions, overall and per category.
+
+Baselines in the same run, over the same ingested data: BM25-only and
+vector-only retrieval and their plain reciprocal-rank fusion (equal
+weights, k=60), each through the same pack builder. The ingested data dir
+is shared by every configuration and budget of a run; ``--work-dir`` keeps
+it between runs (the incremental ingest then skips unchanged notes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from atocore.bench.harness import Report
+from atocore.errors import InvalidInput
+
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+DEFAULT_BUDGETS = (1000, 2000, 4000)
+CONFIGS = ("bm25", "vector", "rrf", "atocore")
+CONFIG_HELP = {
+    "bm25": "BM25 only (FTS5)",
+    "vector": "vector only (sqlite-vec)",
+    "rrf": "plain RRF fusion of both (equal weights, k=60)",
+    "atocore": "shipped defaults (ContextOptions())",
+}
+_DIA = re.compile(r"D\s*(\d+)\s*:\s*(\d+)")
+_SESSION = re.compile(r"^session_(\d+)$")
+
+
+@dataclass
+class Question:
+    conversation: str
+    project: str
+    text: str
+    category: int
+    evidence: list[str]  # normalised turn texts
+
+
+def normalise(text: str) -> str:
+    """Whitespace-normalised text (the only normalisation the score applies)."""
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- data set
+
+
+def load_dataset(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"data set not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"cannot read data set {path}: {exc}") from exc
+    if not isinstance(data, list) or not data:
+        raise InvalidInput(f"{path}: expected a non-empty JSON list of conversations")
+    for i, conv in enumerate(data):
+        if not isinstance(conv, dict) or not isinstance(conv.get("conversation"), dict):
+            raise InvalidInput(f"{path}: conversation #{i} has no 'conversation' object")
+        if not isinstance(conv.get("qa"), list):
+            raise InvalidInput(f"{path}: conversation #{i} has no 'qa' list")
+    return data
+
+
+def _sessions(conversation: dict[str, Any]) -> list[tuple[int, list[dict[str, Any]], str]]:
+    out = []
+    for key, turns in conversation.items():
+        match = _SESSION.match(key)
+        if match and isinstance(turns, list) and turns:
+            number = int(match.group(1))
+            out.append((number, turns, str(conversation.get(f"{key}_date_time", "")).strip()))
+    return sorted(out)
+
+
+def session_note(number: int, date: str, turns: list[dict[str, Any]]) -> str:
+    """One session as a markdown note: title with the date, speakers, one paragraph per turn."""
+    speakers = list(dict.fromkeys(str(t.get("speaker", "")).strip() for t in turns))
+    lines = [f"# Session {number}" + (f" — {date}" if date else ""), ""]
+    lines.append(f"Conversation between {' and '.join(s for s in speakers if s)}.")
+    for turn in turns:
+        text = normalise(str(turn.get("text", "")))
+        caption = normalise(str(turn.get("blip_caption") or ""))
+        if caption:
+            text += f" [shares a photo: {caption}]"
+        lines += ["", f"{str(turn.get('speaker', '')).strip()}: {text}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_vault(conv: dict[str, Any], root: Path) -> dict[str, str]:
+    """Write the conversation's session notes under ``root``; ``dia_id → turn text``."""
+    root.mkdir(parents=True, exist_ok=True)
+    turns_by_id: dict[str, str] = {}
+    for number, turns, date in _sessions(conv["conversation"]):
+        (root / f"session-{number:02d}.md").write_text(
+            session_note(number, date, turns), encoding="utf-8"
+        )
+        for turn in turns:
+            match = _DIA.search(str(turn.get("dia_id", "")))
+            if match:
+                turns_by_id[f"D{match.group(1)}:{match.group(2)}"] = normalise(
+                    str(turn.get("text", ""))
+                )
+    return turns_by_id
+
+
+def questions_for(
+    conv: dict[str, Any], project: str, turns_by_id: dict[str, str]
+) -> tuple[list[Question], int]:
+    """Questions of categories 1-4 with their evidence texts; and how many were dropped."""
+    out: list[Question] = []
+    dropped = 0
+    for qa in conv["qa"]:
+        category = qa.get("category")
+        if category not in CATEGORIES or not str(qa.get("question", "")).strip():
+            continue
+        evidence = []
+        for raw in qa.get("evidence") or []:
+            for match in _DIA.finditer(str(raw)):
+                text = turns_by_id.get(f"D{match.group(1)}:{match.group(2)}")
+                if text and text not in evidence:
+                    evidence.append(text)
+        if not evidence:
+            dropped += 1
+            continue
+        label = str(conv.get("sample_id", project))
+        out.append(Question(label, project, str(qa["question"]), int(category), evidence))
+    return out, dropped
+
+
+def recall(question: Question, pack_text: str) -> float:
+    text = normalise(pack_text)
+    return sum(1 for e in question.evidence if e in text) / len(question.evidence)
+
+
+# --------------------------------------------------------------------------- configurations
+
+
+def config_options(name: str, budget: int) -> Any:
+    from atocore.context.builder import ContextOptions
+    from atocore.retrieval.search import RetrievalParams
+
+    base = ContextOptions(budget=budget)
+    if name == "atocore":
+        return base
+    plain = base.retrieval.with_(bm25_weight=1.0, vector_weight=1.0, rrf_k=60.0)
+    mode = {"bm25": "bm25", "vector": "vector", "rrf": "hybrid"}[name]
+    assert isinstance(plain, RetrievalParams)
+    return base.with_(retrieval_mode=mode, retrieval=plain)
+
+
+class _QueryCache:
+    """The real embedder, remembering query vectors (each question is asked many times)."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self._queries: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)
+
+    def load(self) -> _QueryCache:
+        self._embedder.load()
+        return self
+
+    def embed_query(self, text: str) -> Any:
+        if text not in self._queries:
+            self._queries[text] = self._embedder.embed_query(text)
+        return self._queries[text]
+
+
+# --------------------------------------------------------------------------- running
+
+
+def prepare(
+    data: list[dict[str, Any]],
+    work_dir: Path,
+    *,
+    conversations: int | None = None,
+    limit_questions: int | None = None,
+    chunk_options: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Any, list[Question], dict[str, Any]]:
+    """Write the vaults, register and ingest the projects in ``work_dir``.
+
+    Sets ``ATOCORE_DATA_DIR`` to ``work_dir/data`` for this process. Returns
+    ``(conn, questions, info)``.
+    """
+    from atocore.db import open_db
+    from atocore.ingest import ingest_project
+    from atocore.projects.registry import get_registered_project, register_project
+
+    os.environ["ATOCORE_DATA_DIR"] = str(work_dir / "data")
+    os.environ.pop("ATOCORE_PROJECT_REGISTRY_PATH", None)
+    conn = open_db()
+    selected = data[:conversations] if conversations else data
+    questions: list[Question] = []
+    info: dict[str, Any] = {"conversations": [], "dropped_questions": 0, "chunks": 0, "turns": 0}
+    started = time.perf_counter()
+    for index, conv in enumerate(selected):
+        label = str(conv.get("sample_id") or f"conv-{index}")
+        project = "locomo-" + re.sub(r"[^a-z0-9._-]+", "-", label.lower()).strip("-")
+        vault = work_dir / "vaults" / project
+        turns_by_id = write_vault(conv, vault)
+        if get_registered_project(project) is None:
+            register_project(project, ingest_roots=[{"source": str(vault)}])
+        if progress:
+            progress(f"ingesting {label} ({len(turns_by_id)} turns)")
+        report = ingest_project(conn, project, purge_deleted=True, options=chunk_options)
+        if not report.vectors.available:
+            raise InvalidInput(f"vector side unavailable: {report.vectors.reason}")
+        qs, dropped = questions_for(conv, project, turns_by_id)
+        if limit_questions:
+            qs = qs[:limit_questions]
+        questions += qs
+        info["dropped_questions"] += dropped
+        info["turns"] += len(turns_by_id)
+        info["conversations"].append(label)
+    info["chunks"] = conn.execute("SELECT count(*) FROM source_chunks").fetchone()[0]
+    info["ingest_s"] = round(time.perf_counter() - started, 1)
+    return conn, questions, info
+
+
+def evaluate(
+    conn: Any,
+    questions: list[Question],
+    options: Any,
+    embedder: Any,
+) -> dict[str, Any]:
+    """Mean recall (overall and per category) of packs built with ``options``."""
+    from atocore.context.builder import build_context
+
+    per_cat: dict[int, list[float]] = {c: [] for c in CATEGORIES}
+    scores: list[float] = []
+    chars = 0
+    started = time.perf_counter()
+    for q in questions:
+        pack = build_context(
+            conn, q.text, project=q.project, options=options, embedder=embedder, save=False
+        )
+        score = recall(q, pack.formatted_context)
+        scores.append(score)
+        per_cat[q.category].append(score)
+        chars += pack.chars_used
+    elapsed = time.perf_counter() - started
+    n = len(scores)
+    row: dict[str, Any] = {"recall": round(sum(scores) / n, 4) if n else None}
+    for cat, name in CATEGORIES.items():
+        values = per_cat[cat]
+        row[f"{cat} {name}"] = round(sum(values) / len(values), 4) if values else None
+    row["questions"] = n
+    row["avg chars"] = round(chars / n) if n else 0
+    row["ms/pack"] = round(elapsed / n * 1000, 1) if n else None
+    return row
+
+
+def run(
+    path: Path,
+    *,
+    budgets: list[int] | tuple[int, ...] = DEFAULT_BUDGETS,
+    configs: list[str] | tuple[str, ...] = CONFIGS,
+    conversations: int | None = None,
+    limit_questions: int | None = None,
+    work_dir: Path | None = None,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
+    from atocore.embed import get_embedder
+
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown or not configs:
+        raise InvalidInput(f"configurations must be among {', '.join(CONFIGS)}")
+    data = load_dataset(path)
+    keep = work_dir is not None
+    root = Path(work_dir) if keep else Path(tempfile.mkdtemp(prefix="atocore-locomo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    say = (lambda text: print(f"  {text}", flush=True)) if show else None
+    report = Report(
+        "locomo",
+        params={
+            "dataset": Path(path).name,
+            "budgets": list(budgets),
+            "configs": list(configs),
+            "conversations": conversations,
+            "limit_questions": limit_questions,
+        },
+        command=command,
+        live=show,
+    )
+    try:
+        conn, questions, info = prepare(
+            data,
+            root,
+            conversations=conversations,
+            limit_questions=limit_questions,
+            progress=say,
+        )
+        if not questions:
+            raise InvalidInput(f"{path}: no questions of categories 1-4 with known evidence turns")
+        embedder = _QueryCache(get_embedder())
+        for budget in budgets:
+            for name in configs:
+                row = {"config": name, "budget": budget}
+                row.update(evaluate(conn, questions, config_options(name, budget), embedder))
+                report.add(row)
+        report.extra["data"] = info
+        for name in configs:
+            report.note(f"{name}: {CONFIG_HELP[name]}")
+        report.note(
+            f"{len(questions)} questions (categories 1-4) over {len(info['conversations'])} "
+            f"conversations, {info['turns']} turns → {info['chunks']} chunks; "
+            f"ingest {info['ingest_s']} s"
+        )
+        conn.close()
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    report.finish(write=write, show=show)
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--budgets", default=",".join(map(str, DEFAULT_BUDGETS)))
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--conversations", type=int)
+    parser.add_argument("--limit-questions", type=int)
+    parser.add_argument("--work-dir", type=Path)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    run(
+        args.path,
+        budgets=[int(b) for b in args.budgets.split(",") if b.strip()],
+        configs=[c.strip() for c in args.configs.split(",") if c.strip()],
+        conversations=args.conversations,
+        limit_questions=args.limit_questions,
+        work_dir=args.work_dir,
+        write=not args.no_write,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""Vector search at scale: latency and recall@k of atocore's store vs baselines.
+
+For each data kind and store size, one run builds a fresh store through the
+product API (:func:`atocore.retrieval.vectors.upsert_vectors`, in batches,
+so the quantized index is built and maintained exactly as in real use) and
+times, on the same queries:
+
+- ``sqlite-vec exact``  sqlite-vec's float brute-force KNN (``mode="exact"``)
+- ``numpy exact``       an in-memory float32 matrix product + argpartition
+                        (the matrix is already loaded; its load is not timed)
+- ``atocore auto``      :func:`search_vectors` as the product calls it
+- ``… cold``            the same with the per-connection cache dropped before
+                        each query (what a one-shot CLI process pays)
+- ``… project``         scoped to one of ``projects`` equally sized projects
+
+Recall@k is measured against float64 exact neighbours computed with numpy.
+
+Data kinds: ``random`` (i.i.d. unit vectors, the worst case for quantization)
+and ``clustered`` (a shared direction + a topic centre + noise, with the
+pairwise and nearest-neighbour cosines of real MiniLM sentence embeddings:
+see ``docs/benchmarks.md``). Queries are fresh draws from the same
+distribution, never stored vectors.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from atocore.bench.harness import Report, summarize, time_each
+
+DIM = 384
+# Clustered mixture weights (squared norms of the three parts), chosen to match
+# all-MiniLM-L6-v2 on 600 LoCoMo turns: mean vector norm 0.45, mean pairwise
+# cosine 0.20, nearest-neighbour cosine ~0.6.
+SHARED, TOPIC, NOISE = 0.20, 0.40, 0.40
+PER_TOPIC = 50
+KINDS = ("random", "clustered")
+
+
+def _unit(matrix: Any) -> Any:
+    import numpy as np
+
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def make_data(kind: str, n: int, n_queries: int, dim: int = DIM, seed: int = 0) -> tuple[Any, Any]:
+    """``(vectors, queries)`` as float32 unit rows."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if kind == "random":
+        data = _unit(rng.standard_normal((n + n_queries, dim), dtype=np.float32))
+        return data[:n], data[n:]
+    if kind != "clustered":
+        raise ValueError(f"unknown data kind {kind!r}")
+    shared = _unit(rng.standard_normal((1, dim), dtype=np.float32))[0]
+    topics = _unit(rng.standard_normal((max(1, n // PER_TOPIC), dim), dtype=np.float32))
+    out = np.empty((n + n_queries, dim), dtype=np.float32)
+    step = 50_000
+    for start in range(0, n + n_queries, step):
+        size = min(step, n + n_queries - start)
+        which = rng.integers(0, len(topics), size)
+        noise = _unit(rng.standard_normal((size, dim), dtype=np.float32))
+        out[start : start + size] = _unit(
+            np.sqrt(SHARED) * shared + np.sqrt(TOPIC) * topics[which] + np.sqrt(NOISE) * noise
+        )
+    return out[:n], out[n:]
+
+
+def exact_neighbours(data: Any, queries: Any, k: int, mask: Any = None) -> list[list[int]]:
+    """Float64 ground truth: row indices (0-based) of the ``k`` nearest per query."""
+    import numpy as np
+
+    truth = []
+    pool = np.arange(len(data)) if mask is None else np.flatnonzero(mask)
+    sub = data[pool].astype(np.float64)
+    for q in queries.astype(np.float64):
+        scores = sub @ q
+        top = np.argpartition(-scores, k - 1)[:k]
+        truth.append([int(pool[i]) for i in top[np.argsort(-scores[top])]])
+    return truth
+
+
+def recall(found: list[list[int]], truth: list[list[int]], k: int) -> float:
+    hits = sum(len(set(f[:k]) & set(t[:k])) for f, t in zip(found, truth, strict=True))
+    return round(hits / (k * len(truth)), 4)
+
+
+def build_store(path: Path, data: Any, projects: int, batch: int = 5000) -> tuple[Any, float]:
+    """A fresh DB holding ``data`` (chunk id = row + 1); returns (conn, seconds)."""
+    from atocore.db.connection import connect
+    from atocore.retrieval.vectors import ensure_vector_table, upsert_vectors
+
+    conn = connect(path)
+    ensure_vector_table(conn, data.shape[1])
+    start = time.perf_counter()
+    for first in range(0, len(data), batch):
+        rows = data[first : first + batch]
+        upsert_vectors(
+            conn,
+            [(first + i + 1, f"p{(first + i) % projects}", rows[i]) for i in range(len(rows))],
+        )
+    return conn, time.perf_counter() - start
+
+
+def _row(kind, n, method, seconds, found, truth, k, **extra) -> dict[str, Any]:
+    stats = summarize(seconds)
+    return {
+        "data": kind,
+        "vectors": n,
+        "method": method,
+        "p50_ms": stats["p50_ms"],
+        "p99_ms": stats["p99_ms"],
+        f"recall@{k}": recall(found, truth, k) if truth is not None else None,
+        "queries": stats["n"],
+        **extra,
+    }
+
+
+def bench_one(
+    report: Report,
+    kind: str,
+    n: int,
+    *,
+    queries: int,
+    slow_queries: int,
+    k: int,
+    projects: int,
+    workdir: Path,
+) -> None:
+    import numpy as np
+
+    from atocore.retrieval import quantized
+    from atocore.retrieval.vectors import choose_mode, search_vectors
+
+    data, qs = make_data(kind, n, queries, seed=n)
+    conn, load_s = build_store(workdir / f"{kind}-{n}.db", data, projects)
+    try:
+        mode = choose_mode(conn)
+        truth = exact_neighbours(data, qs, k)
+        slow = qs[:slow_queries]
+
+        def ids(hits: list[tuple[int, float]]) -> list[int]:
+            return [h[0] - 1 for h in hits]
+
+        secs, out = time_each(lambda q: ids(search_vectors(conn, q, k, mode="exact")), slow)
+        report.add(_row(kind, n, "sqlite-vec exact (baseline)", secs, out, truth[: len(slow)], k))
+
+        def numpy_exact(q: Any) -> list[int]:
+            scores = data @ q
+            top = np.argpartition(-scores, k - 1)[:k]
+            return [int(i) for i in top[np.argsort(-scores[top])]]
+
+        secs, out = time_each(numpy_exact, qs)
+        report.add(_row(kind, n, "numpy exact, in memory (baseline)", secs, out, truth, k))
+
+        search_vectors(conn, qs[0], k)  # warm the per-connection cache once
+        secs, out = time_each(lambda q: ids(search_vectors(conn, q, k)), qs)
+        index = quantized.info(conn) or {}
+        report.add(
+            _row(
+                kind,
+                n,
+                f"atocore auto → {mode}",
+                secs,
+                out,
+                truth,
+                k,
+                load_s=round(load_s, 1),
+                oversample=index.get("oversample"),
+                calibrated=index.get("calibrated_recall"),
+            )
+        )
+
+        if mode == "exact" and index:
+            secs, out = time_each(lambda q: ids(search_vectors(conn, q, k, mode="quantized")), qs)
+            report.add(_row(kind, n, "atocore quantized (forced)", secs, out, truth, k))
+
+        if mode == "quantized":
+
+            def cold(q: Any) -> list[int]:
+                quantized.forget(conn)
+                return ids(search_vectors(conn, q, k))
+
+            secs, out = time_each(cold, slow)
+            report.add(
+                _row(kind, n, "atocore quantized, cold cache", secs, out, truth[: len(slow)], k)
+            )
+
+        project = "p1"
+        mask = np.array([(i % projects) == 1 for i in range(n)])
+        ptruth = exact_neighbours(data, qs, k, mask)
+        secs, out = time_each(lambda q: ids(search_vectors(conn, q, k, project=project)), qs)
+        report.add(
+            _row(kind, n, f"atocore auto → {mode}, 1 of {projects} projects", secs, out, ptruth, k)
+        )
+        secs, out = time_each(
+            lambda q: ids(search_vectors(conn, q, k, project=project, mode="exact")), slow
+        )
+        report.add(
+            _row(
+                kind,
+                n,
+                f"sqlite-vec exact, 1 of {projects} projects (baseline)",
+                secs,
+                out,
+                ptruth[: len(slow)],
+                k,
+            )
+        )
+    finally:
+        conn.close()
+
+
+def run(
+    *,
+    sizes: list[int],
+    kinds: list[str],
+    queries: int = 200,
+    slow_queries: int = 50,
+    k: int = 10,
+    projects: int = 5,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
+    from atocore.retrieval import quantized, vectors
+
+    report = Report(
+        "vector_search",
+        params={
+            "sizes": sizes,
+            "kinds": kinds,
+            "dim": DIM,
+            "k": k,
+            "queries": queries,
+            "slow_queries": slow_queries,
+            "projects": projects,
+            "quantize_min_vectors": vectors.QUANTIZE_MIN_VECTORS,
+            "min_candidates": quantized.MIN_CANDIDATES,
+            "project_factor": quantized.PROJECT_FACTOR,
+            "recall_target": quantized.RECALL_TARGET,
+            "recall_floor": quantized.RECALL_FLOOR,
+        },
+        command=command,
+        live=show,
+    )
+    with tempfile.TemporaryDirectory(prefix="atocore-bench-") as tmp:
+        for n in sizes:
+            for kind in kinds:
+                bench_one(
+                    report,
+                    kind,
+                    n,
+                    queries=queries,
+                    slow_queries=min(slow_queries, queries),
+                    k=k,
+                    projects=projects,
+                    workdir=Path(tmp),
+                )
+                (Path(tmp) / f"{kind}-{n}.db").unlink(missing_ok=True)
+    report.note(
+        "sqlite-vec exact runs on the first slow_queries queries only; latencies are "
+        "wall-clock per query in one process, after one warm-up query"
+    )
+    report.finish(write=write, show=show)
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated store sizes")
+    parser.add_argument("--kinds", default="random,clustered")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--slow-queries", type=int, default=50)
+    parser.add_argument("-k", type=int, default=10)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    run(
+        sizes=[int(s) for s in args.sizes.split(",")],
+        kinds=args.kinds.split(","),
+        queries=args.queries,
+        slow_queries=args.slow_queries,
+        k=args.k,
+        write=not args.no_write,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""``atocore bench``: reproducible performance figures (see docs/benchmarks.md).
+
+Each subcommand prints a table and writes ``bench/results/<name>-<stamp>.json``
+(machine, date, commit, parameters, figures). The benchmark code lives in
+``atocore.bench``; these commands only parse options.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Annotated
+
+import typer
+
+from atocore.cli.common import JsonOpt, new_app, print_json, state
+from atocore.errors import InvalidInput
+
+bench_app = new_app(
+    "Benchmarks: print a table, write JSON results under bench/results/ (see docs/benchmarks.md)."
+)
+
+NoWriteOpt = Annotated[bool, typer.Option("--no-write", help="Do not write the JSON results file.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")
+
+
+def _command() -> str:
+    return "atocore " + shlex.join(sys.argv[1:]) if sys.argv else "atocore bench"
+
+
+def _int_list(text: str, what: str) -> list[int]:
+    try:
+        values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInput(f"{what} must be comma-separated integers, got {text!r}") from None
+    if not values or any(v <= 0 for v in values):
+        raise InvalidInput(f"{what} must be positive integers, got {text!r}")
+    return values
+
+
+@bench_app.command("vectors")
+def vectors_cmd(
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Comma-separated store sizes, e.g. 10000,100000.")
+    ] = "10000,100000",
+    kinds: Annotated[
+        str, typer.Option("--kinds", help="Data kinds: random, clustered (comma-separated).")
+    ] = "random,clustered",
+    queries: Annotated[int, typer.Option("--queries", min=1, help="Queries per run.")] = 200,
+    slow_queries: Annotated[
+        int, typer.Option("--slow-queries", min=1, help="Queries for the slow exact baseline.")
+    ] = 50,
+    k: Annotated[int, typer.Option("-k", min=1, help="Neighbours per query.")] = 10,
+    no_write: NoWriteOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Vector search latency (p50/p99) and recall@k vs exact, with baselines."""
+    from atocore.bench.vector_search import KINDS, run
+
+    size_list = _int_list(sizes, "--sizes")
+    kind_list = [kind.strip() for kind in kinds.split(",") if kind.strip()]
+    unknown = [kind for kind in kind_list if kind not in KINDS]
+    if unknown or not kind_list:
+        raise InvalidInput(f"--kinds must be among {', '.join(KINDS)}, got {kinds!r}")
+    report = run(
+        sizes=size_list,
+        kinds=kind_list,
+        queries=queries,
+        slow_queries=slow_queries,
+        k=k,
+        write=not no_write,
+        show=not state.json,
+        command=_command(),
+    )
+    if state.json:
+        print_json(report.to_dict())
+
+
+@bench_app.command("cli")
+def cli_cmd(
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed runs per command.")] = 10,
+    no_write: NoWriteOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Cold start-up of `atocore --help` and `atocore status`, with interpreter baselines."""
+    from atocore.bench.cli_latency import run
+
+    report = run(runs=runs, write=not no_write, show=not state.json, command=_command())
+    if state.json:
+        print_json(report.to_dict())

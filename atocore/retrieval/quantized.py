@@ -1,0 +1,514 @@
+"""A binary-quantized prefilter over the chunk vectors, for large stores.
+
+Exact search in sqlite-vec scans every float vector (≈ 60 ms at 100K
+384-dim vectors on a shared 2-core box). This index keeps one sign bit per
+dimension of each *centred* unit vector, scans those bits with numpy
+(XOR + popcount: Hamming distance), keeps the ``k * oversample`` nearest
+candidates and re-scores them exactly with their float vectors.
+
+Everything lives in plain SQLite tables created at runtime (their shape
+depends on the embedding dimension), written in the caller's transaction:
+
+``chunk_vectors_bq_meta``      dim, words per vector, block size, mean, build size
+``chunk_vectors_bq_blocks``    ``block_size`` slots per row: chunk ids, project
+                               codes (-1 = free slot) and the bits, word-major,
+                               so a cold search reads a few dozen blobs
+``chunk_vectors_bq_rows``      one row per vector: its slot and float32 vector
+                               (the re-scoring copy)
+``chunk_vectors_bq_projects``  project name ↔ small integer code
+
+Centring (subtracting the mean unit vector before taking signs) matters:
+real sentence embeddings share a common direction, and without it most
+bits are the same for every chunk. The mean is fixed when the index is
+built; :mod:`atocore.retrieval.vectors` rebuilds it when the store has
+grown several-fold since.
+
+numpy is imported inside the functions only (``atocore --help`` must not
+pay for it).
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import Any
+
+META = "chunk_vectors_bq_meta"
+BLOCKS = "chunk_vectors_bq_blocks"
+ROWS = "chunk_vectors_bq_rows"
+PROJECTS = "chunk_vectors_bq_projects"
+TABLES = (META, BLOCKS, ROWS, PROJECTS)
+
+BLOCK_SIZE = 4096
+# Candidates re-scored per query: max(MIN_CANDIDATES, k * oversample), where
+# oversample is calibrated when the index is built (see :func:`calibrate`);
+# OVERSAMPLE is the fallback for an index built before calibration existed.
+OVERSAMPLE = 20
+OVERSAMPLE_STEPS = (5, 10, 20, 40, 80)
+MIN_CANDIDATES = 100
+# The Hamming stage keeps this many times the candidates re-scored with floats;
+# an asymmetric bit score picks the final ones among them (see prefilter()).
+COARSE_FACTOR = 5
+# Scoped searches look at a sparser pool, whose neighbours are farther away
+# and harder to rank by Hamming distance: they get this many times more.
+PROJECT_FACTOR = 2
+# Calibration: the smallest oversample whose leave-one-out recall reaches
+# RECALL_TARGET is kept; below RECALL_FLOOR at the largest step the index is
+# marked unusable and searches stay exact (data without structure, e.g. i.i.d.
+# random vectors, where sign bits cannot separate neighbours).
+RECALL_TARGET = 0.98
+RECALL_FLOOR = 0.95
+CALIBRATION_QUERIES = 48
+CALIBRATION_KS = (10,)
+_IN_BATCH = 900
+
+_cache_lock = threading.Lock()
+# id(conn) -> (conn, key, arrays). The connection is held so its id cannot be
+# reused by another connection while the entry lives; at most a few entries.
+_cache: collections.OrderedDict[int, tuple[Any, tuple, dict]] = collections.OrderedDict()
+_CACHE_ENTRIES = 4
+
+
+def exists(conn: Any) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (META,)).fetchone()
+    return row is not None
+
+
+def drop(conn: Any) -> None:
+    for name in TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+    forget(conn)
+
+
+def forget(conn: Any) -> None:
+    """Drop ``conn``'s cached arrays (after a write through it)."""
+    with _cache_lock:
+        _cache.pop(id(conn), None)
+
+
+def _create(conn: Any) -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value)")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {BLOCKS} (block INTEGER PRIMARY KEY, used INTEGER NOT NULL,"
+        " ids BLOB NOT NULL, codes BLOB NOT NULL, bits BLOB NOT NULL)"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {ROWS} (id INTEGER PRIMARY KEY, block INTEGER NOT NULL,"
+        " slot INTEGER NOT NULL, code INTEGER NOT NULL, vec BLOB NOT NULL)"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {PROJECTS}"
+        " (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
+    )
+
+
+def _meta(conn: Any) -> dict[str, Any]:
+    return {row[0]: row[1] for row in conn.execute(f"SELECT key, value FROM {META}")}
+
+
+def info(conn: Any) -> dict[str, Any] | None:
+    """Shape of the index, or None when there is none."""
+    if not exists(conn):
+        return None
+    meta = _meta(conn)
+    count = conn.execute(f"SELECT count(*) FROM {ROWS}").fetchone()[0]
+    blocks = conn.execute(f"SELECT count(*) FROM {BLOCKS}").fetchone()[0]
+    return {
+        "dim": int(meta["dim"]),
+        "block_size": int(meta["block_size"]),
+        "built_count": int(meta["built_count"]),
+        "vectors": int(count),
+        "blocks": int(blocks),
+        "oversample": int(meta.get("oversample", OVERSAMPLE)),
+        "calibrated_recall": meta.get("calibrated_recall"),
+        "usable": bool(int(meta.get("usable", 1))),
+    }
+
+
+def usable(conn: Any) -> bool:
+    """Whether calibration found the index good enough to replace exact search."""
+    row = conn.execute(f"SELECT value FROM {META} WHERE key = 'usable'").fetchone()
+    return row is None or bool(int(row[0]))
+
+
+# --------------------------------------------------------------------------- quantizing
+
+
+def _unit(matrix: Any) -> Any:
+    import numpy as np
+
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
+
+
+def _bits(unit: Any, mean: Any, words: int) -> Any:
+    """Sign bits of ``unit - mean`` as ``(n, words)`` uint64."""
+    import numpy as np
+
+    packed = np.packbits((unit - mean) > 0, axis=1, bitorder="little")
+    padded = np.zeros((packed.shape[0], words * 8), dtype=np.uint8)
+    padded[:, : packed.shape[1]] = packed
+    return padded.view(np.uint64)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def build(conn: Any, dim: int, source_rows: list[tuple[int, str, bytes]]) -> int:
+    """(Re)create the index from ``(chunk_id, project, float32 bytes)`` rows."""
+    import numpy as np
+
+    drop(conn)
+    _create(conn)
+    words = (dim + 63) // 64
+    if source_rows:
+        matrix = np.frombuffer(b"".join(r[2] for r in source_rows), dtype=np.float32)
+        matrix = matrix.reshape(len(source_rows), dim)
+        mean = _unit(matrix.astype(np.float64)).mean(axis=0)
+    else:
+        matrix = np.zeros((0, dim), dtype=np.float32)
+        mean = np.zeros(dim, dtype=np.float64)
+    conn.executemany(
+        f"INSERT INTO {META}(key, value) VALUES (?, ?)",
+        [
+            ("dim", int(dim)),
+            ("words", words),
+            ("block_size", BLOCK_SIZE),
+            ("mean", mean.astype(np.float32).tobytes()),
+            ("built_count", len(source_rows)),
+        ],
+    )
+    if source_rows:
+        upsert(conn, [(r[0], r[1]) for r in source_rows], matrix)
+        oversample, measured = calibrate(matrix, mean, words)
+        conn.executemany(
+            f"INSERT OR REPLACE INTO {META}(key, value) VALUES (?, ?)",
+            [
+                ("oversample", oversample),
+                ("calibrated_recall", measured),
+                ("usable", int(measured >= RECALL_FLOOR)),
+            ],
+        )
+    return len(source_rows)
+
+
+def calibrate(matrix: Any, mean: Any, words: int, seed: int = 0) -> tuple[int, float]:
+    """Pick the oversample for this data: ``(oversample, recall@10 it reached)``.
+
+    Leave-one-out: a sample of stored vectors serve as queries; for each step
+    of :data:`OVERSAMPLE_STEPS` (smallest first) the quantized search's top-k
+    (k in :data:`CALIBRATION_KS`) is compared with the exact top-k of the other
+    vectors. The first step whose worst mean recall reaches
+    :data:`RECALL_TARGET` wins; else the best step is returned.
+    """
+    import numpy as np
+
+    n, dim = matrix.shape
+    unit = _unit(matrix.astype(np.float64))
+    if n < 2:
+        return OVERSAMPLE_STEPS[0], 1.0
+    bits = np.ascontiguousarray(_bits(unit, mean, words).T)
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(n, size=min(CALIBRATION_QUERIES, n), replace=False)
+    ks = [k for k in CALIBRATION_KS if k < n] or [n - 1]
+    hits = {step: {k: 0 for k in ks} for step in OVERSAMPLE_STEPS}
+    everyone = np.arange(n)
+    for s in sample:
+        scores = unit @ unit[s]
+        scores[s] = -np.inf
+        others = everyone[everyone != s]
+        truth = {k: set(np.argpartition(-scores, k - 1)[:k].tolist()) for k in ks}
+        for step in OVERSAMPLE_STEPS:
+            for k in ks:
+                wanted = min(n - 1, max(MIN_CANDIDATES, k * step))
+                cand = prefilter(bits, others, unit[s] - mean, dim, wanted)
+                top = cand[np.argpartition(-scores[cand], k - 1)[:k]]
+                hits[step][k] += len(truth[k] & set(top.tolist()))
+    best = (OVERSAMPLE_STEPS[-1], 0.0)
+    for step in OVERSAMPLE_STEPS:
+        reached = min(hits[step][k] / (k * len(sample)) for k in ks)
+        if reached >= RECALL_TARGET:
+            return step, round(reached, 4)
+        if reached > best[1]:
+            best = (step, round(reached, 4))
+    return best
+
+
+def _project_codes(conn: Any, projects: set[str]) -> dict[str, int]:
+    conn.executemany(
+        f"INSERT OR IGNORE INTO {PROJECTS}(name) VALUES (?)", [(p,) for p in sorted(projects)]
+    )
+    return {row[1]: row[0] for row in conn.execute(f"SELECT code, name FROM {PROJECTS}")}
+
+
+class _Blocks:
+    """Blocks loaded for modification, written back by :meth:`save`."""
+
+    def __init__(self, conn: Any, words: int, block_size: int) -> None:
+        self.conn, self.words, self.size = conn, words, block_size
+        self.loaded: dict[int, dict[str, Any]] = {}
+        self.new: set[int] = set()
+
+    def get(self, block: int) -> dict[str, Any]:
+        import numpy as np
+
+        if block not in self.loaded:
+            row = self.conn.execute(
+                f"SELECT used, ids, codes, bits FROM {BLOCKS} WHERE block = ?", (block,)
+            ).fetchone()
+            self.loaded[block] = {
+                "used": int(row[0]),
+                "ids": np.frombuffer(row[1], dtype=np.int64).copy(),
+                "codes": np.frombuffer(row[2], dtype=np.int32).copy(),
+                "bits": np.frombuffer(row[3], dtype=np.uint64).reshape(self.words, -1).copy(),
+            }
+        return self.loaded[block]
+
+    def create(self) -> int:
+        import numpy as np
+
+        row = self.conn.execute(f"SELECT max(block) FROM {BLOCKS}").fetchone()
+        block = max([row[0] or 0, *self.loaded]) + 1
+        self.loaded[block] = {
+            "used": 0,
+            "ids": np.zeros(self.size, dtype=np.int64),
+            "codes": np.full(self.size, -1, dtype=np.int32),
+            "bits": np.zeros((self.words, self.size), dtype=np.uint64),
+        }
+        self.new.add(block)
+        return block
+
+    def free_slots(self, wanted: int) -> list[tuple[int, int]]:
+        """``wanted`` free (block, slot) pairs, filling existing blocks first."""
+        import numpy as np
+
+        found: list[tuple[int, int]] = []
+        if wanted <= 0:
+            return found
+        partly_free = [
+            row[0]
+            for row in self.conn.execute(
+                f"SELECT block FROM {BLOCKS} WHERE used < ? ORDER BY block", (self.size,)
+            )
+        ]
+        for block in partly_free:
+            free = np.flatnonzero(self.get(block)["codes"] < 0).tolist()
+            found.extend((block, slot) for slot in free[: wanted - len(found)])
+            if len(found) == wanted:
+                return found
+        while len(found) < wanted:
+            block = self.create()
+            need = min(self.size, wanted - len(found))
+            found.extend((block, slot) for slot in range(need))
+        return found
+
+    def save(self) -> None:
+        for block, data in self.loaded.items():
+            params = (
+                int(data["used"]),
+                data["ids"].tobytes(),
+                data["codes"].tobytes(),
+                data["bits"].tobytes(),
+                block,
+            )
+            if block in self.new:
+                self.conn.execute(
+                    f"INSERT INTO {BLOCKS}(used, ids, codes, bits, block) VALUES (?, ?, ?, ?, ?)",
+                    params,
+                )
+            else:
+                self.conn.execute(
+                    f"UPDATE {BLOCKS} SET used = ?, ids = ?, codes = ?, bits = ? WHERE block = ?",
+                    params,
+                )
+
+
+def _slots_of(conn: Any, ids: list[int]) -> dict[int, tuple[int, int]]:
+    found: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(ids), _IN_BATCH):
+        batch = ids[start : start + _IN_BATCH]
+        marks = ",".join("?" * len(batch))
+        for row in conn.execute(f"SELECT id, block, slot FROM {ROWS} WHERE id IN ({marks})", batch):
+            found[row[0]] = (row[1], row[2])
+    return found
+
+
+def upsert(conn: Any, keys: list[tuple[int, str]], matrix: Any) -> None:
+    """Add or replace ``(chunk_id, project)`` rows with the float vectors of ``matrix``."""
+    import numpy as np
+
+    if not keys:
+        return
+    meta = _meta(conn)
+    dim, words = int(meta["dim"]), int(meta["words"])
+    mean = np.frombuffer(meta["mean"], dtype=np.float32).astype(np.float64)
+    matrix = np.asarray(matrix, dtype=np.float32).reshape(len(keys), dim)
+    latest = {int(cid): i for i, (cid, _) in enumerate(keys)}  # last write wins
+    order = list(latest.values())
+    ids = [int(keys[i][0]) for i in order]
+    matrix = matrix[order]
+    bits = _bits(_unit(matrix.astype(np.float64)), mean, words)
+    codes = _project_codes(conn, {keys[i][1] or "" for i in order})
+    blocks = _Blocks(conn, words, int(meta["block_size"]))
+    where = _slots_of(conn, ids)
+    fresh = [cid for cid in ids if cid not in where]
+    where.update(zip(fresh, blocks.free_slots(len(fresh)), strict=True))
+    rows = []
+    for n, cid in enumerate(ids):
+        block, slot = where[cid]
+        data = blocks.get(block)
+        code = codes[keys[order[n]][1] or ""]
+        if data["codes"][slot] < 0:
+            data["used"] += 1
+        data["ids"][slot] = cid
+        data["codes"][slot] = code
+        data["bits"][:, slot] = bits[n]
+        rows.append((cid, block, slot, code, matrix[n].tobytes()))
+    blocks.save()
+    conn.executemany(
+        f"INSERT OR REPLACE INTO {ROWS}(id, block, slot, code, vec) VALUES (?, ?, ?, ?, ?)", rows
+    )
+    forget(conn)
+
+
+def delete(conn: Any, chunk_ids: list[int]) -> None:
+    meta = _meta(conn)
+    blocks = _Blocks(conn, int(meta["words"]), int(meta["block_size"]))
+    where = _slots_of(conn, [int(c) for c in chunk_ids])
+    for block, slot in where.values():
+        data = blocks.get(block)
+        if data["codes"][slot] >= 0:
+            data["used"] -= 1
+        data["codes"][slot] = -1
+        data["ids"][slot] = 0
+        data["bits"][:, slot] = 0
+    blocks.save()
+    conn.executemany(f"DELETE FROM {ROWS} WHERE id = ?", [(c,) for c in where])
+    forget(conn)
+
+
+# --------------------------------------------------------------------------- searching
+
+
+def prefilter(bits: Any, pool: Any, centred_query: Any, dim: int, wanted: int) -> Any:
+    """The ``wanted`` most promising entries of ``pool`` (indices into ``bits``' columns).
+
+    Two cheap stages over the word-major ``(words, n)`` sign bits: Hamming
+    distance to the query's own bits keeps ``COARSE_FACTOR * wanted``; then
+    the asymmetric score (the float query against each candidate's ±1 signs,
+    which loses far less than quantizing the query too) keeps ``wanted``.
+    """
+    import numpy as np
+
+    words = bits.shape[0]
+    qbits = _bits(centred_query[None, :], 0.0, words)[0]
+    coarse = min(pool.size, wanted * COARSE_FACTOR)
+    if coarse < pool.size:
+        ham = np.bitwise_count(bits[0][pool] ^ qbits[0]).astype(np.uint16)
+        for word in range(1, words):
+            ham += np.bitwise_count(bits[word][pool] ^ qbits[word])
+        pool = pool[np.argpartition(ham, coarse - 1)[:coarse]]
+    if wanted >= pool.size:
+        return pool
+    signs = np.unpackbits(
+        np.ascontiguousarray(bits[:, pool].T).view(np.uint8), axis=1, bitorder="little"
+    )[:, :dim]
+    score = signs @ centred_query  # ranks like Σ q·(±1)
+    return pool[np.argpartition(-score, wanted - 1)[:wanted]]
+
+
+def _arrays(conn: Any) -> dict[str, Any]:
+    """All blocks as flat arrays; cached per connection until the data changes."""
+    import numpy as np
+
+    key = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+    with _cache_lock:
+        entry = _cache.get(id(conn))
+        if entry is not None and entry[0] is conn and entry[1] == key:
+            _cache.move_to_end(id(conn))
+            return entry[2]
+    meta = _meta(conn)
+    words = int(meta["words"])
+    ids, codes, bits = [], [], []
+    for row in conn.execute(f"SELECT ids, codes, bits FROM {BLOCKS} ORDER BY block"):
+        ids.append(np.frombuffer(row[0], dtype=np.int64))
+        codes.append(np.frombuffer(row[1], dtype=np.int32))
+        bits.append(np.frombuffer(row[2], dtype=np.uint64).reshape(words, -1))
+    arrays = {
+        "dim": int(meta["dim"]),
+        "words": words,
+        "oversample": int(meta.get("oversample", OVERSAMPLE)),
+        "mean": np.frombuffer(meta["mean"], dtype=np.float32).astype(np.float64),
+        "ids": np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
+        "codes": np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32),
+        "bits": np.concatenate(bits, axis=1) if bits else np.zeros((words, 0), dtype=np.uint64),
+        "projects": {r[1]: r[0] for r in conn.execute(f"SELECT code, name FROM {PROJECTS}")},
+    }
+    with _cache_lock:
+        _cache[id(conn)] = (conn, key, arrays)
+        _cache.move_to_end(id(conn))
+        while len(_cache) > _CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return arrays
+
+
+def _vectors_of(conn: Any, ids: list[int]) -> tuple[list[int], list[bytes]]:
+    got_ids: list[int] = []
+    blobs: list[bytes] = []
+    for start in range(0, len(ids), _IN_BATCH):
+        batch = ids[start : start + _IN_BATCH]
+        marks = ",".join("?" * len(batch))
+        for row in conn.execute(f"SELECT id, vec FROM {ROWS} WHERE id IN ({marks})", batch):
+            got_ids.append(row[0])
+            blobs.append(row[1])
+    return got_ids, blobs
+
+
+def search(
+    conn: Any,
+    query: Any,
+    k: int,
+    *,
+    project: str | None = None,
+    oversample: int | None = None,
+    min_candidates: int | None = None,
+) -> list[tuple[int, float]]:
+    """Hamming prefilter, then exact cosine re-scoring: ``(chunk_id, distance)``."""
+    import numpy as np
+
+    arrays = _arrays(conn)
+    q = np.asarray(query, dtype=np.float64).reshape(-1)
+    if q.shape[0] != arrays["dim"]:
+        from atocore.errors import InvalidInput
+
+        raise InvalidInput(
+            f"query has {q.shape[0]} dimensions, the vector store has {arrays['dim']}"
+        )
+    codes = arrays["codes"]
+    if project:
+        code = arrays["projects"].get(project)
+        if code is None:
+            return []
+        pool = np.flatnonzero(codes == code)
+    else:
+        pool = np.flatnonzero(codes >= 0)
+    if pool.size == 0 or k <= 0:
+        return []
+    oversample = arrays["oversample"] if oversample is None else oversample
+    min_candidates = MIN_CANDIDATES if min_candidates is None else min_candidates
+    wanted = max(k * oversample, min_candidates) * (PROJECT_FACTOR if project else 1)
+    wanted = min(pool.size, wanted)
+    if wanted < pool.size:
+        qnorm = np.linalg.norm(q) or 1.0
+        pool = prefilter(arrays["bits"], pool, (q / qnorm) - arrays["mean"], arrays["dim"], wanted)
+    got_ids, blobs = _vectors_of(conn, [int(i) for i in arrays["ids"][pool]])
+    if not got_ids:
+        return []
+    matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(got_ids), -1)
+    matrix = matrix.astype(np.float64)
+    norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(q) or 1.0)
+    norms[norms == 0] = 1.0
+    distances = 1.0 - (matrix @ q) / norms
+    order = np.lexsort((np.asarray(got_ids), distances))[:k]
+    return [(int(got_ids[i]), float(distances[i])) for i in order]

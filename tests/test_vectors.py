@@ -1,0 +1,234 @@
+"""Vector store: exact and quantized search, the automatic choice, sync on writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from atocore.errors import InvalidInput, OperationFailed
+from atocore.retrieval import quantized
+from atocore.retrieval import vectors as V
+
+DIM = 64
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    return (m / np.linalg.norm(m, axis=1, keepdims=True)).astype(np.float32)
+
+
+def clustered(n_clusters: int, per: int, seed: int = 0, spread: float = 0.35):
+    """Well-separated clusters: a query near a centre has its cluster as exact top hits."""
+    rng = np.random.default_rng(seed)
+    centres = _unit(rng.standard_normal((n_clusters, DIM)))
+    labels = np.repeat(np.arange(n_clusters), per)
+    data = _unit(centres[labels] + spread * _unit(rng.standard_normal((len(labels), DIM))))
+    return centres, labels, data
+
+
+def fill(conn, data: np.ndarray, projects: int = 1, start_id: int = 1) -> list[int]:
+    V.ensure_vector_table(conn, data.shape[1])
+    ids = list(range(start_id, start_id + len(data)))
+    V.upsert_vectors(conn, [(cid, f"p{i % projects}", data[i]) for i, cid in enumerate(ids)])
+    return ids
+
+
+def truth(data: np.ndarray, q: np.ndarray, k: int, mask=None) -> list[int]:
+    scores = _unit(data) @ (q / np.linalg.norm(q))
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    return [int(i) + 1 for i in np.argsort(-scores, kind="stable")[:k]]
+
+
+def ids_of(hits):
+    return [h[0] for h in hits]
+
+
+def test_small_store_is_exact_and_matches_numpy(conn):
+    rng = np.random.default_rng(1)
+    data = _unit(rng.standard_normal((300, DIM)))
+    fill(conn, data)
+    assert V.choose_mode(conn) == "exact"
+    assert not quantized.exists(conn)  # below the threshold nothing extra is kept
+    for q in _unit(rng.standard_normal((5, DIM))):
+        hits = V.search_vectors(conn, q, 10)
+        assert ids_of(hits) == truth(data, q, 10)
+        assert [d for _, d in hits] == sorted(d for _, d in hits)
+
+
+def test_quantized_returns_the_known_exact_top_hits(conn):
+    centres, labels, data = clustered(n_clusters=40, per=25)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    info = quantized.info(conn)
+    assert info["vectors"] == len(data) and info["usable"]
+    for c in (0, 7, 39):
+        hits = V.search_vectors(conn, centres[c], 10, mode="quantized")
+        # every top hit is a member of the queried cluster, in exact order
+        assert all(labels[cid - 1] == c for cid in ids_of(hits))
+        assert ids_of(hits) == ids_of(V.search_vectors(conn, centres[c], 10, mode="exact"))
+        assert ids_of(hits) == truth(data, centres[c], 10)
+
+
+def test_both_paths_agree_on_small_data(conn):
+    _, _, data = clustered(n_clusters=20, per=15, seed=3)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    rng = np.random.default_rng(4)
+    near = _unit(data[rng.choice(len(data), 8)] + 0.2 * _unit(rng.standard_normal((8, DIM))))
+    for q in near:
+        exact = V.search_vectors(conn, q, 10, mode="exact")
+        approx = V.search_vectors(conn, q, 10, mode="quantized")
+        assert ids_of(approx) == ids_of(exact)
+        assert [d for _, d in approx] == pytest.approx([d for _, d in exact], abs=1e-5)
+    # with every vector a candidate the re-scoring alone decides: any query agrees
+    for q in _unit(rng.standard_normal((5, DIM))):
+        exact = V.search_vectors(conn, q, 10, mode="exact")
+        full = quantized.search(conn, q, 10, min_candidates=len(data))
+        assert ids_of(full) == ids_of(exact)
+
+
+def test_project_scoping_on_both_paths(conn):
+    centres, _, data = clustered(n_clusters=30, per=20, seed=5)
+    fill(conn, data, projects=3)
+    V.build_quantized_index(conn)
+    project_of = np.array([i % 3 for i in range(len(data))])
+    for c in (2, 11):
+        for mode in ("exact", "quantized"):
+            hits = V.search_vectors(conn, centres[c], 10, project="p1", mode=mode)
+            assert ids_of(hits) == truth(data, centres[c], 10, mask=project_of == 1)
+            assert all((cid - 1) % 3 == 1 for cid in ids_of(hits))
+        assert V.search_vectors(conn, centres[c], 10, project="nope", mode="quantized") == []
+        assert V.search_vectors(conn, centres[c], 10, project="nope", mode="exact") == []
+
+
+def test_auto_choice_builds_and_uses_the_index_over_the_threshold(conn, monkeypatch):
+    monkeypatch.setattr(V, "QUANTIZE_MIN_VECTORS", 300)
+    centres, _, data = clustered(n_clusters=25, per=20, seed=6)
+    fill(conn, data[:200])
+    assert V.choose_mode(conn) == "exact" and not quantized.exists(conn)
+    fill(conn, data[200:], start_id=201)  # crosses 300: index built in the upsert
+    assert quantized.exists(conn)
+    assert V.choose_mode(conn) == "quantized"
+    assert V.vector_index_info(conn)["auto_mode"] == "quantized"
+    calls = []
+    real = quantized.search
+    monkeypatch.setattr(quantized, "search", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    for c in (0, 13, 24):
+        hits = V.search_vectors(conn, centres[c], 10)
+        assert ids_of(hits) == truth(data, centres[c], 10)
+    assert len(calls) == 3  # auto really took the quantized path
+    # back under the threshold: exact again (the index stays in sync meanwhile)
+    V.delete_vectors(conn, list(range(1, 301)))
+    assert V.choose_mode(conn) == "exact"
+    assert quantized.info(conn)["vectors"] == V.count_vectors(conn) == 200
+
+
+def test_unusable_calibration_keeps_search_exact(conn, monkeypatch):
+    monkeypatch.setattr(V, "QUANTIZE_MIN_VECTORS", 100)
+    monkeypatch.setattr(quantized, "OVERSAMPLE_STEPS", (1,))
+    monkeypatch.setattr(quantized, "MIN_CANDIDATES", 10)
+    rng = np.random.default_rng(7)
+    data = _unit(rng.standard_normal((1500, DIM)))  # no structure: sign bits separate nothing
+    fill(conn, data)
+    info = quantized.info(conn)
+    assert info is not None and not info["usable"]
+    assert info["calibrated_recall"] < quantized.RECALL_FLOOR
+    assert V.choose_mode(conn) == "exact"
+    q = _unit(rng.standard_normal((1, DIM)))[0]
+    assert ids_of(V.search_vectors(conn, q, 10)) == truth(data, q, 10)
+
+
+def test_calibration_picks_a_small_oversample_for_clustered_data():
+    _, _, data = clustered(n_clusters=50, per=40, seed=8)
+    mean = _unit(data).astype(np.float64).mean(axis=0)
+    oversample, reached = quantized.calibrate(data, mean, words=1)
+    assert reached >= quantized.RECALL_TARGET
+    assert oversample in quantized.OVERSAMPLE_STEPS
+
+
+def test_deletes_and_upserts_keep_both_tables_in_sync(conn, monkeypatch):
+    monkeypatch.setattr(quantized, "BLOCK_SIZE", 16)  # many blocks, slot reuse
+    centres, labels, data = clustered(n_clusters=10, per=10, seed=9)
+    fill(conn, data, projects=2)
+    V.build_quantized_index(conn)
+    blocks = quantized.info(conn)["blocks"]
+    assert blocks == 7
+    top = ids_of(V.search_vectors(conn, centres[3], 5, mode="quantized"))  # warms the cache
+
+    V.delete_vectors(conn, top[:2])
+    after = ids_of(V.search_vectors(conn, centres[3], 5, mode="quantized"))
+    assert not set(top[:2]) & set(after)
+    assert after == ids_of(V.search_vectors(conn, centres[3], 5, mode="exact"))
+
+    # move chunk 1 next to centre 3, into the other project; add two new chunks
+    V.upsert_vectors(
+        conn,
+        [(1, "p1", centres[3]), (500, "p0", centres[3] * 0.9), (501, "p0", -centres[3])],
+    )
+    assert V.count_vectors(conn) == quantized.info(conn)["vectors"] == 100
+    assert quantized.info(conn)["blocks"] == blocks  # freed slots were reused
+    for mode in ("exact", "quantized"):
+        assert ids_of(V.search_vectors(conn, centres[3], 2, mode=mode)) in ([1, 500], [500, 1])
+        assert ids_of(V.search_vectors(conn, centres[3], 1, project="p0", mode=mode)) == [500]
+        assert 501 not in ids_of(V.search_vectors(conn, centres[3], 50, mode=mode))
+
+    # re-upserting an id replaces it (no duplicate rows anywhere)
+    V.upsert_vectors(conn, [(500, "p0", -centres[3])])
+    assert V.count_vectors(conn) == quantized.info(conn)["vectors"] == 100
+    assert ids_of(V.search_vectors(conn, centres[3], 1, mode="quantized")) == [1]
+
+
+def test_writes_through_another_connection_are_seen(conn, data_dir):
+    from atocore.db import open_db
+
+    centres, _, data = clustered(n_clusters=10, per=10, seed=10)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    first = V.search_vectors(conn, centres[0], 1, mode="quantized")  # cached now
+    other = open_db()
+    try:
+        V.upsert_vectors(other, [(999, "", centres[0])])
+    finally:
+        other.close()
+    assert ids_of(V.search_vectors(conn, centres[0], 1, mode="quantized")) == [999]
+    assert first[0][0] != 999
+
+
+def test_index_is_recentred_when_the_store_grows(conn, monkeypatch):
+    monkeypatch.setattr(V, "QUANTIZE_MIN_VECTORS", 50)
+    _, _, data = clustered(n_clusters=20, per=20, seed=11)
+    fill(conn, data[:60])
+    assert quantized.info(conn)["built_count"] == 60
+    fill(conn, data[60:], start_id=61)  # 400 >= 4 x 60
+    assert quantized.info(conn)["built_count"] == 400
+
+
+def test_drop_vectors_drops_the_index(conn):
+    _, _, data = clustered(n_clusters=5, per=10, seed=12)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    V.drop_vectors(conn)
+    assert not V.table_exists(conn) and not quantized.exists(conn)
+    assert V.count_vectors(conn) == 0
+    assert V.search_vectors(conn, data[0], 5) == []
+
+
+def test_bad_input(conn):
+    _, _, data = clustered(n_clusters=5, per=10, seed=13)
+    fill(conn, data)
+    with pytest.raises(InvalidInput, match="mode"):
+        V.search_vectors(conn, data[0], 5, mode="fast")
+    with pytest.raises(OperationFailed, match="quantized"):
+        V.search_vectors(conn, data[0], 5, mode="quantized")
+    with pytest.raises(InvalidInput, match="dimensions"):
+        V.upsert_vectors(conn, [(1000, "", data[0]), (1001, "", np.ones(DIM + 1))])
+    assert V.count_vectors(conn) == 50  # nothing written
+    V.build_quantized_index(conn)
+    with pytest.raises(InvalidInput, match="dimensions"):
+        V.search_vectors(conn, np.ones(DIM - 1), 5, mode="quantized")
+    assert V.search_vectors(conn, data[0], 0) == []
+
+
+def test_build_without_a_vector_table_fails_cleanly(conn):
+    with pytest.raises(OperationFailed, match="no vector table"):
+        V.build_quantized_index(conn)
