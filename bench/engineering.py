@@ -48,43 +48,98 @@ def _cad_export(rng: random.Random) -> dict:
     subsystems = []
     for i in range(30):
         parent = None if i < 3 else f"subsystem.s{(i - 3) // 3 if i >= 12 else i % 3}"
-        subsystems.append({"id": f"subsystem.s{i}", "name": f"Subsystem {i}", "parent": parent,
-                           "source_artifact": f"kb-cad://bench/s{i}", "components": []})
+        subsystems.append(
+            {
+                "id": f"subsystem.s{i}",
+                "name": f"Subsystem {i}",
+                "parent": parent,
+                "source_artifact": f"kb-cad://bench/s{i}",
+                "components": [],
+            }
+        )
     for c in range(330):
         params = {}
         if c < 150:
             params[f"p{c}"] = {"value": round(rng.uniform(0.1, 100), 3), "unit": "mm"}
-        subsystems[c % 30]["components"].append({
-            "id": f"component.c{c}", "name": f"Component {c}",
-            "material": f"Material {c % 30}", "part_number": f"PN-{c:04d}", "quantity": 1,
-            "parameters": params, "source_artifact": f"kb-cad://bench/c{c}",
-        })
+        subsystems[c % 30]["components"].append(
+            {
+                "id": f"component.c{c}",
+                "name": f"Component {c}",
+                "material": f"Material {c % 30}",
+                "part_number": f"PN-{c:04d}",
+                "quantity": 1,
+                "parameters": params,
+                "source_artifact": f"kb-cad://bench/c{c}",
+            }
+        )
     return {
-        "exporter": "kb-cad", "exporter_version": "bench", "exported_at": "2026-11-24T00:00:00Z",
-        "project": PROJECT, "subsystems": subsystems,
-        "materials": [{"id": f"material.m{m}", "name": f"Material {m}",
-                       "properties": {"cte_ppm_per_k": m / 10},
-                       "source_artifact": f"kb-cad://materials/m{m}"} for m in range(30)],
-        "interfaces": [{"id": f"interface.i{i}", "name": f"Interface {i}",
-                        "between": [f"component.c{i}", f"component.c{i + 1}"],
-                        "source_artifact": f"kb-cad://bench/i{i}"} for i in range(60)],
+        "exporter": "kb-cad",
+        "exporter_version": "bench",
+        "exported_at": "2026-11-24T00:00:00Z",
+        "project": PROJECT,
+        "subsystems": subsystems,
+        "materials": [
+            {
+                "id": f"material.m{m}",
+                "name": f"Material {m}",
+                "properties": {"cte_ppm_per_k": m / 10},
+                "source_artifact": f"kb-cad://materials/m{m}",
+            }
+            for m in range(30)
+        ],
+        "interfaces": [
+            {
+                "id": f"interface.i{i}",
+                "name": f"Interface {i}",
+                "between": [f"component.c{i}", f"component.c{i + 1}"],
+                "source_artifact": f"kb-cad://bench/i{i}",
+            }
+            for i in range(60)
+        ],
     }
 
 
 def _fem_export() -> dict:
-    claims = [{"id": f"claim.k{k}", "name": f"Claim {k}", "statement": f"claim {k} holds",
-               "source_artifact": f"kb-fem://bench/k{k}"} for k in range(40)]
+    claims = [
+        {
+            "id": f"claim.k{k}",
+            "name": f"Claim {k}",
+            "statement": f"claim {k} holds",
+            "source_artifact": f"kb-fem://bench/k{k}",
+        }
+        for k in range(40)
+    ]
     models = []
     for m in range(30):
-        results = [{"id": f"result.r{m}-{j}", "name": f"Result {m}.{j}", "value": m + j,
-                    "unit": "Hz", "supports_validation_claim": f"claim.k{(m * 2 + j) % 35}",
-                    "source_artifact": f"kb-fem://bench/r{m}-{j}"} for j in range(2)]
-        models.append({"id": f"model.f{m}", "name": f"Model {m}", "method": "modal",
-                       "subsystem": f"subsystem.s{m}", "results": results,
-                       "source_artifact": f"kb-fem://bench/f{m}"})
-    return {"exporter": "kb-fem", "exporter_version": "bench",
-            "exported_at": "2026-11-24T00:00:00Z", "project": PROJECT,
-            "analysis_models": models, "validation_claims": claims}
+        results = [
+            {
+                "id": f"result.r{m}-{j}",
+                "name": f"Result {m}.{j}",
+                "value": m + j,
+                "unit": "Hz",
+                "supports_validation_claim": f"claim.k{(m * 2 + j) % 35}",
+                "source_artifact": f"kb-fem://bench/r{m}-{j}",
+            }
+            for j in range(2)
+        ]
+        models.append(
+            {
+                "id": f"model.f{m}",
+                "name": f"Model {m}",
+                "method": "modal",
+                "subsystem": f"subsystem.s{m}",
+                "results": results,
+                "source_artifact": f"kb-fem://bench/f{m}",
+            }
+        )
+    return {
+        "exporter": "kb-fem",
+        "exporter_version": "bench",
+        "exported_at": "2026-11-24T00:00:00Z",
+        "project": PROJECT,
+        "analysis_models": models,
+        "validation_claims": claims,
+    }
 
 
 def build(conn, rng: random.Random) -> dict:
@@ -104,35 +159,63 @@ def build(conn, rng: random.Random) -> dict:
     comps = [f"component.c{c}" for c in range(330)]
     reqs = []
     for r in range(120):
-        req = create_entity(conn, PROJECT, "Requirement", f"Requirement {r}",
-                            {"statement": f"requirement {r}"}, status="active")
+        req = create_entity(
+            conn,
+            PROJECT,
+            "Requirement",
+            f"Requirement {r}",
+            {"statement": f"requirement {r}"},
+            status="active",
+        )
         reqs.append(req.id)
         if r % 5:  # ~20 % orphans
             relate(conn, rng.choice(comps), "satisfies", req.id, project=PROJECT)
     for k in range(50):
-        con = create_entity(conn, PROJECT, "Constraint", f"Constraint {k}",
-                            {"statement": f"constraint {k}"}, status="active")
+        con = create_entity(
+            conn,
+            PROJECT,
+            "Constraint",
+            f"Constraint {k}",
+            {"statement": f"constraint {k}"},
+            status="active",
+        )
         relate(conn, con.id, "constrains", f"subsystem.s{k % 30}", project=PROJECT)
     assumptions = [
-        create_entity(conn, PROJECT, "Assumption", f"Assumption {a}",
-                      {"statement": f"assumption {a}", "needs_review": a % 4 == 0},
-                      status="active").id
+        create_entity(
+            conn,
+            PROJECT,
+            "Assumption",
+            f"Assumption {a}",
+            {"statement": f"assumption {a}", "needs_review": a % 4 == 0},
+            status="active",
+        ).id
         for a in range(30)
     ]
     for d in range(70):
-        dec = create_entity(conn, PROJECT, "Decision", f"Decision {d}",
-                            {"statement": f"decision {d}", "decided_on": f"2026-{1 + d % 12:02d}-01"},
-                            status="active")
+        dec = create_entity(
+            conn,
+            PROJECT,
+            "Decision",
+            f"Decision {d}",
+            {"statement": f"decision {d}", "decided_on": f"2026-{1 + d % 12:02d}-01"},
+            status="active",
+        )
         relate(conn, dec.id, "affects", rng.choice(comps), project=PROJECT)
         relate(conn, dec.id, "affects", f"subsystem.s{d % 30}", project=PROJECT)
         relate(conn, dec.id, "based_on_assumption", assumptions[d % 30], project=PROJECT)
-    active = conn.execute("SELECT COUNT(*) FROM entities WHERE project = ? AND status = 'active'",
-                          (PROJECT,)).fetchone()[0]
-    edges = conn.execute("SELECT COUNT(*) FROM relationships WHERE project = ?",
-                         (PROJECT,)).fetchone()[0]
-    return {"active_entities": active, "relationships": edges,
-            "import_records": cad.created + fem.created, "import_s": round(t_import, 2),
-            "promote_all_s": round(t_promote, 2)}
+    active = conn.execute(
+        "SELECT COUNT(*) FROM entities WHERE project = ? AND status = 'active'", (PROJECT,)
+    ).fetchone()[0]
+    edges = conn.execute(
+        "SELECT COUNT(*) FROM relationships WHERE project = ?", (PROJECT,)
+    ).fetchone()[0]
+    return {
+        "active_entities": active,
+        "relationships": edges,
+        "import_records": cad.created + fem.created,
+        "import_s": round(t_import, 2),
+        "promote_all_s": round(t_promote, 2),
+    }
 
 
 def main() -> None:
@@ -145,8 +228,9 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="atocore-bench-eng-"))
     os.environ["ATOCORE_DATA_DIR"] = str(tmp)
     (tmp / "config").mkdir(parents=True)
-    (tmp / "config" / "project-registry.json").write_text(json.dumps(
-        {"projects": [{"id": PROJECT, "aliases": ["beng"]}]}))
+    (tmp / "config" / "project-registry.json").write_text(
+        json.dumps({"projects": [{"id": PROJECT, "aliases": ["beng"]}]})
+    )
     from atocore.context.project_state import set_state
     from atocore.db import open_db, transaction
     from atocore.engineering.conflicts import detect_for_entity
@@ -159,8 +243,9 @@ def main() -> None:
     conn = open_db()
     try:
         facts = build(conn, rng)
-        report = Report("engineering", params={**vars(args), **facts},
-                        command="python bench/engineering.py")
+        report = Report(
+            "engineering", params={**vars(args), **facts}, command="python bench/engineering.py"
+        )
 
         def timed(label: str, fn, n: int, kind: str) -> None:
             seconds = []
@@ -181,37 +266,84 @@ def main() -> None:
 
         timed("raw INSERT (baseline)", raw_insert, args.runs, "write")
         cands = []
-        timed("write candidate", lambda i: cands.append(create_entity(
-            conn, "beng", "Component", f"New part {i}", {"material": "Invar 36"})),
-            args.runs, "write")
-        timed("write active (+detection)", lambda i: create_entity(
-            conn, "beng", "Requirement", f"New requirement {i}", {"statement": f"r {i}"},
-            status="active"), args.runs, "write")
+        timed(
+            "write candidate",
+            lambda i: cands.append(
+                create_entity(conn, "beng", "Component", f"New part {i}", {"material": "Invar 36"})
+            ),
+            args.runs,
+            "write",
+        )
+        timed(
+            "write active (+detection)",
+            lambda i: create_entity(
+                conn,
+                "beng",
+                "Requirement",
+                f"New requirement {i}",
+                {"statement": f"r {i}"},
+                status="active",
+            ),
+            args.runs,
+            "write",
+        )
         actives = [find_entity(conn, f"component.c{c}", PROJECT) for c in range(args.runs)]
-        timed("detect only (no conflict)",
-              lambda i: detect_for_entity(conn, actives[i % len(actives)], detected_by="bench"),
-              args.runs, "conflict check")
-        timed("promote (+guard, detection)",
-              lambda i: promote_entity(conn, cands[i].id), args.runs, "write")
-        timed("state set + check (no conflict)",
-              lambda i: set_state(conn, "beng", "fact", f"component.c{i % 330}.material",
-                                  get_entity(conn, actives[i % len(actives)].id)
-                                  .attributes["material"]), args.runs, "conflict check")
+        timed(
+            "detect only (no conflict)",
+            lambda i: detect_for_entity(conn, actives[i % len(actives)], detected_by="bench"),
+            args.runs,
+            "conflict check",
+        )
+        timed(
+            "promote (+guard, detection)",
+            lambda i: promote_entity(conn, cands[i].id),
+            args.runs,
+            "write",
+        )
+        timed(
+            "state set + check (no conflict)",
+            lambda i: set_state(
+                conn,
+                "beng",
+                "fact",
+                f"component.c{i % 330}.material",
+                get_entity(conn, actives[i % len(actives)].id).attributes["material"],
+            ),
+            args.runs,
+            "conflict check",
+        )
         conflicts = conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0]
         timed("graph load (baseline)", lambda i: Graph(conn, PROJECT), args.query_runs, "query")
         subsystem = "subsystem.s4"
         component = "component.c17"
-        for qid, entity in [("Q-001", None), ("Q-001", subsystem), ("Q-005", None),
-                            ("Q-008", None), ("Q-008", component)]:
+        for qid, entity in [
+            ("Q-001", None),
+            ("Q-001", subsystem),
+            ("Q-005", None),
+            ("Q-008", None),
+            ("Q-008", component),
+        ]:
             label = f"{qid}" + (f" --entity {entity}" if entity else " (whole project)")
-            timed(label, lambda i, q=qid, e=entity: run_query(conn, q, project="beng", entity=e)
-                  if e else run_query(conn, q, project="beng"), args.query_runs, "query")
+            timed(
+                label,
+                lambda i, q=qid, e=entity: (
+                    run_query(conn, q, project="beng", entity=e)
+                    if e
+                    else run_query(conn, q, project="beng")
+                ),
+                args.query_runs,
+                "query",
+            )
         sizes = {q: run_query(conn, q, project="beng").count for q in ("Q-001", "Q-005", "Q-008")}
-        report.note(f"{facts['active_entities']} active entities, {facts['relationships']} "
-                    f"relationships after the build; rows returned {sizes}; "
-                    f"conflicts opened during the timed runs: {conflicts}")
-        report.note(f"build: {facts['import_records']} records imported in {facts['import_s']} s, "
-                    f"all candidates promoted in {facts['promote_all_s']} s")
+        report.note(
+            f"{facts['active_entities']} active entities, {facts['relationships']} "
+            f"relationships after the build; rows returned {sizes}; "
+            f"conflicts opened during the timed runs: {conflicts}"
+        )
+        report.note(
+            f"build: {facts['import_records']} records imported in {facts['import_s']} s, "
+            f"all candidates promoted in {facts['promote_all_s']} s"
+        )
         report.finish()
     finally:
         conn.close()

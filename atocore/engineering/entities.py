@@ -45,7 +45,8 @@ def content_hash(name: str, attributes: dict[str, Any]) -> str:
 
 
 def row_to_entity(row: Any) -> Entity:
-    return Entity(
+    # Rows were validated on the way in; skip re-validation (queries load 1000s of them).
+    return Entity.model_construct(
         id=row["id"],
         entity_type=row["entity_type"],
         name=row["name"],
