@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -89,5 +90,55 @@ def cli_cmd(
     from atocore.bench.cli_latency import run
 
     report = run(runs=runs, write=not no_write, show=not state.json, command=_command())
+    if state.json:
+        print_json(report.to_dict())
+
+
+@bench_app.command("locomo")
+def locomo_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="LoCoMo-format JSON file (read only, never copied).")
+    ],
+    budgets: Annotated[
+        str, typer.Option("--budgets", help="Comma-separated pack budgets in characters.")
+    ] = "1000,2000,4000",
+    configs: Annotated[
+        str,
+        typer.Option("--configs", help="Configurations: bm25, vector, rrf, atocore (comma list)."),
+    ] = "bm25,vector,rrf,atocore",
+    conversations: Annotated[
+        int | None, typer.Option("--conversations", min=1, help="Only the first N conversations.")
+    ] = None,
+    limit_questions: Annotated[
+        int | None,
+        typer.Option("--limit-questions", min=1, help="Only the first N questions of each."),
+    ] = None,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--work-dir", help="Keep the vaults and ingested data dir here (reused next run)."
+        ),
+    ] = None,
+    no_write: NoWriteOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Context-pack evidence recall on LoCoMo, with BM25/vector/RRF baselines."""
+    from atocore.bench.locomo import CONFIGS, run
+
+    config_list = [c.strip() for c in configs.split(",") if c.strip()]
+    unknown = [c for c in config_list if c not in CONFIGS]
+    if unknown or not config_list:
+        raise InvalidInput(f"--configs must be among {', '.join(CONFIGS)}, got {configs!r}")
+    report = run(
+        path,
+        budgets=_int_list(budgets, "--budgets"),
+        configs=config_list,
+        conversations=conversations,
+        limit_questions=limit_questions,
+        work_dir=work_dir,
+        write=not no_write,
+        show=not state.json,
+        command=_command(),
+    )
     if state.json:
         print_json(report.to_dict())
