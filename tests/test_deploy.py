@@ -174,3 +174,27 @@ def test_verify_only_sends_the_token_and_times_out(env, health, tmp_path):
     env["ATOCORE_HEALTH_URL"] = "http://127.0.0.1:9/health"
     down = run([SCRIPT, "--verify-only", "--expect-sha", "abc"], env)
     assert down.returncode == 3 and "did not answer" in down.stdout
+
+
+def test_cron_wrapper_logs_and_propagates_failure(tmp_path, cli, data_dir):
+    import sys
+
+    wrapper = REPO / "deploy" / "cron" / "atocore-cron.sh"
+    cli("init")
+    env_file = tmp_path / "atocore.env"
+    env_file.write_text(f"ATOCORE_DATA_DIR={data_dir}\n")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ATOCORE_")},
+        "HOME": str(tmp_path / "home"),
+        "ATOCORE_ENV_FILE": str(env_file),
+        "ATOCORE_BIN": str(Path(sys.executable).parent / "atocore"),
+    }
+    ok = run([wrapper, "backup", "create"], env)
+    assert ok.returncode == 0 and ok.stderr == ""
+    log = (data_dir / "logs" / "cron.log").read_text()
+    assert "atocore backup create" in log and "=== exit 0" in log
+    assert len(cli.json("backup", "list")["snapshots"]) == 1
+    bad = run([wrapper, "backup", "validate", "20000101T000000Z"], env)
+    assert bad.returncode == 2
+    assert "failed with exit 2" in bad.stderr
+    assert "=== exit 2" in (data_dir / "logs" / "cron.log").read_text()
