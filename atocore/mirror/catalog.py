@@ -22,12 +22,18 @@ class Catalog:
 
         self._conn = conn
         self._queries = queries
+        self._memo: dict[tuple[str, tuple[tuple[str, Any], ...]], list[dict[str, Any]]] = {}
         self.graph = Graph(conn, project)
 
     def run(self, qid: str, **args: Any) -> list[dict[str, Any]]:
+        """Rows of a catalog query (memoized: the graph does not change during a render)."""
         name = self._queries.normalize_query_id(qid)
-        fn = getattr(self._queries, "q" + name[2:])
-        return fn(self._conn, self.graph, **{k: v for k, v in args.items() if v is not None})
+        given = tuple(sorted((k, v) for k, v in args.items() if v is not None))
+        key = (name, given)
+        if key not in self._memo:
+            fn = getattr(self._queries, "q" + name[2:])
+            self._memo[key] = fn(self._conn, self.graph, **dict(given))
+        return self._memo[key]
 
     # --- reductions to ids ------------------------------------------------------------
 
@@ -77,8 +83,18 @@ class Catalog:
         ]
 
     def interfaces(self, entity: str) -> list[str]:
-        """Q-003 scoped: ids of interfaces touching the entity or its parts."""
-        return [r["interface"]["id"] for r in self.run("Q-003", entity=entity)]
+        """Q-003 scoped to ``entity``: interfaces touching it or its parts.
+
+        Same rule as ``Q-003 --entity``, applied to the unscoped rows with the
+        entity's descendants computed once (the scoped query recomputes them
+        per interface, which dominates a large render).
+        """
+        scope = {entity} | {d.id for d in self.graph.descendants(entity)}
+        return [
+            r["interface"]["id"]
+            for r in self.run("Q-003")
+            if r["interface"]["id"] == entity or {b["id"] for b in r["between"]} & scope
+        ]
 
     def constraints(self, entity: str) -> list[str]:
         """Q-007 scoped: ids of constraints on the entity or what contains it."""
