@@ -41,8 +41,11 @@ fix: $(STAMP)
 	$(BIN)/ruff check --fix atocore tests bench
 	$(BIN)/ruff format atocore tests bench
 
+## bench: the quick benchmarks (each prints a table and writes bench/results/*.json;
+## method and figures in docs/benchmarks.md). Long runs: nice make bench.
 bench: $(STAMP)
-	$(BIN)/atocore bench --help
+	$(BIN)/atocore bench cli --runs 10
+	$(BIN)/atocore bench vectors --sizes 10000,100000 --kinds random,clustered
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py > docs/cli-reference.md
