@@ -222,3 +222,37 @@ def test_real_socket_server(data_dir, p05):
         assert response.status_code == 200
         rows = httpx.get(f"{url}/project/state/p05", timeout=10).json()
         assert rows[0]["value"] == "build"
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/status"),
+        ("GET", "/sources"),
+        ("POST", "/projects/detect"),
+        ("GET", "/project/state/p05"),
+        ("POST", "/query"),
+        ("POST", "/context/build"),
+        ("GET", "/debug/context"),
+        ("POST", "/interactions"),
+        ("GET", "/interactions"),
+        ("GET", "/memory"),
+        ("POST", "/memory"),
+        ("GET", "/entities"),
+        ("POST", "/ingest/kb-cad"),
+        ("GET", "/conflicts"),
+        ("GET", "/mirror/p05/overview"),
+        ("POST", "/admin/backup"),
+        ("GET", "/admin/backup"),
+    ],
+)
+def test_every_route_group_needs_the_token(monkeypatch, data_dir, p05, method, path):
+    monkeypatch.setenv("ATOCORE_API_TOKEN", "s3cret-token")
+    with TestClient(create_app(host="10.0.0.5", warm=False)) as client:
+        response = client.request(method, path, json={})
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthorized"
+        authed = client.request(
+            method, path, json={}, headers={"Authorization": "Bearer s3cret-token"}
+        )
+        assert authed.status_code != 401
