@@ -193,9 +193,19 @@ def plan_pages(conn: Any, project: str, now: datetime) -> list[tuple[str, str, d
 
 
 def render_pages(
-    conn: Any, project: str, now: datetime, directory: Path, env: Any = None
+    conn: Any,
+    project: str,
+    now: datetime,
+    directory: Path,
+    env: Any = None,
+    *,
+    force: bool = True,
 ) -> list[Page]:
-    """Render every page in memory (nothing is written here)."""
+    """Render pages in memory (nothing is written here).
+
+    Without ``force``, a page whose checksum equals the one on disk is not
+    rendered at all: it comes back with status ``unchanged`` and no text.
+    """
     env = env or tpl.environment()
     digests = tpl.template_digest(env)
     when = stamp(now)
@@ -203,9 +213,13 @@ def render_pages(
     for name, template_name, facts in plan_pages(conn, project, now):
         template_digest = digests[template_name] + digests[tpl.MACROS]
         digest = checksum(template_digest, facts)
-        body = env.get_template(template_name).render(**facts)
-        text = banner(project, template_name, when, digest) + body.rstrip("\n") + "\n"
-        pages.append(Page(name, directory / f"{name}.md", digest, text))
+        page = Page(name, directory / f"{name}.md", digest)
+        if not force and existing_checksum(page.path) == digest:
+            page.status = "unchanged"
+        else:
+            body = env.get_template(template_name).render(**facts)
+            page.text = banner(project, template_name, when, digest) + body.rstrip("\n") + "\n"
+        pages.append(page)
     return pages
 
 
@@ -234,11 +248,10 @@ def _stale_pages(directory: Path, keep: set[Path]) -> list[Path]:
     return stale
 
 
-def write_pages(pages: list[Page], directory: Path, *, force: bool = False) -> list[Page]:
-    """Write changed pages atomically; remove generated pages that are gone."""
+def write_pages(pages: list[Page], directory: Path) -> list[Page]:
+    """Write rendered pages atomically; remove generated pages that are gone."""
     for page in pages:
-        if not force and existing_checksum(page.path) == page.checksum:
-            page.status = "unchanged"
+        if page.status == "unchanged":
             continue
         atomic_write(page.path, page.text)
         page.status = "written"
@@ -294,8 +307,8 @@ def render_project(
     directory = project_dir(project)
     report = RenderReport(project, stamp(now), directory)
     try:
-        pages = render_pages(conn, project, now, directory, env)
-        report.pages = write_pages(pages, directory, force=force)
+        pages = render_pages(conn, project, now, directory, env, force=force)
+        report.pages = write_pages(pages, directory)
     except Exception as exc:  # noqa: BLE001 - any failure keeps the previous pages
         reason = f"{type(exc).__name__}: {exc}"
         record_failure(conn, project, trigger, reason, now)
