@@ -136,6 +136,11 @@ def _copy_database(src_path: Path, dst_path: Path, settings: Settings, progress,
         dst_path.parent.mkdir(parents=True, exist_ok=True)
         dst = connect(dst_path, busy_timeout_ms=settings.busy_timeout_ms)
         try:
+            # The target is a fresh file in a *.partial dir that is discarded on
+            # any failure and fsynced by the caller: no journal needed while
+            # copying (about 4x faster than writing through a WAL).
+            dst.execute("PRAGMA journal_mode = OFF")
+            dst.execute("PRAGMA synchronous = OFF")
             state = {"last": None, "restarts": 0}
 
             def on_step(_status: int, remaining: int, pages: int) -> None:
