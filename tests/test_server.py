@@ -256,3 +256,15 @@ def test_every_route_group_needs_the_token(monkeypatch, data_dir, p05, method, p
             method, path, json={}, headers={"Authorization": "Bearer s3cret-token"}
         )
         assert authed.status_code != 401
+
+
+def test_writes_queue_a_mirror_regeneration(api, p05):
+    from atocore.mirror import scheduler
+
+    assert scheduler.current() is not None  # started by the app's lifespan
+    assert scheduler.current().pending() == {}
+    api.post(
+        "/project/state",
+        json={"project": "p05", "category": "status", "key": "phase", "value": "build"},
+    )
+    assert "p05-interferometer" in scheduler.current().pending()

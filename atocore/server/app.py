@@ -91,6 +91,16 @@ def get_conn(request: Request) -> Iterator[Any]:
         yield conn
 
 
+def changed(data: Any) -> Any:
+    """Queue a debounced Mirror regeneration for the project a write touched."""
+    from atocore.mirror.scheduler import notify_change
+
+    project = data.get("project") if isinstance(data, dict) else None
+    if project:
+        notify_change(project)
+    return data
+
+
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status)
 

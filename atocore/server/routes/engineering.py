@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query
 
 from atocore.errors import InvalidInput
-from atocore.server.app import get_conn
+from atocore.server.app import changed, get_conn
 from atocore.server.models import (
     ConflictResolve,
     EngQueryIn,
@@ -47,17 +47,19 @@ def add(body: EntityIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Add an entity (a candidate unless ``active``)."""
     from atocore.engineering.entities import create_entity
 
-    return create_entity(
-        conn,
-        body.project,
-        body.entity_type,
-        body.name,
-        body.attributes,
-        identity_key=body.identity_key,
-        status="active" if body.active else "candidate",
-        confidence=body.confidence,
-        source_refs=[{"kind": "manual", "ref": body.source}] if body.source else None,
-    ).model_dump()
+    return changed(
+        create_entity(
+            conn,
+            body.project,
+            body.entity_type,
+            body.name,
+            body.attributes,
+            identity_key=body.identity_key,
+            status="active" if body.active else "candidate",
+            confidence=body.confidence,
+            source_refs=[{"kind": "manual", "ref": body.source}] if body.source else None,
+        ).model_dump()
+    )
 
 
 @router.get("/entities/{ref}")
@@ -82,7 +84,9 @@ def edit(ref: str, body: EntityEdit, conn: Any = Depends(get_conn)) -> dict[str,
     fields = body.model_dump(exclude={"reason"}, exclude_none=True)
     if not fields:
         raise InvalidInput("nothing to edit: give name, attributes or confidence")
-    return edit_entity(conn, find_entity(conn, ref).id, reason=body.reason, **fields).model_dump()
+    return changed(
+        edit_entity(conn, find_entity(conn, ref).id, reason=body.reason, **fields).model_dump()
+    )
 
 
 @router.post("/entities/{ref}/promote")
@@ -94,7 +98,7 @@ def promote(
     from atocore.engineering.review import promote_entity
 
     reason = body.reason if body else ""
-    return promote_entity(conn, find_entity(conn, ref).id, reason=reason).model_dump()
+    return changed(promote_entity(conn, find_entity(conn, ref).id, reason=reason).model_dump())
 
 
 @router.post("/entities/{ref}/reject")
@@ -104,7 +108,7 @@ def reject(ref: str, body: ReviewIn | None = None, conn: Any = Depends(get_conn)
     from atocore.engineering.review import reject_entity
 
     reason = body.reason if body else ""
-    return reject_entity(conn, find_entity(conn, ref).id, reason=reason).model_dump()
+    return changed(reject_entity(conn, find_entity(conn, ref).id, reason=reason).model_dump())
 
 
 @router.post("/entities/{ref}/supersede")
@@ -114,7 +118,7 @@ def supersede(ref: str, body: EntitySupersede, conn: Any = Depends(get_conn)) ->
     from atocore.engineering.review import supersede_entity
 
     entity = find_entity(conn, ref)
-    return supersede_entity(conn, entity.id, by=body.by, reason=body.reason).model_dump()
+    return changed(supersede_entity(conn, entity.id, by=body.by, reason=body.reason).model_dump())
 
 
 @router.post("/relationships", status_code=201)
@@ -128,9 +132,11 @@ def relate(body: RelateIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
 def _import(kind: str, data: Any, project: str | None, dry_run: bool, conn: Any) -> dict:
     from atocore.engineering.imports import import_export
 
-    return import_export(
-        conn, kind, data, project=project, dry_run=dry_run, source=f"http:{kind}"
-    ).model_dump()
+    return changed(
+        import_export(
+            conn, kind, data, project=project, dry_run=dry_run, source=f"http:{kind}"
+        ).model_dump()
+    )
 
 
 @router.post("/ingest/kb-cad")
@@ -181,9 +187,11 @@ def resolve(
     """Resolve: supersede_others | no_action | dismiss."""
     from atocore.engineering.conflicts import resolve_conflict
 
-    return resolve_conflict(
-        conn, conflict_id, body.action, winner=body.winner, reason=body.reason
-    ).model_dump()
+    return changed(
+        resolve_conflict(
+            conn, conflict_id, body.action, winner=body.winner, reason=body.reason
+        ).model_dump()
+    )
 
 
 @router.get("/eng/queries")

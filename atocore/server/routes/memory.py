@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from atocore.server.app import get_conn
+from atocore.server.app import changed, get_conn
 from atocore.server.models import MemoryEdit, MemoryIn, ReviewIn, SupersedeIn
 
 router = APIRouter(tags=["memory"])
@@ -40,15 +40,17 @@ def add(body: MemoryIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Add a memory (active, or a candidate with ``candidate: true``)."""
     from atocore.memory.service import create_memory
 
-    return create_memory(
-        conn,
-        body.memory_type,
-        body.content,
-        project=body.project,
-        status="candidate" if body.candidate else "active",
-        confidence=body.confidence,
-        reason=body.reason or "added over HTTP",
-    ).model_dump()
+    return changed(
+        create_memory(
+            conn,
+            body.memory_type,
+            body.content,
+            project=body.project,
+            status="candidate" if body.candidate else "active",
+            confidence=body.confidence,
+            reason=body.reason or "added over HTTP",
+        ).model_dump()
+    )
 
 
 @router.get("/memory/{memory_id}")
@@ -74,15 +76,17 @@ def edit(memory_id: str, body: MemoryEdit, conn: Any = Depends(get_conn)) -> dic
     """Change a candidate or active memory."""
     from atocore.memory.service import edit_memory
 
-    return edit_memory(
-        conn,
-        memory_id,
-        content=body.content,
-        memory_type=body.memory_type,
-        project=body.project,
-        confidence=body.confidence,
-        reason=body.reason,
-    ).model_dump()
+    return changed(
+        edit_memory(
+            conn,
+            memory_id,
+            content=body.content,
+            memory_type=body.memory_type,
+            project=body.project,
+            confidence=body.confidence,
+            reason=body.reason,
+        ).model_dump()
+    )
 
 
 @router.post("/memory/{memory_id}/promote")
@@ -92,7 +96,7 @@ def promote(
     """candidate → active."""
     from atocore.memory.service import promote_memory
 
-    return promote_memory(conn, memory_id, reason=body.reason if body else "").model_dump()
+    return changed(promote_memory(conn, memory_id, reason=body.reason if body else "").model_dump())
 
 
 @router.post("/memory/{memory_id}/reject")
@@ -102,7 +106,7 @@ def reject(
     """candidate (or wrong active) → invalid."""
     from atocore.memory.service import reject_memory
 
-    return reject_memory(conn, memory_id, reason=body.reason if body else "").model_dump()
+    return changed(reject_memory(conn, memory_id, reason=body.reason if body else "").model_dump())
 
 
 @router.post("/memory/{memory_id}/supersede")

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from atocore.server.app import get_conn
+from atocore.server.app import changed, get_conn
 from atocore.server.models import DetectIn, ProjectIn, ProjectUpdate, StateKey, StateSet
 from atocore.server.security import safe_name
 
@@ -110,15 +110,17 @@ def set_state(body: StateSet, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Set the active value of project/category/key (old value → history)."""
     from atocore.context.project_state import set_state
 
-    return set_state(
-        conn,
-        body.project,
-        body.category,
-        body.key,
-        body.value,
-        source=body.source,
-        confidence=body.confidence,
-    ).model_dump()
+    return changed(
+        set_state(
+            conn,
+            body.project,
+            body.category,
+            body.key,
+            body.value,
+            source=body.source,
+            confidence=body.confidence,
+        ).model_dump()
+    )
 
 
 @router.delete("/project/state")
@@ -126,7 +128,7 @@ def invalidate_state(body: StateKey, conn: Any = Depends(get_conn)) -> dict[str,
     """Retire the active value of project/category/key (kept as history)."""
     from atocore.context.project_state import invalidate_state
 
-    return invalidate_state(conn, body.project, body.category, body.key).model_dump()
+    return changed(invalidate_state(conn, body.project, body.category, body.key).model_dump())
 
 
 @router.post("/project/state/invalidate")
