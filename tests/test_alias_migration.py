@@ -387,3 +387,23 @@ def test_cli_json_refusal_is_an_error_object(cli, conn, reg):
     assert result.exit_code == 2
     error = json.loads(result.stdout)["error"]
     assert error["code"] == "conflict" and error["integrity_errors"]
+
+
+def test_other_tables_with_alias_rows_are_reported_not_moved(conn, reg, cli):
+    reg(P05)
+    conn.execute(
+        "CREATE TABLE legacy_notes (id INTEGER PRIMARY KEY, project TEXT NOT NULL DEFAULT '')"
+    )
+    conn.execute("INSERT INTO legacy_notes (project) VALUES ('p05'), ('p05-interferometer')")
+    plan = plan_for(conn)
+    assert plan.other_alias_rows == {"legacy_notes": 1}
+    assert plan.is_empty  # nothing the migration itself would change
+    apply_plan(conn, plan)
+    assert conn.execute("SELECT count(*) FROM legacy_notes WHERE project = 'p05'").fetchone()[0]
+    out = cli("migrate", "aliases")
+    assert "1 legacy_notes rows use an alias" in out.output
+
+
+def test_cli_on_empty_registry_says_nothing_to_plan(cli, conn):
+    out = cli("migrate", "aliases")
+    assert out.exit_code == 0 and "nothing to plan" in out.output

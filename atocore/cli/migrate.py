@@ -35,6 +35,10 @@ def render_plan_text(payload: dict[str, Any]) -> str:
                 f"  shadow project {shadow['shadow_name']!r} -> "
                 f"{shadow['canonical_project_id']} ({shadow['state_rows']} state rows)"
             )
+    for table, count in plan.get("other_alias_rows", {}).items():
+        lines.append(
+            f"  note: {count} {table} rows use an alias (not migrated; re-ingest/re-import)"
+        )
     for error in plan["integrity_errors"]:
         lines.append(f"  INTEGRITY ERROR: {error}")
     for state_plan in plan["state_plans"]:

@@ -30,6 +30,9 @@ per (project, category, key), at most one ``active``):
 - Integrity errors (two ``projects`` rows that are case variants of one
   canonical id) make the plan unappliable: which one is canonical is a
   human decision.
+- Other tables with a ``project`` column (sources, chunks, entities...)
+  were always written canonicalized; alias-keyed rows there are only
+  counted in the report (``other_alias_rows``), never moved.
 
 Running the migration twice is a no-op: the second plan is empty.
 """
@@ -97,6 +100,8 @@ class MigrationPlan:
     memory_plans: list[MemoryPlan] = field(default_factory=list)
     interaction_plans: list[InteractionPlan] = field(default_factory=list)
     integrity_errors: list[str] = field(default_factory=list)
+    # Alias-keyed rows in other tables with a ``project`` column: reported, never moved.
+    other_alias_rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def has_collisions(self) -> bool:
@@ -127,6 +132,7 @@ class MigrationPlan:
             "is_empty": self.is_empty,
             "has_collisions": self.has_collisions,
             "integrity_errors": list(self.integrity_errors),
+            "other_alias_rows": dict(sorted(self.other_alias_rows.items())),
             "shadow_projects": [asdict(s) for s in self.shadow_projects],
             "state_plans": [asdict(p) for p in self.state_plans],
             "memory_plans": [asdict(p) for p in self.memory_plans],
@@ -297,6 +303,33 @@ def _tables(conn: Any) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
+HANDLED_TABLES = {"projects", "project_state", "memories", "interactions"}
+
+
+def _other_alias_rows(conn: Any, mapping: dict[str, str]) -> dict[str, int]:
+    """Rows of other tables whose ``project`` is a non-canonical spelling (report only)."""
+    found: dict[str, int] = {}
+    plain = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL%'"
+    ).fetchall()
+    for (table,) in plain:
+        if table in HANDLED_TABLES:
+            continue
+        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        if "project" not in cols:
+            continue
+        names = [r[0] for r in conn.execute(f'SELECT DISTINCT project FROM "{table}"')]
+        aliased = [n for n in names if isinstance(n, str) and _canonical_for(n, mapping)]
+        if aliased:
+            marks = ",".join("?" for _ in aliased)
+            count = conn.execute(
+                f'SELECT count(*) FROM "{table}" WHERE project IN ({marks})', aliased
+            ).fetchone()[0]
+            found[table] = count
+    return found
+
+
 def build_plan(conn: Any, registry: Registry) -> MigrationPlan:
     """What the migration would do (read-only)."""
     mapping = alias_map(registry)
@@ -335,6 +368,7 @@ def build_plan(conn: Any, registry: Registry) -> MigrationPlan:
         plan.memory_plans = _plan_memories(conn, mapping)
     if "interactions" in tables:
         plan.interaction_plans = _plan_interactions(conn, mapping)
+    plan.other_alias_rows = _other_alias_rows(conn, mapping)
     return plan
 
 
