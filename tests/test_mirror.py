@@ -363,3 +363,14 @@ def test_templates_are_package_data():
         "empty-state.md.j2",
         "_macros.md.j2",
     } <= shipped
+
+
+def test_cli_render_all_for_people(cli, conn, registry, data_dir):
+    registry(fx.REGISTRY + [{"id": "p06-polisher", "aliases": ["p06"]}])
+    fx.build(conn)
+    result = cli("mirror", "render", "--all")
+    assert result.exit_code == 0, result.output
+    assert "p05-interferometer: 5 written, 0 unchanged, 0 removed" in result.stdout
+    assert "p06-polisher: 1 written" in result.stdout
+    again = cli("mirror", "render", "--all")
+    assert "p05-interferometer: 0 written, 5 unchanged" in again.stdout

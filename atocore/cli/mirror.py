@@ -33,6 +33,20 @@ def _render_report(data: dict) -> None:
         )
 
 
+def _render_all_with_progress(conn, force: bool, render_all) -> dict:
+    if state.json:
+        return render_all(conn, trigger="cli", force=force)
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("rendering", total=None)
+
+        def step(done: int, total: int, project: str) -> None:
+            bar.update(task, completed=done, total=total, description=project)
+
+        return render_all(conn, trigger="cli", force=force, progress=step)
+
+
 @mirror_app.command("render")
 def render_cmd(
     project: Annotated[str | None, typer.Argument(help="Project id or alias.")] = None,
@@ -54,7 +68,7 @@ def render_cmd(
         raise InvalidInput("give a project or --all (not both)")
     with db() as conn:
         if all_:
-            data = render_all(conn, trigger="cli", force=force)
+            data = _render_all_with_progress(conn, force, render_all)
         else:
             report = render_project(conn, project or "", trigger="cli", force=force)
             data = {

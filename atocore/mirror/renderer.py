@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -339,12 +340,19 @@ def render_all(
     now: datetime | None = None,
     trigger: str = "manual",
     force: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> dict[str, Any]:
-    """Render every known project; one failure does not stop the others."""
+    """Render every known project; one failure does not stop the others.
+
+    ``progress(done, total, project)`` is called before each project.
+    """
     now = now or datetime.now(UTC)
     env = tpl.environment()
     reports, failures = [], []
-    for project in known_projects(conn):
+    projects = known_projects(conn)
+    for done, project in enumerate(projects):
+        if progress is not None:
+            progress(done, len(projects), project)
         try:
             reports.append(
                 render_project(conn, project, now=now, trigger=trigger, force=force, env=env)
