@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "kb"
-MOUNT = "component.reference-mirror-mount"
+MOUNT = "component.reference-flat-mount"
 
 
 def test_example_round_trip_through_the_cli(cli, p05):
@@ -21,11 +21,11 @@ def test_example_round_trip_through_the_cli(cli, p05):
         "--project",
         "p05",
         "--attr",
-        "statement=Reference arm OPD drift < 5 nm/K",
+        "statement=Flat tilts < 0.2 urad per degC",
         "--attr",
-        "unit=nm/K",
+        "unit=urad/degC",
         "--key",
-        "requirement.thermal-drift",
+        "requirement.thermal-tilt",
         "--active",
         "--source",
         "vault:projects/p05/requirements.md",
@@ -53,8 +53,10 @@ def test_example_round_trip_through_the_cli(cli, p05):
     q006 = cli.json("eng", "query", "Q-006", "--project", "p05")
     assert [r["requirement"]["id"] for r in q006["rows"]] == [orphan["id"]]
     q011 = cli.json("eng", "query", "Q-011", "-p", "p05")
-    assert [r["claim"]["key"] for r in q011["rows"]] == ["claim.test-mount-stiffness"]
-    q001 = cli.json("eng", "query", "Q-001", "-p", "p05", "--entity", "subsystem.reference-arm")
+    assert [r["claim"]["key"] for r in q011["rows"]] == ["claim.bond-line-shrinkage"]
+    q001 = cli.json(
+        "eng", "query", "Q-001", "-p", "p05", "--entity", "subsystem.reference-flat-mount"
+    )
     assert MOUNT in [c["key"] for c in q001["rows"][0]["contains"]]
 
     changed = cli.json("import", "kb-cad", str(EXAMPLES / "p05-kb-cad-changed-material.json"))
@@ -158,7 +160,7 @@ def test_invalid_export_file_error_names_record_and_field(cli, p05, tmp_path):
     assert result.exit_code == 2
     error = json.loads(result.stdout)["error"]
     assert error["record"] == "analysis_models[1].results[0]"
-    assert error["record_id"] == "result.reference-arm-drift-per-kelvin"
+    assert error["record_id"] == "result.thermal-tilt"
     assert error["field"].startswith("value")
     assert cli.json("entities", "list", "--status", "all") == []
 

@@ -24,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "kb"
 CAD = EXAMPLES / "p05-kb-cad.json"
 CAD_CHANGED = EXAMPLES / "p05-kb-cad-changed-material.json"
 FEM = EXAMPLES / "p05-kb-fem.json"
-MOUNT = "component.reference-mirror-mount"
+MOUNT = "component.reference-flat-mount"
 
 
 def count(conn, table: str, where: str = "1=1") -> int:
@@ -60,13 +60,13 @@ def test_import_creates_candidates_with_provenance_and_never_promotes(conn, p05)
     ref = mount.source_refs[0]
     assert ref["kind"] == "artifact"
     assert ref["exporter"] == "kb-cad" and ref["exporter_version"] == "1.2.0"
-    assert ref["ref"] == "kb-cad://p05/subsystems/reference-arm#mirror-mount"
+    assert ref["ref"] == "kb-cad://p05/subsystems/reference-flat-mount#flexure-ring"
     assert mount.last_imported_at
     assert mount.canonical_home == "kb-cad"
     types = {e.entity_type for e in list_entities(conn, "p05", status="candidate")}
     assert types == {"Subsystem", "Component", "Parameter", "Material", "Interface"}
     # references to requirements not in AtoCore yet are reported, not invented
-    assert any("requirement.thermal-drift" in d for d in summary.dropped)
+    assert any("requirement.thermal-tilt" in d for d in summary.dropped)
 
 
 def test_identical_reimport_only_touches_last_imported_at(imported):
@@ -143,7 +143,7 @@ def test_resolve_supersede_others_promotes_winner_and_carries_links(imported):
     assert new.attributes["material"] == "Super Invar 32-5"
     assert get_entity(conn, old.id).status == "superseded"
     assert get_entity(conn, old.id).superseded_by == new.id
-    contents = run_query(conn, "Q-001", project="p05", entity="subsystem.reference-arm").rows
+    contents = run_query(conn, "Q-001", project="p05", entity="subsystem.reference-flat-mount").rows
     assert MOUNT in [c["key"] for c in contents[0]["contains"]]
     q013 = run_query(conn, "Q-013", project="p05").rows
     assert any(r["entity"]["id"] == new.id and old.id in r["supersedes"] for r in q013)
@@ -215,7 +215,7 @@ def test_project_state_set_flags_disagreeing_entity(imported):
     # agreeing state closes nothing new; the old state value is superseded → conflict obsolete
     set_state(conn, "p05", "decision", f"{MOUNT}.material", "Invar 36")
     assert list_conflicts(conn, "p05") == []
-    set_state(conn, "p05", "decision", "reference mirror mount/material", "Ti")
+    set_state(conn, "p05", "decision", "reference flat flexure mount/material", "Ti")
     [again] = list_conflicts(conn, "p05")
     with pytest.raises(ConflictError, match="curated project state"):
         resolve_conflict(
@@ -246,7 +246,7 @@ def test_invalid_exports_are_refused_whole_naming_record_and_field(conn, p05):
         conn,
         data,
         "subsystems[1].components[1]",
-        "component.reference-mirror",
+        "component.reference-flat",
         "parameters.diameter_mm",
     )
     data = cad()
@@ -305,10 +305,10 @@ def test_published_json_schema_describes_the_exports():
 
 
 def test_fem_import_links_models_results_and_claims(imported):
-    rows = run_query(imported, "Q-012", project="p05", entity="subsystem.reference-arm").rows
-    modal = [r for r in rows if r["model"]["key"] == "model.reference-arm-modal"][0]
-    assert modal["results"][0]["value"] == 212.4
-    assert modal["results"][0]["supports"][0]["key"] == "claim.reference-mount-first-mode"
+    rows = run_query(imported, "Q-012", project="p05", entity="subsystem.reference-flat-mount").rows
+    modal = [r for r in rows if r["model"]["key"] == "model.flat-mount-gravity"][0]
+    assert modal["results"][0]["value"] == 1.9
+    assert modal["results"][0]["supports"][0]["key"] == "claim.mount-figure-error"
 
 
 def test_copy_of_example_is_stable():

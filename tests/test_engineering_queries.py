@@ -86,8 +86,8 @@ def test_q017_returns_provenance_for_every_active_entity(conn, p05):
         "p05",
         "Requirement",
         "Thermal drift",
-        {"statement": "Reference arm OPD drift < 5 nm/K"},
-        identity_key="requirement.thermal-drift",
+        {"statement": "Flat tilts < 0.2 urad per degC"},
+        identity_key="requirement.thermal-tilt",
         status="active",
     )
     for e in list_entity_candidates(conn, "p05"):
@@ -96,7 +96,7 @@ def test_q017_returns_provenance_for_every_active_entity(conn, p05):
     rows = run_query(conn, "Q-017", project="interferometer").rows
     assert sorted(r["entity"]["id"] for r in rows) == sorted(e.id for e in everything)
     assert all(r["evidence"] >= 1 and r["source_refs"] for r in rows)
-    one = run_query(conn, "Q-017", project="p05", entity="component.reference-mirror-mount")
+    one = run_query(conn, "Q-017", project="p05", entity="component.reference-flat-mount")
     assert one.count == 1
     assert one.rows[0]["source_refs"][0]["ref"].startswith("kb-cad://")
 
@@ -115,28 +115,28 @@ def test_structure_queries_on_the_example(conn, p05):
     for e in list_entity_candidates(conn, "p05"):
         promote_entity(conn, e.id)
     tree = run_query(conn, "Q-004", project="p05").rows
-    assert tree[0]["depth"] == 0 and tree[0]["entity"]["key"] == "subsystem.optical-bench"
+    assert tree[0]["depth"] == 0 and tree[0]["entity"]["key"] == "subsystem.test-stand"
     assert {r["path"] for r in tree} >= {
-        "subsystem.optical-bench/subsystem.reference-arm/component.reference-mirror-mount"
+        "subsystem.test-stand/subsystem.reference-flat-mount/component.reference-flat-mount"
     }
-    [q001] = run_query(conn, "Q-001", project="p05", entity="Reference arm").rows
+    [q001] = run_query(conn, "Q-001", project="p05", entity="Reference flat + mount").rows
     assert keys([{"c": c} for c in q001["contains"]], "c") == [
-        "Reference mirror",
-        "Reference mirror mount",
+        "Reference flat",
+        "Reference flat flexure mount",
     ]
     q002 = run_query(conn, "Q-002", project="p05", material="zerodur").rows
-    assert [c["key"] for c in q002[0]["components"]] == ["component.reference-mirror"]
-    q003 = run_query(conn, "Q-003", project="p05", entity="component.reference-mirror").rows
-    assert [r["interface"]["key"] for r in q003] == ["interface.reference-mirror-to-mount"]
-    q019 = run_query(conn, "Q-019", project="p05", entity="component.reference-mirror-mount").rows
+    assert [c["key"] for c in q002[0]["components"]] == ["component.reference-flat"]
+    q003 = run_query(conn, "Q-003", project="p05", entity="component.reference-flat").rows
+    assert [r["interface"]["key"] for r in q003] == ["interface.flat-to-mount"]
+    q019 = run_query(conn, "Q-019", project="p05", entity="component.reference-flat-mount").rows
     assert {r["parameter"]["name"] for r in q019} == {
-        "Reference mirror mount flexure_thickness_mm",
-        "Reference mirror mount preload_n",
+        "Reference flat flexure mount blade_length_mm",
+        "Reference flat flexure mount blade_thickness_mm",
     }
-    impact = run_query(conn, "Q-016", project="p05", entity="subsystem.reference-arm").rows
+    impact = run_query(conn, "Q-016", project="p05", entity="subsystem.reference-flat-mount").rows
     assert {(r["relation"], r["entity"]["key"]) for r in impact} >= {
-        ("contains", "component.reference-mirror-mount"),
-        ("interfaces_with", "interface.reference-arm-to-bench"),
+        ("contains", "component.reference-flat-mount"),
+        ("interfaces_with", "interface.mount-to-base"),
     }
 
 
