@@ -86,9 +86,18 @@ def import_profile(module: str = "atocore.cli.main", top: int = 8) -> dict[str, 
     }
 
 
-def run(*, runs: int = 10, write: bool = True, show: bool = True, command: str | None = None):
+def run(
+    *,
+    runs: int = 10,
+    warmup: int = 1,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
     report = Report(
-        "cli_latency", params={"runs": runs, "warmup": 1, "python": sys.executable}, command=command
+        "cli_latency",
+        params={"runs": runs, "warmup": warmup, "python": sys.executable},
+        command=command,
     )
     cli = atocore_argv()
     with tempfile.TemporaryDirectory(prefix="atocore-bench-cli-") as tmp:
@@ -103,7 +112,7 @@ def run(*, runs: int = 10, write: bool = True, show: bool = True, command: str |
             ("atocore status --json", [*cli, "--json", "status"]),
         ]
         for label, argv in cases:
-            stats = summarize(time_command(argv, runs=runs, env=env))
+            stats = summarize(time_command(argv, runs=runs, env=env, warmup=warmup))
             report.add(
                 {
                     "command": label,
@@ -133,9 +142,10 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    run(runs=args.runs, write=not args.no_write)
+    run(runs=args.runs, warmup=args.warmup, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import subprocess
@@ -136,7 +137,7 @@ def summarize(seconds: Iterable[float]) -> dict[str, float]:
         return {"n": 0, "p50_ms": float("nan"), "p99_ms": float("nan"), "mean_ms": float("nan")}
 
     def rank(p: float) -> float:
-        index = max(0, min(len(values) - 1, int(round(p / 100.0 * len(values) + 0.5)) - 1))
+        index = max(0, min(len(values) - 1, math.ceil(p / 100.0 * len(values)) - 1))
         return values[index]
 
     return {
@@ -199,6 +200,11 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     live: bool = False  # echo each row to stderr as it is added (long runs)
     started: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.UTC))
+    load_at_start: list[float] | None = field(
+        default_factory=lambda: (
+            [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+        )
+    )
 
     def add(self, row: dict[str, Any]) -> None:
         for key in row:
@@ -217,7 +223,7 @@ class Report:
             "date": self.started.isoformat(timespec="seconds"),
             "duration_s": round((_dt.datetime.now(_dt.UTC) - self.started).total_seconds(), 1),
             "command": self.command or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-            "machine": machine_info(),
+            "machine": {**machine_info(), "load_avg_at_start": self.load_at_start},
             "commit": git_commit(),
             "params": self.params,
             "columns": self.columns,

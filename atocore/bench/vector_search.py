@@ -114,6 +114,7 @@ def _row(kind, n, method, seconds, found, truth, k, **extra) -> dict[str, Any]:
         "method": method,
         "p50_ms": stats["p50_ms"],
         "p99_ms": stats["p99_ms"],
+        "min_ms": stats["min_ms"],
         f"recall@{k}": recall(found, truth, k) if truth is not None else None,
         "queries": stats["n"],
         **extra,
@@ -134,7 +135,7 @@ def bench_one(
     import numpy as np
 
     from atocore.retrieval import quantized
-    from atocore.retrieval.vectors import choose_mode, search_vectors
+    from atocore.retrieval.vectors import build_quantized_index, choose_mode, search_vectors
 
     data, qs = make_data(kind, n, queries, seed=n)
     conn, load_s = build_store(workdir / f"{kind}-{n}.db", data, projects)
@@ -175,9 +176,23 @@ def bench_one(
             )
         )
 
-        if mode == "exact" and index:
+        if mode == "exact":
+            if not index:  # below the threshold: build it anyway, to show what it would do
+                build_quantized_index(conn)
             secs, out = time_each(lambda q: ids(search_vectors(conn, q, k, mode="quantized")), qs)
-            report.add(_row(kind, n, "atocore quantized (forced)", secs, out, truth, k))
+            report.add(
+                _row(
+                    kind,
+                    n,
+                    "atocore quantized (forced)",
+                    secs,
+                    out,
+                    truth,
+                    k,
+                    oversample=(quantized.info(conn) or {}).get("oversample"),
+                    calibrated=(quantized.info(conn) or {}).get("calibrated_recall"),
+                )
+            )
 
         if mode == "quantized":
 

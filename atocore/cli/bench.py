@@ -83,13 +83,18 @@ def vectors_cmd(
 @bench_app.command("cli")
 def cli_cmd(
     runs: Annotated[int, typer.Option("--runs", min=1, help="Timed runs per command.")] = 10,
+    warmup: Annotated[
+        int, typer.Option("--warmup", min=0, help="Untimed runs first (warm the file cache).")
+    ] = 1,
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Cold start-up of `atocore --help` and `atocore status`, with interpreter baselines."""
     from atocore.bench.cli_latency import run
 
-    report = run(runs=runs, write=not no_write, show=not state.json, command=_command())
+    report = run(
+        runs=runs, warmup=warmup, write=not no_write, show=not state.json, command=_command()
+    )
     if state.json:
         print_json(report.to_dict())
 
