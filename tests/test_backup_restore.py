@@ -246,3 +246,14 @@ def test_bad_lock_name(data_dir):
     with pytest.raises(InvalidInput):
         with hold_process_lock("../evil"):
             pass
+
+
+def test_restore_and_backup_exclude_each_other(baseline):
+    with hold_process_lock("backup-4242-1"):  # a backup running in another process
+        with pytest.raises(ConflictError, match="backup-4242-1"):
+            restore_backup(baseline, confirm_stopped=True)
+    with hold_process_lock("restore"):
+        with pytest.raises(ConflictError, match="restore is running"):
+            create_backup()
+    assert running_processes() == []
+    assert restore_backup(baseline, confirm_stopped=True)["pre_restore_snapshot"]

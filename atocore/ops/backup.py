@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -176,6 +177,9 @@ def _copy_database(src_path: Path, dst_path: Path, settings: Settings, progress,
 # --- create -------------------------------------------------------------------
 
 
+_backup_ids = itertools.count(1)
+
+
 def create_backup(
     settings: Settings | None = None,
     *,
@@ -183,16 +187,28 @@ def create_backup(
     kind: str = "manual",
     progress: Progress | None = None,
     step_pages: int | None = None,
+    lock: bool = True,
 ) -> dict[str, Any]:
     """Snapshot the database, registry and template overrides, then validate it.
 
     Validation problems do not raise: they are recorded in the metadata
     (``validated: false`` + ``validation_errors``) and returned, because
-    the files are still worth keeping for inspection.
+    the files are still worth keeping for inspection. While it runs the
+    backup holds a ``backup-<pid>-<n>`` process lock, so a restore cannot
+    swap the database underneath it (and refuses instead).
     """
-    from atocore.ops.health import build_provenance
+    from atocore.ops.locks import hold_process_lock
 
     settings = settings or get_settings()
+    if not lock:
+        return _create_backup(settings, dest, kind, progress, step_pages)
+    with hold_process_lock(f"backup-{os.getpid()}-{next(_backup_ids)}", settings):
+        return _create_backup(settings, dest, kind, progress, step_pages)
+
+
+def _create_backup(settings, dest, kind, progress, step_pages) -> dict[str, Any]:
+    from atocore.ops.health import build_provenance
+
     if not settings.db_path.exists():
         raise InvalidInput(f"nothing to back up: no database at {settings.db_path}")
     root = snapshots_root(settings, dest)
@@ -549,7 +565,7 @@ def restore_backup(
         pre_valid = None
         if pre_snapshot and settings.db_path.exists():
             try:
-                pre = create_backup(settings, kind="pre-restore", progress=progress)
+                pre = create_backup(settings, kind="pre-restore", progress=progress, lock=False)
             except InvalidInput as exc:
                 raise OperationFailed(
                     f"could not take the pre-restore safety snapshot ({exc.message}); "
