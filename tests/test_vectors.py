@@ -175,6 +175,7 @@ def test_deletes_and_upserts_keep_both_tables_in_sync(conn, monkeypatch):
     # re-upserting an id replaces it (no duplicate rows anywhere)
     V.upsert_vectors(conn, [(500, "p0", -centres[3])])
     assert V.count_vectors(conn) == quantized.info(conn)["vectors"] == 100
+    assert conn.execute(f"SELECT count(*) FROM {quantized.ROWS}").fetchone()[0] == 100
     assert ids_of(V.search_vectors(conn, centres[3], 1, mode="quantized")) == [1]
 
 
@@ -232,3 +233,14 @@ def test_bad_input(conn):
 def test_build_without_a_vector_table_fails_cleanly(conn):
     with pytest.raises(OperationFailed, match="no vector table"):
         V.build_quantized_index(conn)
+
+
+def test_stale_index_of_another_dimension_is_rebuilt(conn):
+    _, _, data = clustered(n_clusters=5, per=10, seed=14)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    conn.execute(f"DROP TABLE {V.TABLE}")  # dropped behind the module's back
+    V.ensure_vector_table(conn, 32)
+    V.upsert_vectors(conn, [(1, "", np.ones(32, dtype=np.float32))])
+    assert quantized.info(conn)["dim"] == 32 and quantized.info(conn)["vectors"] == 1
+    assert ids_of(V.search_vectors(conn, np.ones(32), 1, mode="quantized")) == [1]

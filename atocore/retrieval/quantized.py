@@ -102,8 +102,12 @@ def _create(conn: Any) -> None:
     )
 
 
-def _meta(conn: Any) -> dict[str, Any]:
+def read_meta(conn: Any) -> dict[str, Any]:
+    """The index's settings: dim, words, block_size, mean, built_count, oversample..."""
     return {row[0]: row[1] for row in conn.execute(f"SELECT key, value FROM {META}")}
+
+
+_meta = read_meta
 
 
 def info(conn: Any) -> dict[str, Any] | None:
@@ -111,8 +115,9 @@ def info(conn: Any) -> dict[str, Any] | None:
     if not exists(conn):
         return None
     meta = _meta(conn)
-    count = conn.execute(f"SELECT count(*) FROM {ROWS}").fetchone()[0]
-    blocks = conn.execute(f"SELECT count(*) FROM {BLOCKS}").fetchone()[0]
+    count, blocks = conn.execute(
+        f"SELECT coalesce(sum(used), 0), count(*) FROM {BLOCKS}"
+    ).fetchone()
     return {
         "dim": int(meta["dim"]),
         "block_size": int(meta["block_size"]),

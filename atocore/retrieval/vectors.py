@@ -99,8 +99,9 @@ def upsert_vectors(conn: Any, items: Iterable[tuple[int, str, Any]]) -> None:
         conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in rows])
         conn.executemany(f"INSERT INTO {TABLE}(rowid, project, embedding) VALUES (?, ?, ?)", rows)
         if quantized.exists(conn):
-            built = quantized.info(conn) or {}
-            if count_vectors(conn) >= REBUILD_GROWTH * max(built.get("built_count", 0), 1):
+            meta = quantized.read_meta(conn)
+            grown = count_vectors(conn) >= REBUILD_GROWTH * max(int(meta["built_count"]), 1)
+            if grown or int(meta["dim"]) != dim:
                 build_quantized_index(conn)
             else:
                 import numpy as np
