@@ -24,9 +24,10 @@ from atocore.errors import InvalidInput, OperationFailed
 
 TABLE = "chunk_vectors"
 
-# Measured in bench/vector_search.py (see docs/benchmarks.md): below this the
-# exact scan costs a few ms, and exactness is worth more than the saving.
-QUANTIZE_MIN_VECTORS = 20_000
+# Chosen from bench/vector_search.py (docs/benchmarks.md, "Vector search"): the
+# exact scan costs ~0.75 µs per vector here, so below 5,000 vectors it stays
+# under ~4 ms, and exactness is worth more than the few ms saved.
+QUANTIZE_MIN_VECTORS = 5_000
 # Re-centre the quantized index when the store has grown this many times over
 # since the index was built (the mean direction of a small store is noisy).
 REBUILD_GROWTH = 4
