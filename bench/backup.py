@@ -110,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from atocore.config import get_settings
-    from atocore.ops import backup
+    from atocore.ops import backup, restore
 
     work = Path(tempfile.mkdtemp(prefix="atocore-bench-backup-"))
     data_dir = work / "data"
@@ -162,7 +162,7 @@ def main() -> None:
         add(
             "restore (no pre-snapshot)",
             timed(
-                lambda: backup.restore_backup(
+                lambda: restore.restore_backup(
                     stamps[0], settings, confirm_stopped=True, pre_snapshot=False
                 ),
                 args.runs,

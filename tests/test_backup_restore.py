@@ -14,8 +14,9 @@ from atocore.config import get_settings
 from atocore.context.project_state import get_state, set_state
 from atocore.db import connect, open_db
 from atocore.errors import ConflictError, InvalidInput
-from atocore.ops.backup import DB_REL, create_backup, list_backups, restore_backup
+from atocore.ops.backup import DB_REL, create_backup, list_backups
 from atocore.ops.locks import hold_process_lock, running_processes
+from atocore.ops.restore import restore_backup
 
 
 def _state(project="p05"):

@@ -182,7 +182,7 @@ def restore(
     snapshot. Write down the reported pre-restore snapshot: restoring it undoes
     this restore. Exits 1 when the restored database fails its integrity check.
     """
-    from atocore.ops.backup import restore_backup
+    from atocore.ops.restore import restore_backup
 
     with _progress() as progress:
         result = restore_backup(
