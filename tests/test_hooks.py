@@ -320,3 +320,18 @@ def test_prompt_injects_context_pack_locally(cli, conn, vault_project):
     from atocore.context.builder import load_last_pack
 
     assert "secret-token-xyz" not in load_last_pack().prompt
+
+
+def test_prompt_hook_mode_setting(cli, conn, vault_project, monkeypatch):
+    from atocore.context.builder import load_last_pack
+    from atocore.ingest.pipeline import ingest_project
+
+    (vault_project / "laser.md").write_text("# Laser\n\nA HeNe laser at 633 nm feeds the arms.\n")
+    ingest_project(conn, "p05")
+    monkeypatch.setenv("ATOCORE_HOOK_MODE", "bm25")
+    payload = {"session_id": "s", "cwd": str(vault_project), "prompt": "which HeNe laser?"}
+    out = json.loads(run_cli_hook(cli, "prompt", json.dumps(payload)).stdout)
+    assert "633 nm" in out["hookSpecificOutput"]["additionalContext"]
+    assert load_last_pack().retrieval_mode == "bm25"
+    monkeypatch.setenv("ATOCORE_HOOK_MODE", "telepathy")  # bad setting: fail open, say nothing
+    assert run_cli_hook(cli, "prompt", json.dumps(payload)).stdout == ""

@@ -120,7 +120,9 @@ def build_corpus(data_dir: Path, chunks: int, *, seed: int = 0, per_doc: int = 1
             part = ids[start : start + 5000]
             vecs = gen.standard_normal((len(part), embedder.dim)).astype(np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            upsert_vectors(conn, [(i, "p05-interferometer", v) for i, v in zip(part, vecs)])
+            upsert_vectors(
+                conn, [(i, "p05-interferometer", v) for i, v in zip(part, vecs, strict=True)]
+            )
         set_state(conn, "p05", "decision", "mount", "kinematic three-ball mount for the mirror")
         set_state(conn, "p05", "status", "phase", "integration of the metrology frame")
         set_state(conn, "p05", "requirement", "drift", "thermal drift below 20 nm per hour")
@@ -336,14 +338,11 @@ def run(
             proc.terminate()
             proc.wait(30)
 
-        cold_s, empty = _time_hook(env, cwd, cold_runs)
-        report.add(
-            _row(
-                "atocore hook prompt, no server (cold, local)",
-                summarize(cold_s),
-                empty_outputs=empty,
-            )
-        )
+        for mode in ("hybrid", "bm25"):
+            cold_env = {**env, "ATOCORE_HOOK_MODE": mode}
+            cold_s, empty = _time_hook(cold_env, cwd, cold_runs)
+            label = f"atocore hook prompt, no server (cold, local, {mode})"
+            report.add(_row(label, summarize(cold_s), empty_outputs=empty))
     report.finish(write=write)
     return report
 

@@ -179,19 +179,20 @@ def _additional(event: str, text: str) -> dict:
     return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
 
 
-def build_pack(prompt: str, project: str, budget: int) -> dict[str, Any]:
+def build_pack(prompt: str, project: str, budget: int, mode: str = "hybrid") -> dict[str, Any]:
     """A context pack as the JSON the server's /context/build returns."""
-    body = {"prompt": prompt, "project": project, "budget": budget}
+    body = {"prompt": prompt, "project": project, "budget": budget, "mode": mode}
     client = _remote()
     if client is not None:
         return client.post("/context/build", body)
-    from atocore.context.builder import build_context
+    from atocore.context.builder import ContextOptions, build_context
 
     conn = _local_conn()
     if conn is None:
         return {}
     try:
-        pack = build_context(conn, prompt, project=project or None, budget=budget)
+        options = ContextOptions(budget=budget, retrieval_mode=mode)
+        pack = build_context(conn, prompt, project=project or None, options=options)
     finally:
         conn.close()
     return pack.model_dump(mode="json")
@@ -213,7 +214,9 @@ def prompt(payload: dict[str, Any]) -> dict | None:
         return None
     project = detect(text, payload.get("cwd") or None)
     budget = _int_env("ATOCORE_HOOK_BUDGET", DEFAULT_PROMPT_BUDGET)
-    pack = build_pack(text, project, budget)
+    # bm25 skips the embedding model: the fast choice for a hook without a server
+    mode = os.environ.get("ATOCORE_HOOK_MODE", "").strip() or "hybrid"
+    pack = build_pack(text, project, budget, mode)
     context = (pack.get("formatted_context") or pack.get("text") or "").strip()
     if not context:
         return None
