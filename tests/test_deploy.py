@@ -198,3 +198,40 @@ def test_cron_wrapper_logs_and_propagates_failure(tmp_path, cli, data_dir):
     assert bad.returncode == 2
     assert "failed with exit 2" in bad.stderr
     assert "=== exit 2" in (data_dir / "logs" / "cron.log").read_text()
+
+
+def test_compose_and_units_wire_data_dir_and_provenance():
+    import configparser
+
+    import yaml
+
+    compose = yaml.safe_load((REPO / "deploy" / "docker-compose.yml").read_text())
+    server = compose["services"]["atocore"]
+    assert server["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert any(v.endswith(":/data") for v in server["volumes"])
+    assert server["environment"]["ATOCORE_DATA_DIR"] == "/data"
+    for name in ("ATOCORE_BUILD_SHA", "ATOCORE_BUILD_TIME", "ATOCORE_BUILD_BRANCH"):
+        assert name in server["environment"] and name in server["build"]["args"]
+    assert ":?" in server["environment"]["ATOCORE_API_TOKEN"]  # required, not defaulted
+    assert all(p.startswith("127.0.0.1:") for p in server["ports"])
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    assert "ATOCORE_DATA_DIR=/data" in dockerfile and 'VOLUME ["/data"]' in dockerfile
+
+    for unit, command in (("atocore-serve", "serve"), ("atocore-watch", "watch")):
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        parser.optionxform = str
+        text = (REPO / "deploy" / "systemd" / f"{unit}.service").read_text()
+        parser.read_string(text)
+        assert parser["Service"]["ExecStart"].endswith(f"atocore {command}") or (
+            f"atocore {command} " in parser["Service"]["ExecStart"]
+        )
+        assert "build.env" in text and "atocore.env" in text
+        assert parser["Install"]["WantedBy"] == "default.target"
+    cron = (REPO / "deploy" / "cron" / "crontab.example").read_text()
+    for job in (
+        "backup create",
+        "backup cleanup --confirm",
+        "mirror render --all",
+        "validate latest",
+    ):
+        assert job in cron
