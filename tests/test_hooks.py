@@ -335,3 +335,30 @@ def test_prompt_hook_mode_setting(cli, conn, vault_project, monkeypatch):
     assert load_last_pack().retrieval_mode == "bm25"
     monkeypatch.setenv("ATOCORE_HOOK_MODE", "telepathy")  # bad setting: fail open, say nothing
     assert run_cli_hook(cli, "prompt", json.dumps(payload)).stdout == ""
+
+
+def test_stop_records_the_pack_the_prompt_hook_injected(cli, conn, vault_project, tmp_path):
+    from atocore.ingest.pipeline import ingest_project
+    from atocore.interactions.service import get_interaction, list_interactions
+    from atocore.memory.service import create_memory
+
+    (vault_project / "mount.md").write_text("# Mount\n\nThe mirror sits on a kinematic mount.\n")
+    ingest_project(conn, "p05")
+    memory = create_memory(conn, "knowledge", "the mirror mount is kinematic", project="p05")
+    prompt_text = "what mount holds the mirror here?"
+    payload = {"session_id": "turn-1", "cwd": str(vault_project), "prompt": prompt_text}
+    assert run_cli_hook(cli, "prompt", json.dumps(payload)).stdout
+    transcript = _transcript(tmp_path, [user(prompt_text), assistant("A kinematic mount.")])
+    run_cli_hook(cli, "stop", stop_payload(transcript, cwd=str(vault_project), session_id="turn-1"))
+    (summary,) = list_interactions(conn, session_id="turn-1")
+    stored = get_interaction(conn, summary.id)
+    assert memory.id in stored.memories_used
+    assert stored.chunks_used
+    assert stored.context_pack["project"] == "p05-interferometer"
+    # consumed: a second turn without an injected pack records none
+    transcript2 = _transcript(tmp_path, [user("another question that is long enough")])
+    run_cli_hook(
+        cli, "stop", stop_payload(transcript2, cwd=str(vault_project), session_id="turn-1")
+    )
+    latest = list_interactions(conn, session_id="turn-1")[0]
+    assert get_interaction(conn, latest.id).context_pack is None

@@ -110,6 +110,47 @@ def context_enabled(session_id: str) -> bool:
     return not (marker and marker.exists())
 
 
+def _pack_file(session_id: str) -> Path | None:
+    marker = _session_marker(session_id)
+    return marker.with_suffix(".pack.json") if marker else None
+
+
+def remember_pack(session_id: str, prompt: str, pack: dict[str, Any]) -> None:
+    """Keep what was injected for this turn so the stop hook can record it."""
+    path = _pack_file(session_id)
+    if path is None:
+        return
+    summary = {
+        "prompt": prompt,
+        "project": pack.get("project"),
+        "budget": pack.get("budget"),
+        "chars_used": pack.get("chars_used"),
+        "retrieval_mode": pack.get("retrieval_mode"),
+        "blocks": [
+            {k: b.get(k) for k in ("kind", "label", "source")} for b in pack.get("blocks") or []
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary), encoding="utf-8")
+
+
+def recall_pack(session_id: str, prompt: str) -> dict | None:
+    """The pack injected for ``prompt`` in this session (consumed), if any."""
+    path = _pack_file(session_id)
+    if path is None or not path.exists():
+        return None
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    finally:
+        path.unlink(missing_ok=True)
+    if not isinstance(summary, dict) or summary.get("prompt") != prompt:
+        return None
+    summary.pop("prompt", None)
+    return summary
+
+
 def _set_session(session_id: str, enabled: bool) -> None:
     marker = _session_marker(session_id)
     if marker is None:
@@ -138,12 +179,14 @@ def stop(payload: dict[str, Any]) -> dict | None:
     response = truncate(strip_private(str(response)))
     cwd = payload.get("cwd") or None
     project = detect("", cwd)
+    session_id = str(payload.get("session_id") or "")
     body = {
+        "context_pack": recall_pack(session_id, prompt),
         "prompt": prompt,
         "response": response,
         "project": project,
         "client": CLIENT,
-        "session_id": str(payload.get("session_id") or ""),
+        "session_id": session_id,
         "reinforce": _flag("ATOCORE_CAPTURE_REINFORCE"),
     }
     client = _remote()
@@ -164,6 +207,7 @@ def stop(payload: dict[str, Any]) -> dict | None:
             project=project,
             client=CLIENT,
             session_id=body["session_id"],
+            context_pack=body["context_pack"],
             reinforce=body["reinforce"],
         )
     finally:
@@ -220,6 +264,7 @@ def prompt(payload: dict[str, Any]) -> dict | None:
     context = (pack.get("formatted_context") or pack.get("text") or "").strip()
     if not context:
         return None
+    remember_pack(session_id, text, pack)
     head = f'<atocore-context project="{project or "none"}">'
     return _additional("UserPromptSubmit", f"{head}\n{context}\n</atocore-context>")
 
