@@ -258,3 +258,28 @@ def test_restore_and_backup_exclude_each_other(baseline):
             create_backup()
     assert running_processes() == []
     assert restore_backup(baseline, confirm_stopped=True)["pre_restore_snapshot"]
+
+
+def test_refuses_a_snapshot_from_a_newer_schema(baseline):
+    import hashlib
+
+    from atocore.ops.backup import METADATA_FILE, validate_backup
+
+    root = get_settings().backups_dir / baseline
+    snap = connect(root / DB_REL)
+    snap.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')"
+    )
+    snap.execute("PRAGMA journal_mode = DELETE")
+    snap.close()
+    metadata = json.loads((root / METADATA_FILE).read_text())
+    metadata["db"]["sha256"] = hashlib.sha256((root / DB_REL).read_bytes()).hexdigest()
+    (root / METADATA_FILE).write_text(json.dumps(metadata))
+
+    result = validate_backup(baseline)
+    assert result["valid"] is True  # a warning, not damage
+    assert result["warnings"] == ["db_schema_newer_than_code"]
+    _set("phase", "after")
+    with pytest.raises(InvalidInput, match="newer atocore"):
+        restore_backup(baseline, confirm_stopped=True)
+    assert _state() == {("phase", "after")}

@@ -130,6 +130,13 @@ def restore_backup(
                 "refusing to restore it",
                 details={"validation": validation},
             )
+        if "db_schema_newer_than_code" in validation["warnings"]:
+            raise InvalidInput(
+                f"snapshot {stamp} was made by a newer atocore "
+                f"({validation['warning_details']['db_schema_newer_than_code']}); "
+                "upgrade atocore before restoring it",
+                details={"validation": validation},
+            )
         pre_stamp = None
         pre_valid = None
         if pre_snapshot and settings.db_path.exists():
