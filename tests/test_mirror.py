@@ -374,3 +374,19 @@ def test_cli_render_all_for_people(cli, conn, registry, data_dir):
     assert "p06-polisher: 1 written" in result.stdout
     again = cli("mirror", "render", "--all")
     assert "p05-interferometer: 0 written, 5 unchanged" in again.stdout
+
+
+def test_report_json_shape_has_no_page_text(conn, project):
+    from atocore.cli.common import to_jsonable
+
+    data = to_jsonable(_render(conn))
+    assert set(data) == {
+        "project",
+        "rendered_at",
+        "directory",
+        "pages",
+        "written",
+        "unchanged",
+        "removed",
+    }
+    assert set(data["pages"][0]) == {"page", "path", "status", "checksum"}

@@ -67,6 +67,10 @@ class RenderReport:
     directory: Path
     pages: list[Page] = field(default_factory=list)
 
+    def model_dump(self, mode: str = "json") -> dict[str, Any]:
+        """Same as :meth:`to_dict`, so generic JSON helpers emit the stable shape."""
+        return self.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         counts = {"written": 0, "unchanged": 0, "removed": 0}
         for page in self.pages:
