@@ -283,3 +283,35 @@ def test_refuses_a_snapshot_from_a_newer_schema(baseline):
     with pytest.raises(InvalidInput, match="newer atocore"):
         restore_backup(baseline, confirm_stopped=True)
     assert _state() == {("phase", "after")}
+
+
+def test_old_schema_snapshot_restores_and_upgrades_in_place(data_dir, p05):
+    """A snapshot taken by an older atocore restores, then migrates on first open."""
+    from atocore.db.migrations import latest_version, m001_core
+
+    old = connect(get_settings().db_path)
+    m001_core.apply(old)
+    old.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL)"
+    )
+    old.execute("INSERT INTO schema_migrations VALUES (1, 'core', 'then')")
+    old.execute("INSERT INTO projects (id, name) VALUES ('pid', 'p05-interferometer')")
+    old.execute(
+        "INSERT INTO project_state (id, project_id, category, key, value) "
+        "VALUES ('s1', 'pid', 'status', 'phase', 'legacy')"
+    )
+    old.close()
+    stamp = create_backup()["stamp"]
+    _set("phase", "new value")  # opens with migrations: the live db is now current
+
+    result = restore_backup(stamp, confirm_stopped=True)
+    assert result["restored_schema_version"] == 1
+    assert _state() == {("phase", "legacy")}  # first open migrated it in place
+    conn = open_db()
+    try:
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == (
+            latest_version()
+        )
+    finally:
+        conn.close()
