@@ -56,12 +56,14 @@ class ContextOptions:
     entity_share: float = 0.2
     memory_share: float = 0.2
     retrieval_mode: str = "hybrid"  # hybrid | bm25 | vector
-    top_k: int = 30  # chunks retrieved before fitting
+    top_k: int = 30  # chunks retrieved before fitting (at least; see hits_per_1000_chars)
+    hits_per_1000_chars: int = 15  # bigger budgets retrieve more candidates to fill them
     neighbours: int = 0  # adjacent chunks of the same note added around each hit
-    truncate: bool = True  # cut the last chunk that does not fit (at a word boundary)
+    truncate: bool = True  # cut the best chunk that did not fit into what room is left
     min_truncated_chars: int = 120  # ...but only if at least this much of it fits
     dedupe_threshold: float = 0.8  # word-set overlap above which a chunk is a duplicate
     headers: bool = True  # section headers in the formatted pack
+    group_sources: bool = True  # chunks with the same label share one label, in note order
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)
 
     def with_(self, **changes: Any) -> ContextOptions:
@@ -106,7 +108,44 @@ def _render_block(block: ContextBlock) -> str:
     return f"[{block.label}]\n{block.text}"
 
 
-def render(blocks: list[ContextBlock], *, project: str | None = None, headers: bool = True) -> str:
+GAP = "\n…\n"  # between two non-adjacent chunks of one group
+
+
+def _span(block: ContextBlock) -> tuple[int, int] | None:
+    span = block.meta.get("ordinals")
+    return (int(span[0]), int(span[1])) if span else None
+
+
+def _render_grouped(blocks: list[ContextBlock]) -> str:
+    """Chunk blocks sharing a label under that label once, in note order.
+
+    Groups keep the order of their best (first) block; inside a group the
+    chunks follow the note, ``…`` marking a gap between non-adjacent ones.
+    """
+    groups: dict[str, list[ContextBlock]] = {}
+    for block in blocks:
+        groups.setdefault(block.label, []).append(block)
+    parts = []
+    for label, members in groups.items():
+        if any(_span(b) is None for b in members):
+            parts.extend(_render_block(b) for b in members)
+            continue
+        members = sorted(members, key=lambda b: _span(b) or (0, 0))
+        text = members[0].text
+        for prev, block in zip(members, members[1:], strict=False):
+            adjacent = (_span(block) or (0, 0))[0] == (_span(prev) or (0, 0))[1] + 1
+            text += ("\n\n" if adjacent else GAP) + block.text
+        parts.append(f"[{label}]\n{text}")
+    return "\n\n".join(parts)
+
+
+def render(
+    blocks: list[ContextBlock],
+    *,
+    project: str | None = None,
+    headers: bool = True,
+    group_sources: bool = True,
+) -> str:
     """The formatted pack text for ``blocks`` (already in trust order)."""
     sections: list[str] = []
     for kind in TRUST_ORDER:
@@ -114,7 +153,10 @@ def render(blocks: list[ContextBlock], *, project: str | None = None, headers: b
         if not mine:
             continue
         sep = "\n" if kind in ("project_state", "memory") else "\n\n"
-        body = sep.join(_render_block(b) for b in mine)
+        if kind == "chunk" and group_sources:
+            body = _render_grouped(mine)
+        else:
+            body = sep.join(_render_block(b) for b in mine)
         if headers:
             title = SECTION_TITLES[kind].format(project=f" ({project})" if project else "")
             body = f"{title}\n{body}"
@@ -167,15 +209,23 @@ class _Seen:
 class _Packer:
     """Adds blocks while the rendered pack fits the budget."""
 
-    def __init__(self, budget: int, project: str | None, headers: bool) -> None:
+    def __init__(
+        self, budget: int, project: str | None, headers: bool, group_sources: bool = True
+    ) -> None:
         self.budget = budget
         self.project = project
         self.headers = headers
+        self.group_sources = group_sources
         self.blocks: list[ContextBlock] = []
         self.used = 0
 
+    def render(self, blocks: list[ContextBlock]) -> str:
+        return render(
+            blocks, project=self.project, headers=self.headers, group_sources=self.group_sources
+        )
+
     def _length(self, blocks: list[ContextBlock]) -> int:
-        return len(render(blocks, project=self.project, headers=self.headers))
+        return len(self.render(blocks))
 
     def room_for(self, block: ContextBlock) -> int:
         """Characters of ``block.text`` that would still fit (may be negative)."""
@@ -232,21 +282,37 @@ def _provider_blocks(
         return []
 
 
-def _neighbour_text(conn: Any, hit: Any, n: int, taken: set[int]) -> tuple[str, list[int]]:
-    """The hit's text with up to ``n`` adjacent chunks of its note on each side."""
+def _neighbour_text(
+    conn: Any, hit: Any, n: int, taken: set[int]
+) -> tuple[str, list[int], tuple[int, int]]:
+    """The hit's text with up to ``n`` adjacent chunks of its note on each side.
+
+    Returns the text, the neighbours' chunk ids and the (first, last)
+    ordinals covered; the run stops at a chunk already in the pack.
+    """
     rows = conn.execute(
         "SELECT id, ordinal, text FROM source_chunks WHERE document_id = ? "
         "AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
         (hit.document_id, hit.ordinal - n, hit.ordinal + n),
     ).fetchall()
-    parts, ids = [], []
-    for row in rows:
-        if row["id"] != hit.chunk_id and row["id"] in taken:
-            continue
-        parts.append(row["text"])
-        if row["id"] != hit.chunk_id:
-            ids.append(row["id"])
-    return "\n\n".join(parts), ids
+    before = [r for r in rows if r["ordinal"] < hit.ordinal]
+    after = [r for r in rows if r["ordinal"] > hit.ordinal]
+    run: list[Any] = []
+    first = hit.ordinal
+    for row in reversed(before):  # contiguous only: stop at a gap or a taken chunk
+        if row["id"] in taken or row["ordinal"] != first - 1:
+            break
+        run.insert(0, row)
+        first = row["ordinal"]
+    lead = len(run)
+    last = hit.ordinal
+    for row in after:
+        if row["id"] in taken or row["ordinal"] != last + 1:
+            break
+        run.append(row)
+        last = row["ordinal"]
+    parts = [r["text"] for r in run[:lead]] + [hit.text] + [r["text"] for r in run[lead:]]
+    return "\n\n".join(parts), [r["id"] for r in run], (first, last)
 
 
 def resolve_pack_project(prompt: str, project: str | None) -> tuple[str | None, bool]:
@@ -285,7 +351,7 @@ def build_context(
             raise InvalidInput(f"{name} must be between 0 and 1")
     project, detected = resolve_pack_project(prompt, project)
     warnings: list[str] = []
-    packer = _Packer(options.budget, project, options.headers)
+    packer = _Packer(options.budget, project, options.headers, options.group_sources)
     seen = _Seen(options.dedupe_threshold)
     layers = dict.fromkeys(TRUST_ORDER, 0)
 
@@ -319,11 +385,12 @@ def build_context(
     # 4. retrieved chunks in the rest
     from atocore.retrieval.search import search
 
+    top_k = max(options.top_k, -(-options.budget * options.hits_per_1000_chars // 1000))
     result = search(
         conn,
         prompt,
         project=project,
-        top_k=options.top_k,
+        top_k=top_k,
         mode=options.retrieval_mode,
         params=options.retrieval,
         embedder=embedder,
@@ -332,32 +399,9 @@ def build_context(
     chunks_used: list[ChunkUsed] = []
     taken: set[int] = set()
     before = packer.used
-    for hit in result.hits:
-        if hit.chunk_id in taken:
-            continue
-        text, extra = hit.text, []
-        if options.neighbours > 0:
-            text, extra = _neighbour_text(conn, hit, options.neighbours, taken)
-        if seen.duplicate(text):
-            continue
-        label = hit.source + (f" › {hit.heading}" if hit.heading else "")
-        block = ContextBlock(
-            kind="chunk",
-            label=label,
-            text=text,
-            source=hit.path,
-            score=hit.score,
-            meta={"chunk_id": hit.chunk_id, "heading": hit.heading, "project": hit.project},
-        )
-        truncated = False
-        if not packer.try_add(block):
-            room = packer.room_for(block)
-            if not options.truncate or room < options.min_truncated_chars:
-                continue
-            block.text = _truncate(text, room)
-            block.meta["truncated"] = truncated = True
-            if not block.text or not packer.try_add(block):
-                continue
+    leftover: tuple[Any, ContextBlock, list[int]] | None = None  # best hit that did not fit
+
+    def use(hit: Any, block: ContextBlock, extra: list[int], truncated: bool) -> None:
         seen.add(block.text)
         taken.add(hit.chunk_id)
         taken.update(extra)
@@ -374,11 +418,50 @@ def build_context(
                 neighbours=extra,
             )
         )
-        if options.budget - packer.used < options.min_truncated_chars:
-            break
+
+    for hit in result.hits:
+        if hit.chunk_id in taken:
+            continue
+        text, extra, span = hit.text, [], (hit.ordinal, hit.ordinal)
+        if options.neighbours > 0:
+            text, extra, span = _neighbour_text(conn, hit, options.neighbours, taken)
+        if seen.duplicate(text):
+            continue
+        label = hit.source + (f" › {hit.heading}" if hit.heading else "")
+        block = ContextBlock(
+            kind="chunk",
+            label=label,
+            text=text,
+            source=hit.path,
+            score=hit.score,
+            meta={
+                "chunk_id": hit.chunk_id,
+                "heading": hit.heading,
+                "project": hit.project,
+                "ordinals": list(span),
+            },
+        )
+        if packer.try_add(block):
+            use(hit, block, extra, truncated=False)
+        elif leftover is None:
+            # keep looking for whole chunks that fit; the best one that did not
+            # may still be cut into whatever room is left at the end
+            leftover = (hit, block, extra)
+    if leftover is not None and options.truncate:
+        hit, block, extra = leftover
+        room = packer.room_for(block)
+        if (
+            room >= options.min_truncated_chars
+            and hit.chunk_id not in taken
+            and not taken.intersection(extra)
+        ):
+            block.text = _truncate(block.text, room)
+            block.meta["truncated"] = True
+            if block.text and packer.try_add(block):
+                use(hit, block, extra, truncated=True)
     layers["chunk"] = packer.used - before
 
-    formatted = render(packer.blocks, project=project, headers=options.headers)
+    formatted = packer.render(packer.blocks)
     assert len(formatted) <= options.budget
     pack = ContextPack(
         prompt=prompt,

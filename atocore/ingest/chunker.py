@@ -25,6 +25,7 @@ class ChunkOptions:
     max_chars: int = 1200  # a chunk's text never exceeds this
     min_chars: int = 200  # sections shorter than this merge into the next one under them
     split_headings_at: int = 6  # headings deeper than this do not start a new section
+    group_chars: int | None = None  # consecutive blocks share a chunk up to this (max_chars)
 
     def signature(self) -> str:
         raw = json.dumps({"v": 1, **asdict(self)}, sort_keys=True)
@@ -197,7 +198,8 @@ def _merge_small(sections: list[_Section], body: str, opts: ChunkOptions) -> lis
 def _pack(
     body: str, path: list[str], ranges: list[tuple[int, int]], max_chars: int, out: list[Chunk]
 ) -> None:
-    """Greedily group consecutive ranges into chunks of at most ``max_chars``."""
+    """Greedily group consecutive ranges into chunks of at most ``max_chars`` (a range
+    longer than that, already split to fit the hard limit, stays a chunk of its own)."""
     groups: list[list[tuple[int, int]]] = []
     size = 0
     for start, end in ranges:
@@ -233,5 +235,6 @@ def chunk_document(
                 ranges.extend(_split_oversized(body, start, end, opts.max_chars))
             else:
                 ranges.append((start, end))
-        _pack(body, section.path, ranges, opts.max_chars, chunks)
+        group = opts.max_chars if opts.group_chars is None else opts.group_chars
+        _pack(body, section.path, ranges, min(group, opts.max_chars), chunks)
     return chunks
