@@ -407,3 +407,11 @@ def test_other_tables_with_alias_rows_are_reported_not_moved(conn, reg, cli):
 def test_cli_on_empty_registry_says_nothing_to_plan(cli, conn):
     out = cli("migrate", "aliases")
     assert out.exit_code == 0 and "nothing to plan" in out.output
+
+
+def test_unwritable_report_path_is_bad_input(cli, conn, reg, tmp_path):
+    reg(P05)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    out = cli("migrate", "aliases", "--report", blocker / "sub" / "plan.json")
+    assert out.exit_code == 2 and "cannot write report" in out.output

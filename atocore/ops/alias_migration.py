@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from atocore.db import transaction
-from atocore.errors import ConflictError
+from atocore.errors import ConflictError, InvalidInput
 from atocore.projects.registry import Registry
 from atocore.review_log import record_review
 
@@ -494,8 +494,11 @@ def apply_plan(conn: Any, plan: MigrationPlan, *, actor: str | None = None) -> d
 
 def write_report(path: Path, payload: dict) -> Path:
     path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write report {path}: {exc.strerror or exc}") from exc
     return path
 
 
@@ -531,6 +534,7 @@ def migrate_aliases(
         "backup_stamp": None,
         "report_path": str(report_path),
     }
+    write_report(report_path, payload)  # fail on an unwritable path before changing anything
     refused: MigrationRefused | None = None
     if apply and not plan.is_empty:
         if plan.integrity_errors or plan.has_collisions:
