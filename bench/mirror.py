@@ -3,7 +3,7 @@
     .venv/bin/python bench/mirror.py [--entities 1000] [--runs 5]
 
 Builds a fresh data dir with one project of ``--entities`` active entities
-(subsystems nested two deep, components, interfaces, parameters, requirements
+(subsystems, two thirds nested under another, components, interfaces, parameters, requirements
 with ~20 % orphans, constraints, decisions with superseded history and
 flagged assumptions, analysis models, results and claims, about one edge
 per entity, ten open conflicts and curated state), then times in the same run:
