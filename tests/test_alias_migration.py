@@ -413,5 +413,7 @@ def test_unwritable_report_path_is_bad_input(cli, conn, reg, tmp_path):
     reg(P05)
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    out = cli("migrate", "aliases", "--report", blocker / "sub" / "plan.json")
+    state_row(conn, shadow(conn, "p05"), "status", "phase", "A")
+    out = cli("migrate", "aliases", "--apply", "--report", blocker / "sub" / "plan.json")
     assert out.exit_code == 2 and "cannot write report" in out.output
+    assert conn.execute("SELECT name FROM projects").fetchone()[0] == "p05"  # untouched
