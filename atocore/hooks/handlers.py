@@ -272,53 +272,69 @@ def prompt(payload: dict[str, Any]) -> dict | None:
 # --- session-start: project state and recent decisions --------------------------
 
 
-def _state_and_memories(project: str) -> tuple[list[dict], list[dict]]:
+def _session_data(project: str) -> dict[str, list[dict]]:
+    """Active state, Decision entities and recent active memories of ``project``."""
     client = _remote()
     if client is not None:
         from atocore.client import segment
 
-        state = client.get(f"/project/state/{segment(project)}")
-        memories = client.get("/memory", project=project, status="active", limit=5)
-        if isinstance(memories, dict):
-            memories = memories.get("memories", [])
-        return state, memories
+        return {
+            "state": client.get(f"/project/state/{segment(project)}"),
+            "decisions": client.get("/entities", project=project, entity_type="Decision"),
+            "memories": client.get("/memory", project=project, status="active", limit=5),
+        }
     from atocore.context.project_state import get_state
+    from atocore.engineering.entities import list_entities
+    from atocore.memory.service import list_memories
 
     conn = _local_conn()
     if conn is None:
-        return [], []
+        return {"state": [], "decisions": [], "memories": []}
     try:
-        state = [e.model_dump() for e in get_state(conn, project)]
-        try:
-            from atocore.memory.service import list_memories
-        except ImportError:
-            memories = []
-        else:
-            found = list_memories(conn, project=project, status="active", limit=5)
-            memories = [m.model_dump() for m in found]
+        return {
+            "state": [e.model_dump() for e in get_state(conn, project)],
+            "decisions": [
+                e.model_dump() for e in list_entities(conn, project, entity_type="Decision")
+            ],
+            "memories": [
+                m.model_dump()
+                for m in list_memories(conn, project=project, status="active", limit=5)
+            ],
+        }
     finally:
         conn.close()
-    return state, memories
 
 
-def session_text(project: str, state: list[dict], memories: list[dict], budget: int) -> str:
+def _decision_lines(state: list[dict], entities: list[dict], limit: int = 8) -> list[str]:
+    """State decisions and Decision entities, newest first."""
+    dated = [
+        (e.get("updated_at", ""), f"- {e['key']}: {e['value']} ({e.get('updated_at', '')[:10]})")
+        for e in state
+        if e["category"] == "decision"
+    ]
+    for entity in entities:
+        attrs = entity.get("attributes") or {}
+        when = attrs.get("decided_on") or entity.get("updated_at", "")
+        text = attrs.get("statement") or entity["name"]
+        dated.append((when, f"- {entity['name']}: {text} ({str(when)[:10]})"))
+    dated.sort(key=lambda item: str(item[0]), reverse=True)
+    return [line for _, line in dated[:limit]]
+
+
+def session_text(project: str, data: dict[str, list[dict]], budget: int) -> str:
     """Decisions first (newest first), then the rest of the state, then memories."""
-    decisions = sorted(
-        (e for e in state if e["category"] == "decision"),
-        key=lambda e: e.get("updated_at", ""),
-        reverse=True,
-    )
-    others = [e for e in state if e["category"] != "decision"]
+    decisions = _decision_lines(data["state"], data["decisions"])
+    others = [e for e in data["state"] if e["category"] != "decision"]
     lines = [f"atocore: project {project}"]
     if decisions:
         lines.append("Recent decisions:")
-        lines += [f"- {e['key']}: {e['value']} ({e.get('updated_at', '')[:10]})" for e in decisions]
+        lines += decisions
     if others:
         lines.append("Project state:")
         lines += [f"- [{e['category']}] {e['key']}: {e['value']}" for e in others]
-    if memories:
+    if data["memories"]:
         lines.append("Recent memories:")
-        lines += [f"- [{m['memory_type']}] {m['content']}" for m in memories]
+        lines += [f"- [{m['memory_type']}] {m['content']}" for m in data["memories"]]
     out, used = [], 0
     for line in lines:
         if used + len(line) + 1 > budget:
@@ -335,9 +351,8 @@ def session_start(payload: dict[str, Any]) -> dict | None:
     project = detect("", payload.get("cwd") or None)
     if not project:
         return None
-    state, memories = _state_and_memories(project)
     budget = _int_env("ATOCORE_SESSION_BUDGET", DEFAULT_SESSION_BUDGET)
-    text = session_text(project, state, memories, budget)
+    text = session_text(project, _session_data(project), budget)
     return _additional("SessionStart", text) if text else None
 
 
