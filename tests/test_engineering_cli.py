@@ -80,6 +80,11 @@ def test_example_round_trip_through_the_cli(cli, p05):
     shown = cli.json("entities", "show", MOUNT, "--project", "p05")
     assert shown["entity"]["attributes"]["material"] == "Super Invar 32-5"
     assert any(r["rel_type"] == "supersedes" for r in shown["relationships"])
+    links = {(x["direction"], x["rel_type"], x["other"]["key"]) for x in shown["links"]}
+    assert ("in", "contains", "subsystem.reference-flat-mount") in links
+    assert ("out", "satisfies", "requirement.thermal-tilt") in links
+    people = cli("entities", "show", MOUNT, "--project", "p05")
+    assert people.exit_code == 0 and "Super Invar 32-5" in people.output
     assert cli.json("conflicts", "list", "-p", "p05") == []
     everything = cli.json("entities", "list", "-p", "p05")
     q017 = cli.json("eng", "query", "Q-017", "-p", "p05")

@@ -106,10 +106,13 @@ def _render_one(data: dict) -> None:
             out.print(f"  [cyan]{name}[/cyan]: {value}")
     for ref in e["source_refs"]:
         out.print(f"  [dim]source: {ref.get('kind')} {ref.get('ref')}[/dim]")
-    for edge in data["relationships"]:
-        out.print(
-            f"  [dim]{edge['source_id'][:12]} {edge['rel_type']} {edge['target_id'][:12]}[/dim]"
-        )
+    for link in data["links"]:
+        other = link["other"]
+        text = f"{other['type']} {other['name']} [{other['status']}]"
+        if link["direction"] == "out":
+            out.print(f"  → {link['rel_type']} {text}")
+        else:
+            out.print(f"  ← {text} {link['rel_type']} this")
 
 
 def _status(verb: str):
@@ -150,13 +153,14 @@ def show_cmd(
 ) -> None:
     """Show one entity with its fields, sources and relationships."""
     from atocore.engineering.entities import find_entity
-    from atocore.engineering.relationships import edges_of
+    from atocore.engineering.relationships import edges_of, links_of
 
     with db() as conn:
         entity = find_entity(conn, ref, project)
         data = {
             "entity": entity.model_dump(),
             "relationships": [r.model_dump() for r in edges_of(conn, entity.id)],
+            "links": links_of(conn, entity.id),
         }
     emit(data, state.json, _render_one)
 

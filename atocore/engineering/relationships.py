@@ -130,3 +130,27 @@ def carry_edges(conn: Any, old_id: str, new_id: str) -> int:
             continue
         carried += int(created)
     return carried
+
+
+def links_of(conn: Any, entity_id: str) -> list[dict[str, Any]]:
+    """Live edges of an entity seen from it: direction, type and the entity at the other end."""
+    out = []
+    for edge in edges_of(conn, entity_id):
+        outgoing = edge.source_id == entity_id
+        other = get_entity(conn, edge.target_id if outgoing else edge.source_id)
+        out.append(
+            {
+                "id": edge.id,
+                "rel_type": edge.rel_type,
+                "family": edge.family,
+                "direction": "out" if outgoing else "in",
+                "other": {
+                    "id": other.id,
+                    "type": other.entity_type,
+                    "key": other.identity_key,
+                    "name": other.name,
+                    "status": other.status,
+                },
+            }
+        )
+    return sorted(out, key=lambda r: (r["direction"], r["rel_type"], r["other"]["name"], r["id"]))
