@@ -222,6 +222,9 @@ def test_real_socket_server(data_dir, p05):
         assert response.status_code == 200
         rows = httpx.get(f"{url}/project/state/p05", timeout=10).json()
         assert rows[0]["value"] == "build"
+        from atocore.ops.locks import running_processes
+
+        assert "serve" in {p.name for p in running_processes()}  # restore would refuse
 
 
 @pytest.mark.parametrize(
