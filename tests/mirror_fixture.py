@@ -28,6 +28,7 @@ FAMILY = {
     "produces": "validation",
     "supports": "validation",
     "analyzes": "validation",
+    "derived_from": "provenance",
 }
 
 REGISTRY = [
@@ -252,6 +253,7 @@ def build(conn: Any) -> None:
     r(conn, "res-deflect", "supports", "vc-figure")
     r(conn, "res-deflect", "supports", "dec-ptfe")
     r(conn, "anm-pad", "analyzes", "sub-lateral")
+    r(conn, "dec-zerodur", "derived_from", "req-wfe")
     for target, action, old, new in [
         ("dec-peek", "supersede", "active", "superseded"),
         ("dec-ptfe", "promote", "candidate", "active"),

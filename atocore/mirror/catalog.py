@@ -78,9 +78,20 @@ class Catalog:
                 "affects": [a["id"] for a in r["affects"]],
                 "assumptions": [a["id"] for a in r["based_on"]],
                 "evidence": [e["id"] for e in r["evidence"]],
+                "replaces": [x["id"] for x in r["supersedes"]],
             }
             for r in self.run("Q-014")
         ]
+
+    def evidence_chains(self) -> dict[str, list[dict[str, Any]]]:
+        """Q-017: entity id → the entities it was derived or sourced from, with their refs."""
+        return {
+            r["entity"]["id"]: [
+                {"relation": c["relation"], "id": c["entity"]["id"], "refs": c["source_refs"]}
+                for c in r["chain"]
+            ]
+            for r in self.run("Q-017")
+        }
 
     def interfaces(self, entity: str) -> list[str]:
         """Q-003 scoped to ``entity``: interfaces touching it or its parts.

@@ -147,6 +147,7 @@ class FactBuilder:
         self.subsystem_slugs = self._assign_slugs()
         self._flagged: dict[str, list[str]] | None = None
         self._decisions: list[dict[str, Any]] | None = None
+        self._chains: dict[str, list[dict[str, Any]]] | None = None
 
     # --- shared pieces ------------------------------------------------------------
 
@@ -237,18 +238,40 @@ class FactBuilder:
             ]
             item["evidence"] = self._refs(self.nodes(detail["evidence"]))
             item["sources"] = self.source_refs(node)
+            item["replaces"] = [
+                {"id": x.id, "name": x.name}
+                for x in sorted(
+                    (self.g.nodes[i] for i in detail.get("replaces", []) if i in self.g.nodes),
+                    key=lambda n: n.sort_key,
+                )
+            ]
         return item
 
     @staticmethod
-    def source_refs(node: Node) -> list[str]:
+    def format_refs(refs: list[Any]) -> list[str]:
         lines = []
-        for ref in node.source_refs:
+        for ref in refs:
             if not isinstance(ref, dict):
                 continue
             text = f"{ref.get('kind', '')}: {ref.get('ref', '')}"
             origin = " ".join(str(ref[k]) for k in ("exporter", "exporter_version") if ref.get(k))
             lines.append(f"{text} ({origin})" if origin else text)
         return sorted(lines)
+
+    def source_refs(self, node: Node) -> list[str]:
+        """The node's own references plus, for active entities, the Q-017 chain behind it."""
+        lines = self.format_refs(node.source_refs)
+        if node.status != "active":
+            return lines
+        if self._chains is None:
+            self._chains = self.cat.evidence_chains()
+        for link in self._chains.get(node.id, []):
+            upstream = self.g.nodes.get(link["id"])
+            name = upstream.name if upstream else link["id"]
+            verb = link["relation"].replace("_", " ")
+            refs = "; ".join(self.format_refs(link["refs"]))
+            lines.append(f"{verb} {name}" + (f" ({refs})" if refs else ""))
+        return lines
 
     def _decision_order(self, node: Node) -> tuple[str, str, str]:
         return (self._decided(node), node.updated_at, node.id)
