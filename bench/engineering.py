@@ -19,6 +19,7 @@ Then, in the same run, it times:
 - ``state set + check``     ``set_state`` on a key naming an entity field (detection included)
 - ``graph load``            baseline for queries: loading active entities + edges
 - ``Q-001`` / ``Q-005`` / ``Q-008`` (whole project and scoped to one entity)
+- ``entity_blocks``         the context-pack entity slot for a 2000-char budget
 
 Targets (issue #5): write < 100 ms p99, query < 500 ms p99, conflict check
 < 50 ms added.
@@ -334,6 +335,18 @@ def main() -> None:
                 args.query_runs,
                 "query",
             )
+        from atocore.engineering.context import entity_blocks
+
+        prompts = [
+            f"what material is component {i} made of and which decision affects it?"
+            for i in range(args.query_runs)
+        ]
+        timed(
+            "entity_blocks (context slot, 2000 chars)",
+            lambda i: entity_blocks(conn, "beng", prompts[i], 2000),
+            args.query_runs,
+            "context",
+        )
         sizes = {q: run_query(conn, q, project="beng").count for q in ("Q-001", "Q-005", "Q-008")}
         report.note(
             f"{facts['active_entities']} active entities, {facts['relationships']} "

@@ -10,11 +10,15 @@ links. Blocks are added while they fit ``budget_chars``.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from atocore.context.blocks import ContextBlock
 from atocore.memory.tokens import tokens
 from atocore.projects.registry import resolve_project_name
+
+_MAX_CONSIDERED = 60  # best-scored entities formatted per pack
+_MIN_LINE = 24  # stop once less budget than this is left
 
 # Which attributes make up the one-line summary of each type.
 _SUMMARY = {
@@ -109,14 +113,23 @@ def entity_blocks(conn: Any, project: str, prompt: str, budget_chars: int) -> li
         (project,),
     ).fetchall()
     names = {row["id"]: row["name"] for row in rows}
-    scored = []
+    docs = []
+    df: dict[str, int] = {}
     for row in rows:
         attrs = json.loads(row["attributes"] or "{}")
         shared = tokens(_text_of(row, attrs)) & prompt_tokens
-        if not shared:
-            continue
-        name_hits = len(tokens(row["name"]) & prompt_tokens)
-        score = len(shared) + 0.5 * name_hits + 0.1 * float(row["confidence"])
+        if shared:
+            docs.append((row, attrs, shared))
+            for token in shared:
+                df[token] = df.get(token, 0) + 1
+    # Rare shared words count more than words every entity has ("component").
+    total = max(len(rows), 1)
+    idf = {t: math.log(1 + total / n) for t, n in df.items()}
+    scored = []
+    for row, attrs, shared in docs:
+        name_hits = tokens(row["name"]) & prompt_tokens
+        score = sum(idf[t] for t in shared) + 0.5 * sum(idf[t] for t in name_hits)
+        score += 0.1 * float(row["confidence"])
         scored.append((score, row, attrs))
     scored.sort(
         key=lambda item: (
@@ -128,7 +141,9 @@ def entity_blocks(conn: Any, project: str, prompt: str, budget_chars: int) -> li
     )
     blocks: list[ContextBlock] = []
     used = 0
-    for score, row, attrs in scored:
+    for score, row, attrs in scored[:_MAX_CONSIDERED]:
+        if budget_chars - used < _MIN_LINE:
+            break
         text = format_entity(row["entity_type"], row["name"], attrs, _links(conn, row["id"], names))
         if used + len(text) > budget_chars:
             continue
