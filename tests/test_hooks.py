@@ -386,3 +386,15 @@ def test_session_start_includes_decision_entities_newest_first(cli, conn, vault_
     ]
     assert text.index("Use Invar frame") < text.index("mount: kinematic")
     assert "carbon" not in text  # candidates never reach the session context
+
+
+def test_stale_session_packs_are_pruned(data_dir):
+    from atocore.hooks.handlers import _session_marker, remember_pack
+
+    stale = _session_marker("old-session").with_suffix(".pack.json")
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    os.utime(stale, (1_000_000, 1_000_000))
+    remember_pack("new-session", "a prompt", {"blocks": []})
+    assert not stale.exists()
+    assert _session_marker("new-session").with_suffix(".pack.json").exists()

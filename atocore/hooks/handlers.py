@@ -132,6 +132,20 @@ def remember_pack(session_id: str, prompt: str, pack: dict[str, Any]) -> None:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary), encoding="utf-8")
+    _prune(path.parent)
+
+
+def _prune(directory: Path, max_age_s: float = 2 * 86400) -> None:
+    """Drop session files nobody consumed (capture off, session abandoned)."""
+    import time
+
+    cutoff = time.time() - max_age_s
+    for old in directory.glob("*.pack.json"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def recall_pack(session_id: str, prompt: str) -> dict | None:
