@@ -256,6 +256,9 @@ def test_invalid_exports_are_refused_whole_naming_record_and_field(conn, p05):
     data["interfaces"][0]["id"] = "material.zerodur"
     _assert_refused(conn, data, "interfaces[0]", "repeats the id", "materials[0]")
     data = cad()
+    data["materials"][1]["id"] = "material invar"
+    _assert_refused(conn, data, "materials[1]", "'id'")
+    data = cad()
     data["exporter"] = "kb-fem"
     _assert_refused(conn, data, "'exporter'")
     data = cad()

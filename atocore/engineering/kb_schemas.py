@@ -12,7 +12,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Scalar = float | int | str | bool
-RecordId = Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")
+
+
+def _record_id() -> Any:
+    return Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")
 
 
 class _Strict(BaseModel):
@@ -26,7 +29,7 @@ class ParameterSpec(_Strict):
 
 
 class CadComponent(_Strict):
-    id: str = RecordId
+    id: str = _record_id()
     name: str = Field(min_length=1)
     description: str = ""
     material: str = ""
@@ -41,7 +44,7 @@ class CadComponent(_Strict):
 
 
 class CadSubsystem(_Strict):
-    id: str = RecordId
+    id: str = _record_id()
     name: str = Field(min_length=1)
     description: str = ""
     parent: str | None = Field(default=None, description="id of the containing subsystem")
@@ -51,7 +54,7 @@ class CadSubsystem(_Strict):
 
 
 class CadMaterial(_Strict):
-    id: str = RecordId
+    id: str = _record_id()
     name: str = Field(min_length=1)
     description: str = ""
     grade: str = ""
@@ -61,7 +64,7 @@ class CadMaterial(_Strict):
 
 
 class CadInterface(_Strict):
-    id: str = RecordId
+    id: str = _record_id()
     name: str = Field(min_length=1)
     description: str = ""
     kind: Literal["mechanical", "thermal", "optical", "electrical", "data", "fluid", "other"] = (
@@ -87,7 +90,7 @@ class KbCadExport(_Strict):
 
 
 class FemResult(_Strict):
-    id: str = RecordId
+    id: str = _record_id()
     name: str = Field(min_length=1)
     description: str = ""
     metric: str = ""
@@ -101,7 +104,7 @@ class FemResult(_Strict):
 
 
 class FemAnalysisModel(_Strict):
-    id: str = RecordId
+    id: str = _record_id()
     name: str = Field(min_length=1)
     description: str = ""
     method: str = ""
@@ -115,7 +118,7 @@ class FemAnalysisModel(_Strict):
 
 
 class FemValidationClaim(_Strict):
-    id: str = RecordId
+    id: str = _record_id()
     name: str = Field(min_length=1)
     statement: str = Field(min_length=1)
     criterion: str = ""
