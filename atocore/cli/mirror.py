@@ -97,13 +97,19 @@ def show_cmd(
 
     When the project has never been rendered, it is rendered first.
     """
-    from atocore.mirror.pages import list_pages, read_page
+    from atocore.client import fetch, remote, segment
+    from atocore.mirror.pages import list_pages, page_from_text, read_page
     from atocore.mirror.renderer import render_project
 
-    if not list_pages(project):
-        with db() as conn:
-            render_project(conn, project, trigger="show")
-    data = read_page(project, page)
+    if remote():
+        parts = "/".join(segment(part) for part in page.split("/"))
+        text = fetch("GET", f"/mirror/{segment(project)}/{parts}")
+        data = page_from_text(project, page, text)
+    else:
+        if not list_pages(project):
+            with db() as conn:
+                render_project(conn, project, trigger="show")
+        data = read_page(project, page)
     if state.json:
         emit(data, True, lambda _: None)
     elif raw:
@@ -120,9 +126,13 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List a project's rendered pages with their regeneration time and checksum."""
+    from atocore.client import fetch, remote, segment
     from atocore.mirror.pages import list_pages
 
-    pages = [p.model_dump() for p in list_pages(project)]
+    if remote():
+        pages = fetch("GET", f"/mirror/{segment(project)}")
+    else:
+        pages = [p.model_dump() for p in list_pages(project)]
     emit(
         pages,
         state.json,
