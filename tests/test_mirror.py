@@ -390,3 +390,33 @@ def test_report_json_shape_has_no_page_text(conn, project):
         "removed",
     }
     assert set(data["pages"][0]) == {"page", "path", "status", "checksum"}
+
+
+def test_m005_is_idempotent_and_upgrades_an_old_table(tmp_path):
+    from atocore.db.connection import connect
+    from atocore.db.migrations import columns
+    from atocore.db.migrations.m005_mirror import apply
+
+    db = connect(tmp_path / "old.db")
+    try:
+        db.execute(
+            "CREATE TABLE mirror_regeneration_failures (id INTEGER PRIMARY KEY, project TEXT "
+            "NOT NULL, error TEXT NOT NULL, failed_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO mirror_regeneration_failures (project, error, failed_at) "
+            "VALUES ('p', 'boom', 'then')"
+        )
+        apply(db)
+        apply(db)
+        assert columns(db, "mirror_regeneration_failures") == {
+            "id",
+            "project",
+            "trigger",
+            "error",
+            "failed_at",
+        }
+        row = db.execute("SELECT project, trigger, error FROM mirror_regeneration_failures")
+        assert tuple(row.fetchone()) == ("p", "", "boom")
+    finally:
+        db.close()
