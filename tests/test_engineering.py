@@ -233,3 +233,58 @@ def test_graduation_refuses_personal_memories_and_leaves_them_alone(conn, p05):
         graduate_memory(conn, loose.id)
     graduated = graduate_memory(conn, loose.id, project="interferometer")
     assert graduated.entity.project == "p05-interferometer"
+
+
+def test_context_pack_carries_active_entities_never_candidates(conn, p05):
+    from atocore.context.builder import ContextOptions, build_context
+
+    create_entity(
+        conn,
+        "p05",
+        "Decision",
+        "Flexure ring material",
+        {"statement": "Invar 36 flexure ring for the reference flat"},
+        status="active",
+    )
+    create_entity(
+        conn,
+        "p05",
+        "Decision",
+        "Flexure ring alternative",
+        {"statement": "Unreviewed idea: carbon fibre flexure ring"},
+    )
+    pack = build_context(
+        conn,
+        "Which flexure ring material did we pick?",
+        project="p05",
+        budget=2000,
+        options=ContextOptions(retrieval_mode="bm25"),
+        save=False,
+    )
+    assert "Invar 36 flexure ring" in pack.formatted_context
+    assert "carbon fibre" not in pack.formatted_context
+    assert pack.layers["entity"] > 0
+
+
+def test_migration_upgrades_an_old_shaped_entities_table(data_dir):
+    from atocore.db import connect, open_db
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    old = connect(data_dir / "atocore.db")
+    old.execute(
+        "CREATE TABLE entities (id TEXT PRIMARY KEY, entity_type TEXT NOT NULL, name TEXT NOT NULL,"
+        " project TEXT NOT NULL DEFAULT '', identity_key TEXT NOT NULL, status TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    old.execute(
+        "INSERT INTO entities VALUES ('e1', 'Component', 'Mount', 'p05-interferometer', "
+        "'mount', 'active', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )
+    old.close()
+    conn = open_db()
+    try:
+        entity = get_entity(conn, "e1")
+        assert entity.name == "Mount" and entity.attributes == {} and entity.source_refs == []
+        assert entity.canonical_home == "atocore"
+    finally:
+        conn.close()
