@@ -60,7 +60,7 @@ def test_quantized_returns_the_known_exact_top_hits(conn):
     fill(conn, data)
     V.build_quantized_index(conn)
     info = quantized.info(conn)
-    assert info["vectors"] == len(data) and info["usable"]
+    assert info["vectors"] == len(data) and info["calibrated_recall"] >= quantized.RECALL_TARGET
     for c in (0, 7, 39):
         hits = V.search_vectors(conn, centres[c], 10, mode="quantized")
         # every top hit is a member of the queried cluster, in exact order
@@ -103,6 +103,7 @@ def test_project_scoping_on_both_paths(conn):
 
 def test_auto_choice_builds_and_uses_the_index_over_the_threshold(conn, monkeypatch):
     monkeypatch.setattr(V, "QUANTIZE_MIN_VECTORS", 300)
+    monkeypatch.setattr(quantized, "MAX_CANDIDATE_SHARE", 1.0)  # tiny store: allow it
     centres, _, data = clustered(n_clusters=25, per=20, seed=6)
     fill(conn, data[:200])
     assert V.choose_mode(conn) == "exact" and not quantized.exists(conn)
@@ -136,6 +137,15 @@ def test_unusable_calibration_keeps_search_exact(conn, monkeypatch):
     assert V.choose_mode(conn) == "exact"
     q = _unit(rng.standard_normal((1, DIM)))[0]
     assert ids_of(V.search_vectors(conn, q, 10)) == truth(data, q, 10)
+
+
+def test_index_that_would_rescore_too_much_of_the_store_is_not_used(conn, monkeypatch):
+    monkeypatch.setattr(V, "QUANTIZE_MIN_VECTORS", 100)
+    _, _, data = clustered(n_clusters=40, per=25, seed=15)
+    fill(conn, data)  # 1000 vectors: >= 100 candidates would be 10 % of the store
+    info = quantized.info(conn)
+    assert info["calibrated_recall"] >= quantized.RECALL_TARGET and not info["usable"]
+    assert V.choose_mode(conn) == "exact"
 
 
 def test_calibration_picks_a_small_oversample_for_clustered_data():

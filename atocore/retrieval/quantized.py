@@ -66,6 +66,9 @@ PROJECT_FACTOR = 2
 # random vectors, where sign bits cannot separate neighbours).
 RECALL_TARGET = 0.98
 RECALL_FLOOR = 0.95
+# ... and unusable too when the calibrated candidate count would exceed this
+# share of the store: re-scoring that many rows costs more than the exact scan.
+MAX_CANDIDATE_SHARE = 0.05
 CALIBRATION_QUERIES = 48
 CALIBRATION_KS = (10,)
 _IN_BATCH = 900
@@ -195,12 +198,13 @@ def build(conn: Any, dim: int, source_rows: list[tuple[int, str, bytes]]) -> int
     if source_rows:
         upsert(conn, [(r[0], r[1]) for r in source_rows], matrix)
         oversample, measured = calibrate(matrix, mean, words)
+        cheap = max(MIN_CANDIDATES, 10 * oversample) <= MAX_CANDIDATE_SHARE * len(source_rows)
         conn.executemany(
             f"INSERT OR REPLACE INTO {META}(key, value) VALUES (?, ?)",
             [
                 ("oversample", oversample),
                 ("calibrated_recall", measured),
-                ("usable", int(measured >= RECALL_FLOOR)),
+                ("usable", int(measured >= RECALL_FLOOR and cheap)),
             ],
         )
     return len(source_rows)
