@@ -355,3 +355,15 @@ def test_cli_model_mismatch_exit_code(cli, conn, vault, embedder, two_projects) 
     assert "reindex" in result.output
     data = json.loads(cli("ingest", "--json").stdout)
     assert data["error"]["code"] == "conflict"
+
+
+def test_single_file_paths_and_unsupported_suffix(conn, tmp_path, embedder) -> None:
+    from atocore.ingest import ingest_file
+
+    note = write(tmp_path, "one.md", "# One\n\nA single note about pupil normalisation.")
+    other = write(tmp_path, "data.csv", "a,b\n1,2\n")
+    first = ingest_file(conn, note, "p07", embedder=embedder)
+    assert first.added == 1 and first.projects == ["p07"]
+    assert ingest_file(conn, note, "p07", embedder=embedder).unchanged == 1
+    report = ingest_paths(conn, [other], embedder=embedder)
+    assert report.skipped == 1 and report.skipped_files[0].reason == "unsupported"

@@ -51,7 +51,9 @@ from atocore.projects.registry import (
 # progress(done_files, total_files, current_path)
 Progress = Callable[[int, int, str], None]
 
-EMBED_GROUP_CHUNKS = 256  # chunks embedded together across files (one sorted batch run)
+# Chunks embedded together across files: one length-sorted run, so bigger groups pad less
+# (see bench/ingest.py); files are still stored one transaction each.
+EMBED_GROUP_CHUNKS = 1024
 
 
 class SkippedFile(BaseModel):
@@ -184,15 +186,20 @@ def _display_rel(path: Path, root: Path) -> str:
     return str(Path(root.name) / rel) if str(rel) != "." else path.name
 
 
-def _registered_project_for(path: str) -> str:
+def _registered_roots() -> list[tuple[str, str]]:
+    """``(root path, project id)`` of every registered root, deepest first."""
+    roots = [
+        (str(root), project.id) for project in list_projects() for root in project_roots(project)
+    ]
+    return sorted(roots, key=lambda item: -len(item[0]))
+
+
+def _registered_project_for(path: str, roots: list[tuple[str, str]]) -> str:
     """The registered project whose ingest root contains ``path`` (deepest root wins)."""
-    best, best_len = "", -1
-    for project in list_projects():
-        for root in project_roots(project):
-            root_s = str(root)
-            if (path == root_s or path.startswith(root_s + os.sep)) and len(root_s) > best_len:
-                best, best_len = project.id, len(root_s)
-    return best
+    for root, project in roots:
+        if path == root or path.startswith(root + os.sep):
+            return project
+    return ""
 
 
 def _load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) -> dict[str, Any]:
@@ -437,7 +444,14 @@ class _Run:
                 for item in pending
                 for c in item.chunks
             ]
-            matrix = embedder.embed_documents(texts)
+            embedded = 0
+
+            def tick(n: int) -> None:
+                nonlocal embedded
+                embedded += n
+                self._tick(done, total, f"embedding {embedded}/{len(texts)} chunks")
+
+            matrix = embedder.embed_documents(texts, progress=tick)
             pos = 0
             for i, item in enumerate(pending):
                 vectors_by_item[i] = matrix[pos : pos + len(item.chunks)]
@@ -481,6 +495,7 @@ def _ingest_roots(
     started = time.perf_counter()
     targets: list[_Target] = []
     prefixes: list[str] = []
+    registered: list[tuple[str, str]] | None = None
     for root, project, detect in roots:
         key = normalize(root)
         report.roots.append(key)
@@ -498,8 +513,10 @@ def _ingest_roots(
             continue
         found = _targets_for_root(resolved, project)
         if detect and not project:
+            if registered is None:
+                registered = _registered_roots()
             for t in found:
-                t.project = _registered_project_for(t.key)
+                t.project = _registered_project_for(t.key, registered)
         targets.extend(found)
         prefixes.append(key)
     # the same file reachable from two roots is ingested once

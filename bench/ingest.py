@@ -1,0 +1,211 @@
+"""Ingest throughput vs the raw embedder, and unchanged re-scan time.
+
+    .venv/bin/python bench/ingest.py [--notes 150] [--rescan-notes 10000]
+
+1. A generated vault of ``--notes`` markdown notes (frontmatter, headings,
+   paragraphs, a table) is chunked once to get the exact texts the pipeline
+   embeds. Baselines on those texts: fastembed's own ``TextEmbedding.embed``
+   (input order, batch 64) and our ``Embedder.embed_documents`` (length-
+   sorted batches). Then a first ``ingest_paths`` into a fresh data dir
+   (scan, parse, chunk, embed, write SQLite + FTS + vectors). Baseline runs
+   before and after the ingest; their mean is the reference.
+2. An unchanged re-scan of the same vault.
+3. An unchanged re-scan of a ``--rescan-notes`` vault. Populating that
+   index with the real model would take most of an hour here, so it is
+   filled once with a stand-in embedder that returns constant vectors
+   under the real model id; the timed re-scan never embeds (that is what
+   is measured), so the stand-in does not touch the figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Report  # noqa: E402
+
+WORDS = (
+    "mount flexure invar zerodur thermal drift tilt interferometer fringe phase spindle "
+    "bonnet slurry cerium pad dwell toolpath raster gantry backlash encoder stage focus "
+    "alignment vibration isolation table chiller pump humidity anneal stress creep bond "
+    "epoxy tolerance requirement decision review risk action owner schedule vendor quote "
+    "lead time drawing revision analysis model mesh load case modal frequency damping "
+    "stiffness mass budget margin test procedure calibration reference sensor"
+).split()
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 20))]
+    return " ".join(words).capitalize() + "."
+
+
+def paragraph(rng: random.Random, n: int) -> str:
+    return " ".join(sentence(rng) for _ in range(n))
+
+
+def note(rng: random.Random, i: int, size: str = "normal") -> str:
+    if size == "small":
+        return f"# Note {i}\n\n{paragraph(rng, 2)}\n"
+    parts = [
+        "---",
+        f"title: Engineering note {i}",
+        f"tags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]",
+        "---",
+        "",
+        f"# Engineering note {i}",
+        "",
+        paragraph(rng, 3),
+    ]
+    for h in range(rng.randint(2, 4)):
+        parts += [
+            "",
+            f"## Section {h} on {rng.choice(WORDS)}",
+            "",
+            paragraph(rng, rng.randint(2, 6)),
+        ]
+    parts += ["", "| item | value |", "|---|---|"]
+    parts += [f"| {rng.choice(WORDS)} | {rng.randint(1, 999)} |" for _ in range(4)]
+    return "\n".join(parts) + "\n"
+
+
+def make_vault(root: Path, n: int, size: str = "normal", seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    for i in range(n):
+        path = root / f"area-{i % 20:02d}" / f"note-{i:05d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(note(rng, i, size), encoding="utf-8")
+    return root
+
+
+class ConstantEmbedder:
+    """Stand-in used only to populate the 10K-note index (see module doc)."""
+
+    def __init__(self, model_id: str, dim: int) -> None:
+        self.model_id, self.dim = model_id, dim
+
+    def load(self) -> ConstantEmbedder:
+        return self
+
+    def embed_documents(self, texts, progress=None):
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+
+def use_data_dir(path: Path) -> None:
+    os.environ["ATOCORE_DATA_DIR"] = str(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=150)
+    parser.add_argument("--rescan-notes", type=int, default=10_000)
+    args = parser.parse_args()
+
+    from atocore.db import open_db
+    from atocore.embed import get_embedder
+    from atocore.ingest import ingest_paths
+    from atocore.ingest.chunker import chunk_document
+    from atocore.ingest.parse import parse_document
+    from atocore.ingest.pipeline import embed_text
+
+    report = Report(
+        name="ingest",
+        params={"notes": args.notes, "rescan_notes": args.rescan_notes},
+        live=True,
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="atocore-bench-ingest-"))
+    vault = make_vault(tmp / "vault", args.notes)
+    use_data_dir(tmp / "data")
+    embedder = get_embedder().load()
+    texts = []
+    for path in sorted(vault.rglob("*.md")):
+        doc = parse_document(path, path.read_text(encoding="utf-8"))
+        texts += [embed_text(doc.title, c.heading, c.text) for c in chunk_document(doc.body)]
+    n = len(texts)
+    report.note(
+        f"vault: {args.notes} notes, {sum(p.stat().st_size for p in vault.rglob('*.md'))} bytes, "
+        f"{n} chunks (mean {sum(map(len, texts)) // n} chars)"
+    )
+
+    def raw_fastembed() -> float:
+        t = time.perf_counter()
+        list(embedder._model.embed(texts, batch_size=64))
+        return time.perf_counter() - t
+
+    def ours() -> float:
+        t = time.perf_counter()
+        embedder.embed_documents(texts)
+        return time.perf_counter() - t
+
+    raw1, ours1 = raw_fastembed(), ours()
+    conn = open_db()
+    t = time.perf_counter()
+    first = ingest_paths(conn, [vault], embedder=embedder)
+    ingest_s = time.perf_counter() - t
+    assert first.chunks_added == n, (first.chunks_added, n)
+    raw2, ours2 = raw_fastembed(), ours()
+    raw_s, ours_s = (raw1 + raw2) / 2, (ours1 + ours2) / 2
+
+    t = time.perf_counter()
+    again = ingest_paths(conn, [vault], embedder=embedder)
+    rescan_s = time.perf_counter() - t
+    assert again.unchanged == args.notes
+    conn.close()
+
+    def row(what: str, seconds: float, chunks: int | None = n, ref: float | None = raw_s) -> None:
+        report.add(
+            {
+                "measurement": what,
+                "seconds": round(seconds, 3),
+                "chunks/s": round(chunks / seconds, 1) if chunks else "",
+                "vs raw fastembed": f"{ref / seconds:.0%}" if ref and chunks else "",
+            }
+        )
+
+    row("raw fastembed embed(), input order, batch 64 (baseline)", raw_s)
+    row("Embedder.embed_documents, length-sorted batches of 64", ours_s)
+    row(f"first ingest of {args.notes} notes (parse+chunk+embed+store)", ingest_s)
+    row(f"unchanged re-scan of {args.notes} notes", rescan_s, chunks=None)
+    report.note(
+        f"baseline runs (s): fastembed {raw1:.2f} / {raw2:.2f}, ours {ours1:.2f} / {ours2:.2f}"
+    )
+
+    big = make_vault(tmp / "big", args.rescan_notes, size="small", seed=11)
+    use_data_dir(tmp / "data-big")
+    conn = open_db()
+    stand_in = ConstantEmbedder(embedder.model_id, embedder.dim)
+    t = time.perf_counter()
+    filled = ingest_paths(conn, [big], embedder=stand_in)
+    fill_s = time.perf_counter() - t
+    assert filled.added == args.rescan_notes
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        rescan = ingest_paths(conn, [big], embedder=stand_in)
+        times.append(time.perf_counter() - t)
+        assert rescan.unchanged == args.rescan_notes
+    conn.close()
+    times.sort()
+    row(
+        f"populate {args.rescan_notes}-note index, embedding stubbed (setup)",
+        fill_s,
+        chunks=None,
+    )
+    row(f"unchanged re-scan of {args.rescan_notes} notes (median of 3)", times[1], chunks=None)
+    report.note(f"{args.rescan_notes}-note re-scans (s): " + ", ".join(f"{x:.2f}" for x in times))
+    report.note(f"load average at end: {os.getloadavg()[0]:.1f}")
+    report.finish()
+
+
+if __name__ == "__main__":
+    main()
