@@ -64,11 +64,14 @@ PROJECT_FACTOR = 2
 # RECALL_TARGET is kept; below RECALL_FLOOR at the largest step the index is
 # marked unusable and searches stay exact (data without structure, e.g. i.i.d.
 # random vectors, where sign bits cannot separate neighbours).
+# The floor sits above the 0.95 goal because leave-one-out ran ~0.02 more
+# optimistic than held-out queries on unstructured data (bench, random kind).
 RECALL_TARGET = 0.98
-RECALL_FLOOR = 0.95
+RECALL_FLOOR = 0.97
 # ... and unusable too when the calibrated candidate count would exceed this
-# share of the store: re-scoring that many rows costs more than the exact scan.
-MAX_CANDIDATE_SHARE = 0.05
+# share of the store: re-scoring that many rows costs about as much as the
+# exact scan (measured: 800 candidates of 20,000 were no faster than exact).
+MAX_CANDIDATE_SHARE = 0.02
 CALIBRATION_QUERIES = 48
 CALIBRATION_KS = (10,)
 _IN_BATCH = 900
