@@ -19,6 +19,7 @@ MEMORY_COLUMNS = {
     "last_referenced_at",
     "superseded_by",
     "graduated_to",
+    "token_count",
     "created_at",
     "updated_at",
 }
@@ -46,9 +47,11 @@ def _indexes(conn, table: str) -> set[str]:
 def test_fresh_schema(conn):
     assert columns(conn, "memories") == MEMORY_COLUMNS
     assert columns(conn, "interactions") == INTERACTION_COLUMNS
-    assert {"idx_memories_status", "idx_memories_type", "idx_memories_interaction"} <= _indexes(
-        conn, "memories"
-    )
+    assert {
+        "idx_memories_status",
+        "idx_memories_type_status",
+        "idx_memories_interaction",
+    } <= _indexes(conn, "memories")
     assert {
         "idx_interactions_created",
         "idx_interactions_project",

@@ -18,11 +18,13 @@ a bonus for the pack's own project, then confidence and reference count
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 from atocore.context.blocks import ContextBlock
-from atocore.memory.tokens import tokens
+from atocore.memory.index import ensure_indexed, tokens_param
+from atocore.memory.tokens import token_set
 from atocore.projects.registry import resolve_project_name
 
 ALWAYS_RELEVANT = ("identity", "preference")
@@ -34,47 +36,59 @@ def format_memory(memory_type: str, content: str) -> str:
     return f"[{memory_type}] {content.strip()}"
 
 
-def _candidates(conn: Any, project: str) -> list[Any]:
-    sql = (
-        "SELECT id, memory_type, content, project, confidence, reference_count "
-        "FROM memories WHERE status = 'active'"
-    )
+_COLUMNS = "m.id, m.memory_type, m.content, m.project, m.confidence, m.reference_count"
+
+
+def _scope(project: str) -> tuple[str, tuple]:
     if project:
-        return conn.execute(sql + " AND (project = ? OR project = '')", (project,)).fetchall()
-    return conn.execute(sql).fetchall()
+        return " AND (m.project = ? OR m.project = '')", (project,)
+    return "", ()
 
 
 def rank_memories(conn: Any, project: str, prompt: str) -> list[tuple[float, Any]]:
     """``(score, row)`` for every qualifying active memory, best first."""
-    rows = _candidates(conn, project)
+    ensure_indexed(conn)
+    scope_sql, scope_params = _scope(project)
+    prompt_tokens = token_set(prompt)
+    shared: dict[str, set[str]] = {}
+    if prompt_tokens:
+        pairs = conn.execute(
+            # CROSS JOIN: walk the prompt's tokens first, never every memory
+            "SELECT t.memory_id, t.token FROM memory_tokens t CROSS JOIN memories m "
+            "ON m.id = t.memory_id WHERE t.token IN (SELECT value FROM json_each(?)) "
+            "AND m.status = 'active'" + scope_sql,
+            (tokens_param(prompt_tokens), *scope_params),
+        ).fetchall()
+        for memory_id, token in pairs:
+            shared.setdefault(memory_id, set()).add(token)
+    marks = ",".join("?" for _ in ALWAYS_RELEVANT)
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}, m.token_count FROM memories m WHERE m.status = 'active'"
+        + scope_sql
+        + f" AND m.memory_type IN ({marks}) UNION "
+        f"SELECT {_COLUMNS}, m.token_count FROM memories m "
+        "WHERE m.id IN (SELECT value FROM json_each(?))",
+        (*scope_params, *ALWAYS_RELEVANT, json.dumps(sorted(shared))),
+    ).fetchall()
     if not rows:
         return []
-    prompt_tokens = tokens(prompt)
-    memory_tokens = {row["id"]: tokens(row["content"]) for row in rows}
+    total = conn.execute(
+        "SELECT count(*) FROM memories m WHERE m.status = 'active'" + scope_sql, scope_params
+    ).fetchone()[0]
     frequency: dict[str, int] = {}
-    for toks in memory_tokens.values():
-        for token in toks & prompt_tokens:
+    for toks in shared.values():
+        for token in toks:
             frequency[token] = frequency.get(token, 0) + 1
-    total = len(rows)
     scored: list[tuple[float, Any]] = []
     for row in rows:
-        toks = memory_tokens[row["id"]]
-        shared = toks & prompt_tokens
-        if not shared and row["memory_type"] not in ALWAYS_RELEVANT:
-            continue
-        weight = sum(math.log(1 + total / frequency[t]) for t in shared)
-        relevance = weight / math.sqrt(max(len(toks), 1))
+        mine = shared.get(row["id"], set())
+        weight = sum(math.log(1 + total / frequency[t]) for t in mine)
+        relevance = weight / math.sqrt(max(row["token_count"] or len(mine) or 1, 1))
         score = relevance + CONFIDENCE_WEIGHT * float(row["confidence"])
         if project and row["project"] == project:
             score += PROJECT_BONUS
         scored.append((score, row))
-    scored.sort(
-        key=lambda item: (
-            -item[0],
-            -int(item[1]["reference_count"]),
-            item[1]["id"],
-        )
-    )
+    scored.sort(key=lambda item: (-item[0], -int(item[1]["reference_count"]), item[1]["id"]))
     return scored
 
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.memory.service import create_memory, normalize_content
-from atocore.memory.tokens import tokens
+from atocore.memory.tokens import token_set
 
 MIN_CHARS = 12
 MAX_CHARS = 400
@@ -242,7 +242,8 @@ def propose(text: str, *, source: str = "response", project: str = "") -> list[P
 
 def _existing(conn: Any, project: str) -> list[Any]:
     return conn.execute(
-        "SELECT id, content, status FROM memories WHERE status IN ('active', 'candidate') "
+        "SELECT id, content, status FROM memories "
+        "WHERE status IN ('active', 'candidate') "
         "AND (project = ? OR project = '')",
         (project,),
     ).fetchall()
@@ -253,7 +254,12 @@ def filter_proposals(
 ) -> tuple[list[Proposal], list[Dropped]]:
     """Drop too-short/long proposals, repeats, and restatements of existing memories."""
     existing = [
-        (row["id"], row["status"], normalize_content(row["content"]), tokens(row["content"]))
+        (
+            row["id"],
+            row["status"],
+            normalize_content(row["content"]),
+            token_set(row["content"]),
+        )
         for row in _existing(conn, project)
     ]
     kept: list[Proposal] = []
@@ -272,7 +278,7 @@ def filter_proposals(
         if norm in seen:
             dropped.append(Dropped(content=proposal.content, rule=proposal.rule, reason="repeated"))
             continue
-        proposal_tokens = tokens(proposal.content)
+        proposal_tokens = token_set(proposal.content)
         match = next(
             (
                 (mid, status)

@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.errors import InvalidInput
+from atocore.memory.index import ensure_indexed, tokens_param
 from atocore.memory.service import normalize_content, now_utc
-from atocore.memory.tokens import overlap, tokens
+from atocore.memory.tokens import overlap, token_set
 from atocore.projects.registry import resolve_project_name
 
 MATCH_THRESHOLD = 0.70
@@ -42,11 +43,11 @@ class ReinforcementResult(BaseModel):
     considered: int = 0
 
 
-def memory_matches(memory_content: str, response_tokens: set[str]) -> float | None:
+def memory_matches(memory_content: str, response_tokens: frozenset[str] | set[str]) -> float | None:
     """The overlap share when ``memory_content`` matches, else None."""
     if len(normalize_content(memory_content)) < MIN_MEMORY_CHARS:
         return None
-    memory_tokens = tokens(memory_content)
+    memory_tokens = token_set(memory_content)
     if not memory_tokens:
         return None
     share = overlap(memory_tokens, response_tokens)
@@ -70,19 +71,30 @@ def reinforce_from_text(
     if not 0.0 <= delta <= 1.0:
         raise InvalidInput(f"confidence delta must be between 0 and 1, got {delta}")
     result = ReinforcementResult()
-    response_tokens = tokens(text)
+    response_tokens = token_set(text)
     if not response_tokens:
         return result
     project = resolve_project_name(project)
-    sql = "SELECT id, content, confidence, reference_count FROM memories WHERE status = 'active'"
-    params: list[Any] = []
-    if project:
-        sql += " AND (project = ? OR project = '')"
-        params.append(project)
+    scope, params = (
+        ("", ()) if not project else (" AND (m.project = ? OR m.project = '')", (project,))
+    )
     now = now_utc()
     with transaction(conn):
-        rows = conn.execute(sql + " ORDER BY created_at, rowid", params).fetchall()
-        result.considered = len(rows)
+        ensure_indexed(conn)
+        result.considered = conn.execute(
+            "SELECT count(*) FROM memories m WHERE m.status = 'active'" + scope, params
+        ).fetchone()[0]
+        # The index narrows the field to memories sharing enough tokens; the
+        # exact rule (memory_matches) has the last word.
+        rows = conn.execute(
+            "SELECT m.id, m.content, m.confidence, m.reference_count FROM memory_tokens t "
+            "CROSS JOIN memories m ON m.id = t.memory_id "
+            "WHERE t.token IN (SELECT value FROM json_each(?)) AND m.status = 'active'"
+            + scope
+            + " GROUP BY m.id HAVING count(*) * 100 >= ? * m.token_count "
+            "ORDER BY m.created_at, m.rowid",
+            (tokens_param(response_tokens), *params, int(MATCH_THRESHOLD * 100)),
+        ).fetchall()
         for row in rows:
             if row["id"] in skip_ids:
                 continue

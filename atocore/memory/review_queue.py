@@ -23,7 +23,7 @@ from atocore.memory.service import (
     promote_memory,
     reject_memory,
 )
-from atocore.memory.tokens import tokens
+from atocore.memory.tokens import token_set
 from atocore.projects.registry import resolve_project_name
 
 SIMILAR_LIMIT = 3
@@ -57,21 +57,22 @@ class QueueItem:
         }
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def similar_memories(conn: Any, memory: Memory, limit: int = SIMILAR_LIMIT) -> list[str]:
     """One line per active memory (same project or global) resembling ``memory``."""
-    mine = tokens(memory.content)
+    mine = token_set(memory.content)
     rows = conn.execute(
-        "SELECT id, memory_type, content, project FROM memories WHERE status = 'active' "
+        "SELECT id, memory_type, content, project FROM memories "
+        "WHERE status = 'active' "
         "AND id != ? AND (project = ? OR project = '')",
         (memory.id, memory.project),
     ).fetchall()
     scored = []
     for row in rows:
-        share = _jaccard(mine, tokens(row["content"]))
+        share = _jaccard(mine, token_set(row["content"]))
         if share >= SIMILAR_MIN:
             scored.append((share, row))
     scored.sort(key=lambda item: (-item[0], item[1]["id"]))

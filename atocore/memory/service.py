@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from atocore.db import transaction
 from atocore.errors import ConflictError, InvalidInput, NotFound
+from atocore.memory.index import index_memory
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import record_review
 
@@ -245,6 +246,7 @@ def create_memory(
                 now,
             ),
         )
+        index_memory(conn, memory_id, content)
         record_review(
             conn,
             TARGET_KIND,
@@ -305,6 +307,8 @@ def edit_memory(
         conn.execute(
             f"UPDATE memories SET {assignments} WHERE id = ?", (*changes.values(), memory.id)
         )
+        if "content" in changes:
+            index_memory(conn, memory.id, changes["content"])
         edited = [c for c in changes if c != "updated_at"]
         record_review(
             conn,
@@ -482,6 +486,7 @@ def forget_memory(conn: Any, memory_id: str, *, reason: str = "", actor: str | N
         conn.execute(
             "UPDATE memories SET superseded_by = NULL WHERE superseded_by = ?", (memory.id,)
         )
+        conn.execute("DELETE FROM memory_tokens WHERE memory_id = ?", (memory.id,))
         conn.execute("DELETE FROM memories WHERE id = ?", (memory.id,))
         record_review(
             conn,

@@ -8,8 +8,10 @@ all meet "prefer".
 
 from __future__ import annotations
 
+import functools
 import re
 
+TOKENS_VERSION = "1"  # bump when the tokenizer changes: the memory token index is rebuilt
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 STOP_WORDS = frozenset(
@@ -26,6 +28,7 @@ STOP_WORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Fold -ing / -ed / -es / -s endings (deliberately light, not Porter)."""
     for suffix in ("ing", "ed"):
@@ -48,13 +51,19 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> set[str]:
     """The set of stemmed, non-stop-word tokens of ``text``."""
+    return set(token_set(text))
+
+
+@functools.lru_cache(maxsize=32768)
+def token_set(text: str) -> frozenset[str]:
+    """:func:`tokens` as a cached frozenset (memory texts are tokenized over and over)."""
     out: set[str] = set()
     for raw in _WORD.findall((text or "").lower()):
         word = raw.replace("'", "")
         if len(word) < 2 or word in STOP_WORDS:
             continue
         out.add(stem(word))
-    return out
+    return frozenset(out)
 
 
 def overlap(memory_tokens: set[str], other_tokens: set[str]) -> float:

@@ -1,6 +1,7 @@
 """Memories and interactions (the reflection loop)."""
 
 from atocore.db.migrations import add_column
+from atocore.memory.tokens import TOKENS_VERSION
 
 
 def apply(conn) -> None:
@@ -18,6 +19,7 @@ def apply(conn) -> None:
             last_referenced_at TEXT,
             superseded_by TEXT,
             graduated_to TEXT,
+            token_count INTEGER,
             created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
             updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
         )"""
@@ -33,14 +35,39 @@ def apply(conn) -> None:
         ("last_referenced_at", "TEXT"),
         ("superseded_by", "TEXT"),
         ("graduated_to", "TEXT"),
+        ("token_count", "INTEGER"),  # NULL = not in memory_tokens yet (atocore.memory.index)
         ("created_at", "TEXT NOT NULL DEFAULT ''"),
         ("updated_at", "TEXT NOT NULL DEFAULT ''"),
     ]:
         add_column(conn, "memories", column, decl)
     conn.execute("CREATE INDEX IF NOT EXISTS idx_memories_status ON memories(status, project)")
-    conn.execute("CREATE INDEX IF NOT EXISTS idx_memories_type ON memories(memory_type)")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_memories_type_status "
+        "ON memories(memory_type, status, project)"
+    )
     conn.execute(
         "CREATE INDEX IF NOT EXISTS idx_memories_interaction ON memories(source_interaction_id)"
+    )
+    # Inverted index of memory tokens (see atocore.memory.index): which
+    # memories share words with a prompt or a response, without tokenizing
+    # every memory on every call.
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS memory_tokens (
+            token TEXT NOT NULL,
+            memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+            PRIMARY KEY (token, memory_id)
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_memory_tokens_memory ON memory_tokens(memory_id)")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_memories_unindexed ON memories(id) "
+        "WHERE token_count IS NULL"
+    )
+    # The index starts empty and current; rows already there have token_count
+    # NULL and are indexed on first use.
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('memory_tokens_version', ?)",
+        (TOKENS_VERSION,),
     )
     conn.execute(
         """CREATE TABLE IF NOT EXISTS interactions (
