@@ -20,6 +20,10 @@ def register(app: typer.Typer) -> None:
 def _cell(value) -> str:
     if isinstance(value, dict) and "name" in value and "type" in value:
         return value["name"]
+    if isinstance(value, dict) and "label" in value and "value" in value:
+        return f"{value['label']}: {value['value']} ({value.get('status', '')})"
+    if isinstance(value, dict) and "ref" in value and "kind" in value:
+        return f"{value['kind']} {value['ref']}"
     if isinstance(value, list):
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
