@@ -6,6 +6,8 @@ pack → a later response reinforces it.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from atocore.memory.service import get_memory
@@ -48,12 +50,16 @@ def test_capture_extract_review_pack_reinforce(cli, conn, p05, tmp_path):
     assert "promoted 1" in reviewed.stdout
     assert get_memory(conn, memory_id).status == "active"
 
-    # 4. the next pack carries it in the memory layer
-    pack = _pack(conn, "which pads do the lateral supports use?")
-    memory_blocks = [b for b in pack.blocks if b.kind == "memory"]
-    assert [b.source for b in memory_blocks] == [memory_id]
-    assert "GF-PTFE pads on the lateral supports" in pack.formatted_context
-    assert pack.layers["memory"] > 0
+    # 4. the next pack (built by `atocore context`) carries it in the memory layer
+    pack = cli.json(
+        "context", "which pads do the lateral supports use?", "-p", "p05", "--mode", "bm25"
+    )
+    memory_blocks = [b for b in pack["blocks"] if b["kind"] == "memory"]
+    assert [b["source"] for b in memory_blocks] == [memory_id]
+    assert "GF-PTFE pads on the lateral supports" in pack["formatted_context"]
+    assert pack["layers"]["memory"] > 0
+    pack_file = tmp_path / "pack.json"
+    pack_file.write_text(json.dumps(pack))
 
     # 5. a later response restating it (paraphrased) reinforces it, and the
     #    capture records which memories the pack supplied
@@ -66,7 +72,7 @@ def test_capture_extract_review_pack_reinforce(cli, conn, p05, tmp_path):
         "-p",
         "p05",
         "--context-pack",
-        _write(pack, tmp_path),
+        pack_file,
     )
     assert [m["id"] for m in later["reinforcement"]["matched"]] == [memory_id]
     assert later["memories_used"] == [memory_id]
@@ -78,9 +84,3 @@ def test_capture_extract_review_pack_reinforce(cli, conn, p05, tmp_path):
     history = cli.json("memory", "show", memory_id)["history"]
     assert [h["action"] for h in history] == ["create", "promote"]
     assert history[0]["actor"] == "extractor"
-
-
-def _write(pack, tmp_path) -> str:
-    path = tmp_path / "pack.json"
-    path.write_text(pack.model_dump_json())
-    return str(path)
