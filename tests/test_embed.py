@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,24 @@ def test_spec_is_hashable_and_cache_shares_package_model(embedder, data_dir) -> 
     assert get_embedder() is embedder  # another data dir, same packaged model
     other = ModelSpec(model_id="x", fastembed_name="y", path=None, origin="env-name")
     assert get_embedder(other) is not embedder
+
+
+def test_direct_query_encoder_matches_fastembed(embedder) -> None:
+    fresh = Embedder(embedder.spec).load(for_query=True)
+    assert fresh.dim == 384
+    for text in ["What material for the mount?", "x", "word " * 400, "Ünïcödé 💥 — ok?!"]:
+        assert float(fresh.embed_query(text) @ embedder.embed_query(text)) > 0.9999
+    assert fresh._model is None  # fastembed never loaded for queries
+
+
+def test_query_embedding_in_a_cold_process_skips_fastembed(data_dir: Path) -> None:
+    code = (
+        "import sys; from atocore.embed import get_embedder; "
+        "v = get_embedder().embed_query('mirror mount'); "
+        "print(v.shape[0], 'fastembed' in sys.modules)"
+    )
+    env = {**os.environ, "ATOCORE_DATA_DIR": str(data_dir)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["384", "False"]

@@ -29,6 +29,7 @@ class Embedder:
         self.spec = spec
         self.batch_size = max(1, int(batch_size))
         self._model: Any = None
+        self._direct: Any = None
         self._dim: int | None = None
         self._lock = threading.Lock()
 
@@ -39,6 +40,8 @@ class Embedder:
     @property
     def dim(self) -> int:
         """Vector dimension (loads the model on first use)."""
+        if self._dim is None and self._direct is not None:
+            self._dim = self._direct.dim
         if self._dim is None:
             self._load()
         assert self._dim is not None
@@ -75,10 +78,28 @@ class Embedder:
             self._model = model
             return model
 
-    def load(self) -> Embedder:
-        """Load now (e.g. to fail early or warm a server); returns self."""
-        self._load()
+    def load(self, *, for_query: bool = False) -> Embedder:
+        """Load now (e.g. to fail early or warm a server); returns self.
+
+        ``for_query`` loads only what embedding a query needs: for the
+        packaged model that is the fast-starting direct encoder.
+        """
+        if for_query and self._model is None and self.spec.origin == "package":
+            self._direct_encoder()
+        else:
+            self._load()
         return self
+
+    def _direct_encoder(self) -> Any:
+        with self._lock:
+            if self._direct is None:
+                from atocore.embed.direct import DirectEncoder
+
+                assert self.spec.path is not None
+                self._direct = DirectEncoder(prepare_offline_model(self.spec.path))
+                if self._dim is None:
+                    self._dim = self._direct.dim
+            return self._direct
 
     def embed_documents(
         self,
@@ -113,6 +134,8 @@ class Embedder:
         """One query vector (float32, shape (dim,))."""
         import numpy as np
 
+        if self._model is None and self.spec.origin == "package":
+            return self._direct_encoder().encode(text)
         model = self._load()
         vector = next(iter(model.query_embed([text])))
         return np.asarray(vector, dtype=np.float32)

@@ -111,7 +111,7 @@ def vector_side(conn: Any, embedder: Any = None, *, load: bool = True) -> tuple[
     embedder = embedder or get_embedder()
     if load:
         try:
-            embedder.load()
+            embedder.load(for_query=True)
         except EmbeddingUnavailable as exc:
             return VectorSide(available=False, reason=exc.message, model=model_id), None
         if stored_dim is not None and embedder.dim != stored_dim:
