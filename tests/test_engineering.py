@@ -113,6 +113,12 @@ def test_relationships_are_typed_and_idempotent(conn, p05):
     with pytest.raises(InvalidInput, match="different projects"):
         relate(conn, comp.id, "satisfies", other.id)
     assert len(edges_of(conn, comp.id)) == 1
+    from atocore.engineering.relationships import unrelate
+
+    assert unrelate(conn, edge.id).status == "invalid"
+    assert edges_of(conn, comp.id) == []
+    with pytest.raises(NotFound):
+        unrelate(conn, "no-such-edge")
 
 
 def test_review_transitions_are_logged_with_reasons(conn, p05):

@@ -299,6 +299,21 @@ def relate_cmd(
     )
 
 
+@entities_app.command("unrelate")
+def unrelate_cmd(
+    edge_id: Annotated[str, typer.Argument(help="Relationship id (see `entities show --json`).")],
+    json_output: JsonOpt = False,
+) -> None:
+    """Retire a relationship (kept for history, no longer counted by queries)."""
+    from atocore.engineering.relationships import unrelate
+
+    with db() as conn:
+        edge = unrelate(conn, edge_id)
+    emit(
+        edge.model_dump(), state.json, lambda e: success(f"retired {e['rel_type']} {e['id'][:12]}")
+    )
+
+
 @entities_app.command("types")
 def types_cmd(json_output: JsonOpt = False) -> None:
     """List the entity types with their fields, and the relationship types."""

@@ -14,6 +14,7 @@ from atocore.db import transaction
 from atocore.engineering.entities import find_entity, get_entity, now
 from atocore.engineering.schemas import Entity, Relationship, check_relationship
 from atocore.errors import InvalidInput
+from atocore.review_log import record_review
 
 
 def _row(row: Any) -> Relationship:
@@ -97,6 +98,14 @@ def unrelate(conn: Any, edge_id: str) -> Relationship:
         conn.execute(
             "UPDATE relationships SET status = 'invalid', updated_at = ? WHERE id = ?",
             (now(), edge_id),
+        )
+        record_review(
+            conn,
+            "relationship",
+            edge_id,
+            "unrelate",
+            from_status=row["status"],
+            to_status="invalid",
         )
     return _row(conn.execute("SELECT * FROM relationships WHERE id = ?", (edge_id,)).fetchone())
 

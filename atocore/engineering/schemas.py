@@ -11,7 +11,6 @@ Requirement.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -336,10 +335,3 @@ class Relationship(BaseModel):
     target_id: str
     status: str
     created_at: str
-
-
-def parse_when(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return None
