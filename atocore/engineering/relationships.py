@@ -13,7 +13,7 @@ from typing import Any
 from atocore.db import transaction
 from atocore.engineering.entities import find_entity, get_entity, now
 from atocore.engineering.schemas import Entity, Relationship, check_relationship
-from atocore.errors import InvalidInput
+from atocore.errors import InvalidInput, NotFound
 from atocore.review_log import record_review
 
 
@@ -91,8 +91,6 @@ def relate(
 def unrelate(conn: Any, edge_id: str) -> Relationship:
     row = conn.execute("SELECT * FROM relationships WHERE id = ?", (edge_id,)).fetchone()
     if row is None:
-        from atocore.errors import NotFound
-
         raise NotFound(f"no relationship {edge_id!r}")
     with transaction(conn):
         conn.execute(
