@@ -106,8 +106,16 @@ def build_store(path: Path, data: Any, projects: int, batch: int = 5000) -> tupl
     return conn, time.perf_counter() - start
 
 
-def _row(kind, n, method, seconds, found, truth, k, **extra) -> dict[str, Any]:
-    stats = summarize(seconds)
+def _timed(fn: Any, inputs: Any) -> tuple[tuple[list[float], list[float]], list[Any]]:
+    """Wall and CPU seconds per call, and the results."""
+    cpu: list[float] = []
+    wall, out = time_each(fn, inputs, cpu=cpu)
+    return (wall, cpu), out
+
+
+def _row(kind, n, method, timings, found, truth, k, **extra) -> dict[str, Any]:
+    wall, cpu = timings
+    stats = summarize(wall)
     return {
         "data": kind,
         "vectors": n,
@@ -115,6 +123,7 @@ def _row(kind, n, method, seconds, found, truth, k, **extra) -> dict[str, Any]:
         "p50_ms": stats["p50_ms"],
         "p99_ms": stats["p99_ms"],
         "min_ms": stats["min_ms"],
+        "cpu_p50_ms": summarize(cpu)["p50_ms"],
         f"recall@{k}": recall(found, truth, k) if truth is not None else None,
         "queries": stats["n"],
         **extra,
@@ -147,7 +156,7 @@ def bench_one(
         def ids(hits: list[tuple[int, float]]) -> list[int]:
             return [h[0] - 1 for h in hits]
 
-        secs, out = time_each(lambda q: ids(search_vectors(conn, q, k, mode="exact")), slow)
+        secs, out = _timed(lambda q: ids(search_vectors(conn, q, k, mode="exact")), slow)
         report.add(_row(kind, n, "sqlite-vec exact (baseline)", secs, out, truth[: len(slow)], k))
 
         def numpy_exact(q: Any) -> list[int]:
@@ -155,11 +164,11 @@ def bench_one(
             top = np.argpartition(-scores, k - 1)[:k]
             return [int(i) for i in top[np.argsort(-scores[top])]]
 
-        secs, out = time_each(numpy_exact, qs)
+        secs, out = _timed(numpy_exact, qs)
         report.add(_row(kind, n, "numpy exact, in memory (baseline)", secs, out, truth, k))
 
         search_vectors(conn, qs[0], k)  # warm the per-connection cache once
-        secs, out = time_each(lambda q: ids(search_vectors(conn, q, k)), qs)
+        secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
         index = quantized.info(conn) or {}
         report.add(
             _row(
@@ -179,7 +188,7 @@ def bench_one(
         if mode == "exact":
             if not index:  # below the threshold: build it anyway, to show what it would do
                 build_quantized_index(conn)
-            secs, out = time_each(lambda q: ids(search_vectors(conn, q, k, mode="quantized")), qs)
+            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k, mode="quantized")), qs)
             report.add(
                 _row(
                     kind,
@@ -200,7 +209,7 @@ def bench_one(
                 quantized.forget(conn)
                 return ids(search_vectors(conn, q, k))
 
-            secs, out = time_each(cold, slow)
+            secs, out = _timed(cold, slow)
             report.add(
                 _row(kind, n, "atocore quantized, cold cache", secs, out, truth[: len(slow)], k)
             )
@@ -208,11 +217,11 @@ def bench_one(
         project = "p1"
         mask = np.array([(i % projects) == 1 for i in range(n)])
         ptruth = exact_neighbours(data, qs, k, mask)
-        secs, out = time_each(lambda q: ids(search_vectors(conn, q, k, project=project)), qs)
+        secs, out = _timed(lambda q: ids(search_vectors(conn, q, k, project=project)), qs)
         report.add(
             _row(kind, n, f"atocore auto → {mode}, 1 of {projects} projects", secs, out, ptruth, k)
         )
-        secs, out = time_each(
+        secs, out = _timed(
             lambda q: ids(search_vectors(conn, q, k, project=project, mode="exact")), slow
         )
         report.add(
