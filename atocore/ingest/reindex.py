@@ -58,12 +58,25 @@ def reindex(
 
     texts = [embed_text(r["title"], r["heading_path"], r["text"]) for r in rows]
     matrix = embedder.embed_documents(texts, progress=tick)
+    vectors = {r["id"]: (r["project"], matrix[i]) for i, r in enumerate(rows)}
     with transaction(conn):
+        # chunks written meanwhile (e.g. by `atocore watch`) are embedded now, under
+        # the write lock; chunks deleted meanwhile are left out
+        current = conn.execute(
+            "SELECT id, project, title, heading_path, text FROM source_chunks ORDER BY id"
+        ).fetchall()
+        late = [r for r in current if r["id"] not in vectors]
+        if late:
+            extra = embedder.embed_documents(
+                [embed_text(r["title"], r["heading_path"], r["text"]) for r in late]
+            )
+            vectors.update({r["id"]: (r["project"], extra[i]) for i, r in enumerate(late)})
         drop_vectors(conn)
         conn.execute("DELETE FROM meta WHERE key IN ('embed_model', 'embed_dim')")
         record_model(conn, embedder.model_id, embedder.dim)
         ensure_vector_table(conn, embedder.dim)
-        upsert_vectors(conn, [(r["id"], r["project"], matrix[i]) for i, r in enumerate(rows)])
+        upsert_vectors(conn, [(r["id"], r["project"], vectors[r["id"]][1]) for r in current])
+        total = len(current)
         documents = conn.execute(
             "UPDATE source_documents SET embed_model = ?", (embedder.model_id,)
         ).rowcount
