@@ -210,3 +210,20 @@ def test_every_engineering_command_has_help(cli):
             result = cli(group, command, "--help")
             assert result.exit_code == 0, (group, command)
             assert "Usage" in result.output
+
+
+def test_active_add_that_disagrees_lands_and_reports_the_conflict(cli, p05):
+    first = cli.json(
+        "entities", "add", "Material", "Zerodur", "-p", "p05", "-a", "grade=Class 1", "--active"
+    )
+    assert first["open_conflicts"] == []
+    second = cli.json(
+        "entities", "add", "Material", "Zerodur", "-p", "p05", "-a", "grade=Class 0", "--active"
+    )
+    assert second["status"] == "active" and len(second["open_conflicts"]) == 1
+    people = cli(
+        "entities", "add", "Material", "Zerodur", "-p", "p05", "-a", "grade=Class 2", "--active"
+    )
+    assert people.exit_code == 0 and "open conflict" in people.output
+    [conflict] = cli.json("conflicts", "list", "-p", "interferometer")
+    assert len(conflict["members"]) == 3

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import JsonOpt, LimitOpt, ProjectOpt, db, emit, new_app, state, success
+from atocore.cli.common import (
+    JsonOpt,
+    LimitOpt,
+    ProjectOpt,
+    db,
+    emit,
+    new_app,
+    state,
+    success,
+    warn,
+)
 from atocore.cli.common import table as render_table
 
 entities_app = new_app(
@@ -115,6 +125,19 @@ def _render_one(data: dict) -> None:
             out.print(f"  ← {text} {link['rel_type']} this")
 
 
+def _with_conflicts(conn, entity) -> dict:
+    """The entity plus the open conflicts it is in (a write flags, it never blocks)."""
+    from atocore.engineering.conflicts import open_conflicts_for
+
+    ids = [c.id for c in open_conflicts_for(conn, entity.id)]
+    if ids and not state.json:
+        warn(
+            f"flagged: {entity.name} is in open conflict {', '.join(i[:12] for i in ids)} "
+            "(atocore conflicts show ID)"
+        )
+    return {**entity.model_dump(), "open_conflicts": ids}
+
+
 def _status(verb: str):
     return lambda e: success(
         f"{verb} {e['entity_type']} {e['name']} ({e['id'][:12]}) → {e['status']}"
@@ -199,7 +222,8 @@ def add_cmd(
             confidence=confidence,
             source_refs=refs,
         )
-    emit(entity.model_dump(), state.json, _status("added"))
+        data = _with_conflicts(conn, entity)
+    emit(data, state.json, _status("added"))
 
 
 @entities_app.command("edit")
@@ -243,7 +267,8 @@ def promote_cmd(
 
     with db() as conn:
         entity = promote_entity(conn, find_entity(conn, entity_id).id, reason=reason)
-    emit(entity.model_dump(), state.json, _status("promoted"))
+        data = _with_conflicts(conn, entity)
+    emit(data, state.json, _status("promoted"))
 
 
 @entities_app.command("reject")
