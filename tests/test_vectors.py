@@ -254,3 +254,14 @@ def test_stale_index_of_another_dimension_is_rebuilt(conn):
     V.upsert_vectors(conn, [(1, "", np.ones(32, dtype=np.float32))])
     assert quantized.info(conn)["dim"] == 32 and quantized.info(conn)["vectors"] == 1
     assert ids_of(V.search_vectors(conn, np.ones(32), 1, mode="quantized")) == [1]
+
+
+def test_repeated_id_in_one_upsert_keeps_the_last(conn):
+    _, _, data = clustered(n_clusters=5, per=10, seed=16)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    V.upsert_vectors(conn, [(7, "a", data[0]), (7, "b", data[1])])
+    assert V.count_vectors(conn) == 50
+    for mode in ("exact", "quantized"):
+        assert V.search_vectors(conn, data[1], 1, project="b", mode=mode)[0][0] == 7
+        assert V.search_vectors(conn, data[1], 1, project="a", mode=mode) == []

@@ -85,10 +85,10 @@ def upsert_vectors(conn: Any, items: Iterable[tuple[int, str, Any]]) -> None:
     """Store ``(chunk_id, project, vector)`` triples, replacing existing ids."""
     from atocore.retrieval import quantized
 
-    triples = [(int(cid), project or "", vec) for cid, project, vec in items]
-    if not triples:
+    latest = {int(cid): (project or "", vec) for cid, project, vec in items}  # last one wins
+    if not latest:
         return
-    rows = [(cid, project, _serialize(vec)) for cid, project, vec in triples]
+    rows = [(cid, project, _serialize(vec)) for cid, (project, vec) in latest.items()]
     dim = vector_dimension(conn)
     if dim is not None:
         for cid, _, blob in rows:
