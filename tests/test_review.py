@@ -157,3 +157,13 @@ def test_entity_candidates_in_the_same_review(cli, conn, p05):
     assert entities.get_entity(conn, second.id).status == "invalid"
     actions = [e.action for e in reversed(list_reviews(conn, target_kind="entity"))]
     assert actions[-3:] == ["edit", "promote", "reject"]
+
+
+def test_edit_in_external_editor(cli, conn, monkeypatch):
+    (cand,) = _candidates(conn, "Pads are glued with RTV")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "sed -i s/RTV/epoxy/")  # a real editor run, non-interactive
+    result = cli("review", "--editor", input="e\n")
+    assert result.exit_code == 0, result.output
+    edited = get_memory(conn, cand.id)
+    assert (edited.status, edited.content) == ("active", "Pads are glued with epoxy")
