@@ -53,33 +53,44 @@ class RemoteClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Any:
-        import httpx
+        """One JSON request; stdlib only, so a hook process starts fast."""
+        import json as jsonlib
+        import urllib.error
+        import urllib.request
+        from urllib.parse import urlencode
 
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        clean = {
+            k: ("true" if v else "false") if isinstance(v, bool) else v
+            for k, v in (params or {}).items()
+            if v is not None and v != ""
+        }
+        url = f"{self.url}{path}" + (f"?{urlencode(clean)}" if clean else "")
+        data = None
+        if json is not None:
+            data = jsonlib.dumps(json).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            response = httpx.request(
-                method,
-                f"{self.url}{path}",
-                json=json,
-                params=clean or None,
-                headers=headers,
-                timeout=self.timeout,
-            )
-        except httpx.TimeoutException as exc:
+            with urllib.request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310
+                return _decode(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as exc:
+            raise _error_from(exc.code, exc.headers, exc.read()) from None
+        except TimeoutError as exc:
             raise ServerUnavailable(
                 f"atocore server at {self.url} timed out after {self.timeout:g}s "
                 "(ATOCORE_TIMEOUT_SECONDS)"
             ) from exc
-        except httpx.HTTPError as exc:
-            raise ServerUnavailable(f"cannot reach atocore server at {self.url}: {exc}") from exc
-        if response.status_code >= 400:
-            raise _error_from(response)
-        if response.headers.get("content-type", "").startswith("application/json"):
-            return response.json()
-        return response.text
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise ServerUnavailable(
+                    f"atocore server at {self.url} timed out after {self.timeout:g}s "
+                    "(ATOCORE_TIMEOUT_SECONDS)"
+                ) from exc
+            raise ServerUnavailable(f"cannot reach atocore server at {self.url}: {reason}") from exc
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)
@@ -91,18 +102,27 @@ class RemoteClient:
         return self.request("PUT", path, json=body)
 
 
-def _error_from(response: Any) -> AtocoreError:
+def _decode(status: int, headers: Any, body: bytes) -> Any:
+    import json as jsonlib
+
+    if (headers.get("content-type") or "").startswith("application/json"):
+        return jsonlib.loads(body or b"null")
+    return body.decode("utf-8", errors="replace")
+
+
+def _error_from(status: int, headers: Any, body: bytes) -> AtocoreError:
     try:
-        error = response.json().get("error", {})
-        message = error.get("message") or response.text
-    except (ValueError, AttributeError):
-        message = response.text or response.reason_phrase
-    if response.status_code == 401:
+        data = _decode(status, headers, body)
+        message = data.get("error", {}).get("message") if isinstance(data, dict) else None
+        message = message or str(data)
+    except ValueError:
+        message = body.decode("utf-8", errors="replace")
+    if status == 401:
         return OperationFailed(f"server refused the request: {message} (set ATOCORE_API_TOKEN)")
-    cls = _BY_STATUS.get(response.status_code)
+    cls = _BY_STATUS.get(status)
     if cls is None:
-        cls = InvalidInput if response.status_code < 500 else OperationFailed
-        message = f"server error {response.status_code}: {message}"
+        cls = InvalidInput if status < 500 else OperationFailed
+        message = f"server error {status}: {message}"
     return cls(message)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,9 +94,31 @@ def test_install_missing_project_dir(cli, tmp_path):
     assert "does not exist" in result.output
 
 
-def test_default_command_runs_this_installation(cli, tmp_path):
+def test_default_command_runs_the_fast_hook_entry(cli, tmp_path, data_dir):
     project = tmp_path / "proj"
     project.mkdir()
     report = cli.json("claude", "install", "--project-dir", project)
-    assert report["hooks"]["Stop"].endswith("hook stop")
-    assert "atocore" in report["hooks"]["Stop"]
+    command = report["hooks"]["UserPromptSubmit"]
+    assert command.endswith("-m atocore.hooks prompt")
+    # the installed command really runs (through a shell, as Claude Code does) and fails open
+    done = subprocess.run(
+        command, shell=True, input="not json", capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == ""
+    # re-installing with the CLI form replaces the fast entries instead of adding to them
+    cli.json("claude", "install", "--project-dir", project, "--command", "atocore")
+    groups = _settings(project)["hooks"]["UserPromptSubmit"]
+    assert [h["command"] for g in groups for h in g["hooks"]] == ["atocore hook prompt"]
+
+
+@pytest.mark.parametrize("args", [[], ["nope"], ["stop", "extra"]])
+def test_fast_entry_bad_usage_exits_zero(args):
+    done = subprocess.run(
+        [sys.executable, "-m", "atocore.hooks", *args],
+        input="{}",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert "usage" in done.stderr

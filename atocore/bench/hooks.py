@@ -9,8 +9,9 @@ Run: ``python bench/hook_latency.py [--chunks 100000] [--runs 30] [--idle-s 60]`
    on what the vectors say.
 2. ``atocore serve`` starts on it (model warmed). Measured in the same run:
    ``POST /context/build`` from a kept-alive client (the warm request a hook
-   makes), a fresh ``atocore hook prompt`` process against that server, the
-   same hook with no server (local mode: the process loads the model), and
+   makes), a fresh hook process against that server (the ``python -m
+   atocore.hooks`` entry ``claude install`` writes, and ``atocore hook``),
+   the same hook with no server (local mode: the process loads the model), and
    the baselines ``python -c pass`` and ``atocore --help`` (process floor).
 3. Server RSS after start (model warm) and after the requests.
 4. Idle CPU over ``--idle-s`` seconds of ``atocore watch`` on a vault of
@@ -187,12 +188,16 @@ def _hook_argv_input(prompt: str, cwd: str) -> str:
     )
 
 
-def _time_hook(env: dict[str, str], cwd: str, runs: int) -> tuple[list[float], int]:
+def _time_hook(
+    env: dict[str, str], cwd: str, runs: int, argv: list[str] | None = None
+) -> tuple[list[float], int]:
+    """Fresh hook processes (default: the fast entry ``claude install`` writes)."""
+    argv = argv or [sys.executable, "-m", "atocore.hooks", "prompt"]
     seconds, empty = [], 0
     for i in range(runs + 1):
         start = time.perf_counter()
         done = subprocess.run(
-            [*atocore_argv(), "hook", "prompt"],
+            argv,
             env=env,
             capture_output=True,
             text=True,
@@ -270,20 +275,64 @@ def run(
                 body = {"prompt": PROMPTS[0], "project": "p05", "budget": 3000}
                 client.post("/context/build", json=body).raise_for_status()  # model warm
                 rss_start = _rss_mb(proc.pid)
-                seconds = []
-                for i in range(runs):
-                    body = {"prompt": PROMPTS[i % len(PROMPTS)], "project": "p05", "budget": 3000}
-                    start = time.perf_counter()
-                    response = client.post("/context/build", json=body)
-                    seconds.append(time.perf_counter() - start)
-                    response.raise_for_status()
-                report.add(_row("POST /context/build, warm server", summarize(seconds)))
+
+                def timed(method: str, path: str, make_body) -> list[float]:
+                    seconds = []
+                    for i in range(runs):
+                        start = time.perf_counter()
+                        response = client.request(method, path, json=make_body(i))
+                        seconds.append(time.perf_counter() - start)
+                        response.raise_for_status()
+                    return seconds
+
+                def pack_body(mode: str):
+                    return lambda i: {
+                        "prompt": PROMPTS[i % len(PROMPTS)],
+                        "project": "p05",
+                        "budget": 3000,
+                        "mode": mode,
+                    }
+
+                floor = timed("GET", "/projects/p05", lambda i: None)
+                report.add(_row("GET /projects/p05, warm server (HTTP floor)", summarize(floor)))
+                report.add(
+                    _row(
+                        "POST /context/build, warm server",
+                        summarize(timed("POST", "/context/build", pack_body("hybrid"))),
+                    )
+                )
+                report.add(
+                    _row(
+                        "POST /context/build mode=bm25, warm server",
+                        summarize(timed("POST", "/context/build", pack_body("bm25"))),
+                    )
+                )
+                report.add(
+                    _row(
+                        "POST /query top_k=10, warm server",
+                        summarize(
+                            timed(
+                                "POST",
+                                "/query",
+                                lambda i: {"query": PROMPTS[i % len(PROMPTS)], "project": "p05"},
+                            )
+                        ),
+                    )
+                )
             warm_env = {**env, "ATOCORE_URL": url}
             hook_s, empty = _time_hook(warm_env, cwd, runs)
             report.add(
                 _row(
-                    "atocore hook prompt → warm server (process)",
+                    "python -m atocore.hooks prompt → warm server (installed hook)",
                     summarize(hook_s),
+                    empty_outputs=empty,
+                )
+            )
+            cli_s, empty = _time_hook(warm_env, cwd, runs, [*atocore_argv(), "hook", "prompt"])
+            report.add(
+                _row(
+                    "atocore hook prompt → warm server (CLI)",
+                    summarize(cli_s),
                     empty_outputs=empty,
                 )
             )
@@ -341,7 +390,7 @@ def run(
         for mode in ("hybrid", "bm25"):
             cold_env = {**env, "ATOCORE_HOOK_MODE": mode}
             cold_s, empty = _time_hook(cold_env, cwd, cold_runs)
-            label = f"atocore hook prompt, no server (cold, local, {mode})"
+            label = f"python -m atocore.hooks prompt, no server (cold, {mode})"
             report.add(_row(label, summarize(cold_s), empty_outputs=empty))
     report.finish(write=write)
     return report

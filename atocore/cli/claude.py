@@ -28,7 +28,11 @@ def install_cmd(
     ] = None,
     command: Annotated[
         str | None,
-        typer.Option("--command", help="How hooks start atocore (default: this installation)."),
+        typer.Option(
+            "--command",
+            help="Start hooks as `COMMAND hook NAME` (default: `python -m atocore.hooks NAME` "
+            "with this installation's Python, which skips the CLI start-up).",
+        ),
     ] = None,
     json_output: JsonOpt = False,
 ) -> None:

@@ -28,23 +28,23 @@ HOOK_EVENTS = {
 COMMANDS_DIR = Path(__file__).resolve().parents[2] / "commands"
 
 
-def default_command() -> str:
-    """How Claude Code should start atocore: the installed script, else ``python -m``."""
-    script = Path(sys.executable).parent / "atocore"
-    if script.exists():
-        return shlex.quote(str(script))
-    found = shutil.which("atocore")
-    if found:
-        return shlex.quote(found)
-    return f"{shlex.quote(sys.executable)} -m atocore"
+def default_command(name: str) -> str:
+    """The fast hook entry of this installation's Python (no CLI framework start-up)."""
+    return f"{shlex.quote(sys.executable)} -m atocore.hooks {name}"
 
 
 def _is_ours(command: str, hook_name: str) -> bool:
-    return "atocore" in command and f"hook {hook_name}" in command
+    return "atocore" in command and (
+        f"hook {hook_name}" in command or f"atocore.hooks {hook_name}" in command
+    )
 
 
-def merge_hooks(settings: dict[str, Any], base: str) -> dict[str, Any]:
-    """``settings`` with atocore's hook entries (re)placed, everything else kept."""
+def merge_hooks(settings: dict[str, Any], base: str | None = None) -> dict[str, Any]:
+    """``settings`` with atocore's hook entries (re)placed, everything else kept.
+
+    ``base`` is how to start the CLI (``atocore`` → ``atocore hook stop``);
+    by default the hooks run through ``python -m atocore.hooks``.
+    """
     hooks = settings.get("hooks", {})
     if not isinstance(hooks, dict):
         raise InvalidInput("settings.json: 'hooks' must be an object")
@@ -65,9 +65,8 @@ def merge_hooks(settings: dict[str, Any], base: str) -> dict[str, Any]:
             ]
             if entries:
                 kept.append({**group, "hooks": entries})
-        kept.append(
-            {"hooks": [{"type": "command", "command": f"{base} hook {name}", "timeout": timeout}]}
-        )
+        command = f"{base} hook {name}" if base else default_command(name)
+        kept.append({"hooks": [{"type": "command", "command": command, "timeout": timeout}]})
         merged["hooks"][event] = kept
     return merged
 
@@ -105,7 +104,7 @@ def install(
             ) from exc
         if not isinstance(current, dict):
             raise InvalidInput(f"{settings_path} must hold a JSON object; nothing was changed")
-    merged = merge_hooks(current, command or default_command())  # validates before any write
+    merged = merge_hooks(current, command)  # validates before any write
     if settings_path.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         backup = settings_path.with_name(f"settings.json.bak-{stamp}")
