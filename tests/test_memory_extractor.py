@@ -17,6 +17,12 @@ def _rules(text: str, source: str = "response") -> dict[str, tuple[str, str]]:
     ("text", "rule", "memory_type", "content"),
     [
         (
+            "Since you prefer SI units, the mass is 2.1 kg.",
+            "user-prefers",
+            "preference",
+            "Since you prefer SI units, the mass is 2.1 kg.",
+        ),
+        (
             "## Decision: use GF-PTFE pads for thermal stability",
             "label:decision",
             "adaptation",
@@ -33,12 +39,6 @@ def _rules(text: str, source: str = "response") -> dict[str, tuple[str, str]]:
             "decided",
             "adaptation",
             "So we decided to keep the aluminium frame for now.",
-        ),
-        (
-            "I prefer metric units in every drawing.",
-            "prefer",
-            "preference",
-            "I prefer metric units in every drawing.",
         ),
         (
             "Remember that the vendor needs six weeks of lead time.",
@@ -64,12 +64,6 @@ def _rules(text: str, source: str = "response") -> dict[str, tuple[str, str]]:
             "adaptation",
             "Lesson learned: check CTE mismatch before bonding.",
         ),
-        (
-            "I'm a mechanical engineer working on optics.",
-            "identity",
-            "identity",
-            "I'm a mechanical engineer working on optics.",
-        ),
     ],
 )
 def test_rules(text, rule, memory_type, content):
@@ -84,14 +78,45 @@ def test_plain_text_proposes_nothing():
     assert propose(text) == []
 
 
-def test_prompt_only_uses_user_voice_rules():
-    prompt = "## Decision: not from a prompt\nI prefer short answers. The mass must be 2 kg."
-    assert set(_rules(prompt, source="prompt")) == {"prefer"}
+@pytest.mark.parametrize(
+    ("text", "rule", "memory_type"),
+    [
+        ("I prefer metric units in every drawing.", "prefer", "preference"),
+        ("I'd rather get short answers.", "prefer", "preference"),
+        ("I'm a mechanical engineer working on optics.", "identity", "identity"),
+        ("My role is lead of the metrology team.", "identity", "identity"),
+        ("I’m a mechanical engineer, curly apostrophe.", "identity", "identity"),
+    ],
+)
+def test_first_person_counts_only_in_the_prompt(text, rule, memory_type):
+    assert _rules(text, source="prompt")[rule] == (memory_type, text)
+    assert _rules(text, source="response") == {}  # there it is the assistant speaking
+
+
+def test_both_sides_share_the_other_rules():
+    text = "## Decision: frame in Invar\nThe mass must not exceed 2 kg."
+    assert set(_rules(text, source="prompt")) == {"label:decision", "constraint"}
+    assert set(_rules(text, source="response")) == {"label:decision", "constraint"}
+    assert _rules("Since you prefer tabs, done.", source="prompt") == {}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The function must be called with `retries=3`.",
+        "Then run() must be idempotent.",
+        "The config value must be x == 3 here.",
+    ],
+)
+def test_code_instructions_are_not_constraints(sentence):
+    assert propose(sentence) == []
 
 
 def test_preferences_are_global_others_take_the_project():
     proposals = propose(
-        "I prefer SI units everywhere. We decided to use Invar.", project="p05-interferometer"
+        "I prefer SI units everywhere. We decided to use Invar.",
+        source="prompt",
+        project="p05-interferometer",
     )
     scope = {p.rule: p.project for p in proposals}
     assert scope == {"prefer": "", "decided": "p05-interferometer"}

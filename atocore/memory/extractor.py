@@ -8,9 +8,12 @@ Two kinds:
 * **Phrases** in a sentence — "we decided to…", "I prefer…",
   "remember that…", "must not exceed…", "the requirement is…".
 
-The response is scanned with every rule; the prompt (the user's own words)
-with the user-voice rules only (identity, preference, remember). Every
-proposal names its rule and the text it came from. Proposals that restate
+Both sides of the interaction are scanned, except that first-person
+preference and identity phrases ("I prefer", "I'm a") count only in the
+prompt — in a response the first person is the assistant — and the
+response's "you prefer" counts as the user's preference. Sentences that
+look like code instructions are not taken as constraints. Every proposal
+names its rule and the text it came from. Proposals that restate
 an existing active or pending candidate memory are dropped. Persisting
 stores them as ``candidate`` memories with the interaction as provenance;
 only a person promotes them.
@@ -38,9 +41,10 @@ class Rule:
     memory_type: str
     pattern: re.Pattern[str]
     confidence: float
-    user_voice: bool = False  # also applied to the prompt
+    sources: tuple[str, ...] = ("prompt", "response")  # which side(s) it reads
     keep: str = "sentence"  # "sentence" or "after" (the text after the match)
     global_scope: bool = False  # about the user, not one project
+    skip_code: bool = False  # ignore sentences that look like code instructions
 
 
 # Labels recognised at the start of a line (after '#'s, '-', '*', '**').
@@ -82,23 +86,34 @@ PHRASE_RULES: tuple[Rule, ...] = (
         "preference",
         re.compile(
             r"\bI (?:really |strongly |usually |generally )?(?:prefer|like to|would rather|"
-            r"'d rather|always|never|want you to|don't like|do not like|hate)\b",
+            r"always|never|want you to|don['’]t like|do not like|hate)\b|\bI['’]d rather\b",
             re.I,
         ),
         0.6,
-        user_voice=True,
+        sources=("prompt",),  # first person in a response is the assistant, not the user
+        global_scope=True,
+    ),
+    Rule(
+        "user-prefers",
+        "preference",
+        re.compile(
+            r"\b(?:you|the user) (?:prefer|like|want|asked for)s?\b|\byour preference is\b",
+            re.I,
+        ),
+        0.5,
+        sources=("response",),  # the assistant restating the user's preference
         global_scope=True,
     ),
     Rule(
         "identity",
         "identity",
         re.compile(
-            r"\b(?:I am|I'm) an? (?!\w+ing\b)\w+|\bmy (?:name|role|job) is\b"
+            r"\b(?:I am|I['’]m) an? (?!\w+ing\b)\w+|\bmy (?:name|role|job) is\b"
             r"|\bI work (?:as|at|on|for)\b",
             re.I,
         ),
         0.5,
-        user_voice=True,
+        sources=("prompt",),
         global_scope=True,
     ),
     Rule(
@@ -106,7 +121,7 @@ PHRASE_RULES: tuple[Rule, ...] = (
         "knowledge",
         re.compile(r"\b(?:remember|note|keep in mind|don't forget|do not forget) that\s+", re.I),
         0.6,
-        user_voice=True,
+        sources=("prompt", "response"),
         keep="after",
     ),
     Rule(
@@ -120,6 +135,7 @@ PHRASE_RULES: tuple[Rule, ...] = (
             re.I,
         ),
         0.5,
+        skip_code=True,
     ),
     Rule(
         "lesson",
@@ -162,6 +178,7 @@ class ExtractionResult(BaseModel):
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*_`])")
 _MARKUP = re.compile(r"(\*\*|__|`)")
+_CODE_HINT = re.compile(r"`|\w\(|\)\s*$|\s==?\s|\w\.\w+\(|/\w+/")
 
 
 def _clean(text: str) -> str:
@@ -198,10 +215,9 @@ def _finish(text: str) -> str:
 def propose(text: str, *, source: str = "response", project: str = "") -> list[Proposal]:
     """Candidate memories found in ``text`` by the rules (no database access)."""
     proposals: list[Proposal] = []
-    user_voice_only = source == "prompt"
     for segment in _segments(text or ""):
         match = _LABEL_LINE.match(segment)
-        if match and not user_voice_only:
+        if match:
             label = match.group("label").lower()
             memory_type = LABELS[label]
             body = _clean(match.group("body"))
@@ -219,7 +235,9 @@ def propose(text: str, *, source: str = "response", project: str = "") -> list[P
             )
             continue
         for rule in PHRASE_RULES:
-            if user_voice_only and not rule.user_voice:
+            if source not in rule.sources:
+                continue
+            if rule.skip_code and _CODE_HINT.search(segment):
                 continue
             found = rule.pattern.search(segment)
             if not found:
