@@ -223,3 +223,17 @@ def test_cli_json_error_shape(cli):
     result = cli("interactions", "show", "missing-id", "--json")
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"]["code"] == "not_found"
+
+
+def test_forget_interaction_leaves_no_text_in_the_log(conn):
+    from atocore.interactions.service import forget_interaction
+    from atocore.review_log import list_reviews
+
+    item = record_interaction(conn, "my bank PIN is 4321", "noted", reinforce=False)
+    assert forget_interaction(conn, item.id, reason="privacy")["forgotten"] is True
+    with pytest.raises(NotFound):
+        get_interaction(conn, item.id)
+    (entry,) = list_reviews(conn, target_kind="interaction")
+    assert (entry.target_id, entry.action, entry.reason) == (item.id, "forget", "privacy")
+    dump = " ".join(str(v) for row in conn.execute("SELECT * FROM review_log") for v in row)
+    assert "4321" not in dump

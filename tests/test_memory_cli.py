@@ -129,7 +129,30 @@ def test_forget_yes_json(cli):
         "project": "",
         "from_status": "active",
         "forgotten": True,
+        "interaction_forgotten": None,
     }
+
+
+def test_forget_with_its_interaction(cli):
+    captured = cli.json(
+        "interactions", "capture", "my secret plan", "## Decision: secret plan B", "--no-reinforce"
+    )
+    extracted = cli.json("interactions", "extract", captured["id"], "--persist")
+    (memory_id,) = extracted["created_ids"]
+    data = cli.json("memory", "forget", memory_id, "--with-interaction", "--yes")
+    assert data["interaction_forgotten"] == captured["id"]
+    assert cli("interactions", "show", captured["id"]).exit_code == 2
+    assert cli.json("interactions", "list") == []
+
+
+def test_forget_interaction_only(cli):
+    captured = cli.json("interactions", "capture", "private question", "answer", "--no-reinforce")
+    assert cli("interactions", "forget", captured["id"], input="n\n").exit_code == 1
+    assert cli.json("interactions", "show", captured["id"])["prompt"] == "private question"
+    result = cli("interactions", "forget", captured["id"][:8], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert cli.json("interactions", "list") == []
+    assert cli("interactions", "forget", "missing", "--yes").exit_code == 2
 
 
 @pytest.mark.parametrize(
@@ -163,7 +186,7 @@ def test_json_error_output(cli):
 def test_every_command_has_help(cli):
     for group, commands in {
         "memory": ["list", "add", "show", "edit", "promote", "reject", "supersede", "forget"],
-        "interactions": ["capture", "list", "show", "reinforce", "extract"],
+        "interactions": ["capture", "list", "show", "reinforce", "extract", "forget"],
     }.items():
         for command in commands:
             result = cli(group, command, "--help")

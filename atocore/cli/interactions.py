@@ -273,3 +273,26 @@ def extract_cmd(
             out.print("[dim]preview only: add --persist to store them as candidates[/dim]")
 
     emit(result.model_dump(), state.json, render)
+
+
+@interactions_app.command("forget")
+def forget_cmd(
+    interaction_id: Annotated[str, typer.Argument(help="Interaction id (or a unique prefix).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the review log).")] = "",
+    json_output: JsonOpt = False,
+) -> None:
+    """Delete a captured interaction for good (privacy); the log keeps no copy of its text."""
+    from atocore.interactions.service import forget_interaction, get_interaction
+
+    with db() as conn:
+        interaction = get_interaction(conn, interaction_id)
+        if not yes:
+            console(stderr=True).print(
+                f"{interaction.id[:8]} {interaction.created_at}: {_short(interaction.prompt)}"
+            )
+            if not typer.confirm("Delete this interaction permanently?", default=False, err=True):
+                console(stderr=True).print("kept")
+                raise typer.Exit(1)
+        data = forget_interaction(conn, interaction.id, reason=reason)
+    emit(data, state.json, lambda d: success(f"forgot interaction {d['id'][:8]}"))

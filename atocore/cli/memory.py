@@ -313,20 +313,51 @@ def supersede_cmd(
 def forget_cmd(
     memory_id: Annotated[str, typer.Argument(help="Memory id (or a unique prefix).")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    with_interaction: Annotated[
+        bool,
+        typer.Option(
+            "--with-interaction", help="Also delete the captured interaction it came from."
+        ),
+    ] = False,
     reason: ReasonOpt = "",
     json_output: JsonOpt = False,
 ) -> None:
     """Delete a memory for good (privacy). The review log keeps no copy of its text."""
+    from atocore.db import transaction
+    from atocore.interactions.service import forget_interaction
     from atocore.memory.service import forget_memory, get_memory
 
     with db() as conn:
         memory = get_memory(conn, memory_id)
+        source = memory.source_interaction_id if with_interaction else None
+        if (
+            source
+            and not conn.execute("SELECT 1 FROM interactions WHERE id = ?", (source,)).fetchone()
+        ):
+            source = None
         if not yes:
             console(stderr=True).print(
                 f"{memory.id[:8]} [{memory.memory_type}] {_short(memory.content, 70)}"
+                + (f"\nand interaction {source[:8]}" if source else "")
             )
-            if not typer.confirm("Delete this memory permanently?", default=False, err=True):
+            if not typer.confirm("Delete permanently?", default=False, err=True):
                 console(stderr=True).print("kept")
                 raise typer.Exit(1)
-        data = forget_memory(conn, memory.id, reason=reason)
-    emit(data, state.json, lambda d: success(f"forgot memory {d['id'][:8]}"))
+        with transaction(conn):
+            data = forget_memory(conn, memory.id, reason=reason)
+            data["interaction_forgotten"] = None
+            if source:
+                forget_interaction(conn, source, reason=reason)
+                data["interaction_forgotten"] = source
+    emit(
+        data,
+        state.json,
+        lambda d: success(
+            f"forgot memory {d['id'][:8]}"
+            + (
+                f" and interaction {d['interaction_forgotten'][:8]}"
+                if d["interaction_forgotten"]
+                else ""
+            )
+        ),
+    )

@@ -315,3 +315,28 @@ def list_interactions(
         )
         for row in conn.execute(sql, params)
     ]
+
+
+def forget_interaction(
+    conn: Any, interaction_id: str, *, reason: str = "", actor: str | None = None
+) -> dict:
+    """Hard-delete a stored interaction (privacy). The log keeps no trace of its text.
+
+    Memories extracted from it stay (their provenance then reads "no longer
+    stored"); forget those separately if they should go too.
+    """
+    from atocore.review_log import record_review
+
+    with transaction(conn):
+        interaction = get_interaction(conn, interaction_id)
+        conn.execute("DELETE FROM interactions WHERE id = ?", (interaction.id,))
+        record_review(
+            conn,
+            "interaction",
+            interaction.id,
+            "forget",
+            to_status="deleted",
+            reason=reason,
+            actor=actor,
+        )
+    return {"id": interaction.id, "project": interaction.project, "forgotten": True}
