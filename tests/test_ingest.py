@@ -367,3 +367,31 @@ def test_single_file_paths_and_unsupported_suffix(conn, tmp_path, embedder) -> N
     assert ingest_file(conn, note, "p07", embedder=embedder).unchanged == 1
     report = ingest_paths(conn, [other], embedder=embedder)
     assert report.skipped == 1 and report.skipped_files[0].reason == "unsupported"
+
+
+def test_emptied_file_is_forgotten_broken_file_keeps_last_version(
+    conn, vault, embedder, two_projects
+) -> None:
+    ingest_all(conn, embedder=embedder)
+    (vault / "p06" / "slurry.md").write_text("\n", encoding="utf-8")
+    (vault / "p05" / "mount.md").write_bytes(b"\xff\xfe broken now")
+    report = ingest_all(conn, embedder=embedder)
+    assert report.skipped == 2 and report.removed == 1
+    assert not chunk_rows(conn, "slurry.md")
+    assert chunk_rows(conn, "mount.md")  # last good version kept, with a warning
+    assert any("previously ingested version is kept" in w for w in report.warnings)
+
+
+def test_crlf_and_bom_files_and_progress(conn, tmp_path, embedder) -> None:
+    root = tmp_path / "win"
+    write(root, "a.md", "\ufeff---\r\ntitle: Windows note\r\n---\r\n\r\n# A\r\n\r\nLine one.\r\n")
+    write(root, "b.txt", "plain text file\r\n\r\nsecond paragraph")
+    calls = []
+    report = ingest_paths(
+        conn, [root], embedder=embedder, progress=lambda d, t, p: calls.append((d, t))
+    )
+    assert report.added == 2
+    title = conn.execute("SELECT title FROM source_documents WHERE path LIKE '%a.md'").fetchone()
+    assert title[0] == "Windows note"
+    assert calls and calls[-1] == (2, 2)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)

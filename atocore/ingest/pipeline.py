@@ -377,11 +377,24 @@ class _Run:
         if self.progress is not None:
             self.progress(done, total, path)
 
-    def _skip(self, target: _Target, reason: str, detail: str) -> None:
+    def _skip(self, target: _Target, reason: str, detail: str, row: Any = None) -> None:
+        """Count a skipped file. A known file that is now empty is forgotten (its old
+        text would be stale); after any other problem its last good version stays."""
         self.report.skipped += 1
         self.report.skipped_files.append(
             SkippedFile(path=str(target.path), reason=reason, detail=detail)
         )
+        if row is None:
+            return
+        if reason == "empty":
+            with transaction(self.conn):
+                removed = _delete_document(self.conn, row["id"], vec_available(self.conn))
+            self.report.removed += 1
+            self.report.chunks_removed += removed
+        else:
+            self.report.warnings.append(
+                f"{target.path}: {reason} ({detail}); its previously ingested version is kept"
+            )
 
     def _prepare(self, target: _Target, row: Any) -> _Pending | None:
         """None when the file needs no (re)indexing; else the parsed work item."""
@@ -407,7 +420,7 @@ class _Run:
         try:
             data, text = read_source(target.path, max_bytes=self.max_bytes)
         except SkipFile as skip:
-            self._skip(target, skip.reason, skip.detail)
+            self._skip(target, skip.reason, skip.detail, row)
             return None
         digest = content_hash(data)
         if row is not None and row["content_hash"] == digest and same_meta and model_ok:
@@ -425,7 +438,7 @@ class _Run:
             target.project = resolve_project_name(doc.project)
         chunks = chunk_document(doc.body, markdown=doc.kind == "markdown", opts=self.options)
         if not chunks:
-            self._skip(target, "empty", "no text after frontmatter")
+            self._skip(target, "empty", "no text after frontmatter", row)
             return None
         doc_id = row["id"] if row is not None else None
         return _Pending(
