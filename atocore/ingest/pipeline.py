@@ -17,11 +17,9 @@ so loudly, and the next ingest embeds them once vectors work again.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +28,23 @@ from pydantic import BaseModel, Field
 from atocore.db import transaction
 from atocore.db.connection import vec_available
 from atocore.errors import InvalidInput
-from atocore.ingest.chunker import Chunk, ChunkOptions, chunk_document
+from atocore.ingest.chunker import ChunkOptions, chunk_document
 from atocore.ingest.parse import (
     DEFAULT_MAX_BYTES,
     SUPPORTED_SUFFIXES,
-    Document,
     SkipFile,
     content_hash,
     parse_document,
     read_source,
 )
 from atocore.ingest.scan import normalize, scan_root
+from atocore.ingest.store import (
+    PendingFile,
+    Target,
+    delete_document,
+    load_existing,
+    store_document,
+)
 from atocore.projects.registry import (
     list_projects,
     project_roots,
@@ -101,26 +105,6 @@ class IngestReport(BaseModel):
         self.embed_model = other.embed_model or self.embed_model
         if not other.vectors.available:
             self.vectors = other.vectors
-
-
-@dataclass
-class _Target:
-    path: Path
-    key: str
-    rel_path: str
-    project: str
-
-
-@dataclass
-class _Pending:
-    target: _Target
-    doc: Document
-    chunks: list[Chunk]
-    digest: str
-    size: int
-    mtime_ns: int
-    doc_id: int | None
-    chunk_sig: str
 
 
 class _Vectors:
@@ -202,119 +186,6 @@ def _registered_project_for(path: str, roots: list[tuple[str, str]]) -> str:
     return ""
 
 
-def _load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) -> dict[str, Any]:
-    rows = conn.execute(
-        "SELECT id, path, project, size, mtime_ns, content_hash, chunk_sig, embed_model "
-        "FROM source_documents"
-    ).fetchall()
-    wanted = set(keys or [])
-    out = {}
-    for row in rows:
-        path = row["path"]
-        if path in wanted or any(path == p or path.startswith(p + os.sep) for p in prefixes):
-            out[path] = row
-    return out
-
-
-def _delete_document(conn: Any, doc_id: int, vectors_ok: bool) -> int:
-    from atocore.retrieval.vectors import delete_vectors
-
-    ids = [
-        r[0] for r in conn.execute("SELECT id FROM source_chunks WHERE document_id = ?", (doc_id,))
-    ]
-    if ids and vectors_ok:
-        delete_vectors(conn, ids)
-    conn.execute("DELETE FROM source_chunks WHERE document_id = ?", (doc_id,))
-    conn.execute("DELETE FROM source_documents WHERE id = ?", (doc_id,))
-    return len(ids)
-
-
-def _store(
-    conn: Any, item: _Pending, vectors: Any, vectors_ok: bool, model_id: str
-) -> tuple[int, int]:
-    """Replace one document atomically. Returns (chunks_removed, vectors_added)."""
-    from atocore.retrieval.vectors import delete_vectors, upsert_vectors
-
-    t, doc = item.target, item.doc
-    removed = 0
-    with transaction(conn):
-        if item.doc_id is not None:
-            old = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT id FROM source_chunks WHERE document_id = ?", (item.doc_id,)
-                )
-            ]
-            if old and vectors_ok:
-                delete_vectors(conn, old)
-            conn.execute("DELETE FROM source_chunks WHERE document_id = ?", (item.doc_id,))
-            removed = len(old)
-        values = (
-            t.rel_path,
-            doc.kind,
-            t.project,
-            doc.title,
-            json.dumps(doc.tags),
-            json.dumps(doc.aliases),
-            json.dumps(doc.frontmatter, sort_keys=True),
-            item.digest,
-            item.size,
-            item.mtime_ns,
-            item.chunk_sig,
-            len(item.chunks),
-            model_id if vectors is not None else "",
-        )
-        if item.doc_id is None:
-            cur = conn.execute(
-                "INSERT INTO source_documents (rel_path, kind, project, title, tags, aliases, "
-                "frontmatter, content_hash, size, mtime_ns, chunk_sig, chunk_count, embed_model, "
-                "path, ingested_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-                (*values, t.key),
-            )
-            doc_id = cur.lastrowid
-        else:
-            doc_id = item.doc_id
-            conn.execute(
-                "UPDATE source_documents SET rel_path = ?, kind = ?, project = ?, title = ?, "
-                "tags = ?, aliases = ?, frontmatter = ?, content_hash = ?, size = ?, "
-                "mtime_ns = ?, chunk_sig = ?, chunk_count = ?, embed_model = ?, "
-                "updated_at = CURRENT_TIMESTAMP WHERE id = ?",
-                (*values, doc_id),
-            )
-        conn.executemany(
-            "INSERT INTO source_chunks (document_id, project, ordinal, title, heading_path, text, "
-            "char_start, char_end, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    doc_id,
-                    t.project,
-                    c.ordinal,
-                    doc.title,
-                    c.heading,
-                    c.text,
-                    c.char_start,
-                    c.char_end,
-                    content_hash(c.text.encode()),
-                )
-                for c in item.chunks
-            ],
-        )
-        added = 0
-        if vectors is not None and item.chunks:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT id FROM source_chunks WHERE document_id = ? ORDER BY ordinal",
-                    (doc_id,),
-                )
-            ]
-            upsert_vectors(conn, [(cid, t.project, vectors[i]) for i, cid in enumerate(ids)])
-            added = len(ids)
-    return removed, added
-
-
 class _Run:
     """One ingest run over a list of targets."""
 
@@ -336,11 +207,11 @@ class _Run:
         self.report = report or IngestReport()
         self.vectors = _Vectors(conn, embedder, self.report)
 
-    def run(self, targets: list[_Target], prefixes: list[str], purge_deleted: bool) -> None:
+    def run(self, targets: list[Target], prefixes: list[str], purge_deleted: bool) -> None:
         report = self.report
-        existing = _load_existing(self.conn, (t.key for t in targets), prefixes)
+        existing = load_existing(self.conn, (t.key for t in targets), prefixes)
         seen: set[str] = set()
-        pending: list[_Pending] = []
+        pending: list[PendingFile] = []
         pending_chunks = 0
         total = len(targets)
         done = 0
@@ -363,7 +234,7 @@ class _Run:
             vectors_ok = vec_available(self.conn)
             for row in vanished:
                 with transaction(self.conn):
-                    report.chunks_removed += _delete_document(self.conn, row["id"], vectors_ok)
+                    report.chunks_removed += delete_document(self.conn, row["id"], vectors_ok)
                 report.removed += 1
         else:
             report.missing += len(vanished)
@@ -377,7 +248,7 @@ class _Run:
         if self.progress is not None:
             self.progress(done, total, path)
 
-    def _skip(self, target: _Target, reason: str, detail: str, row: Any = None) -> None:
+    def _skip(self, target: Target, reason: str, detail: str, row: Any = None) -> None:
         """Count a skipped file. A known file that is now empty is forgotten (its old
         text would be stale); after any other problem its last good version stays."""
         self.report.skipped += 1
@@ -388,7 +259,7 @@ class _Run:
             return
         if reason == "empty":
             with transaction(self.conn):
-                removed = _delete_document(self.conn, row["id"], vec_available(self.conn))
+                removed = delete_document(self.conn, row["id"], vec_available(self.conn))
             self.report.removed += 1
             self.report.chunks_removed += removed
         else:
@@ -396,7 +267,7 @@ class _Run:
                 f"{target.path}: {reason} ({detail}); its previously ingested version is kept"
             )
 
-    def _prepare(self, target: _Target, row: Any) -> _Pending | None:
+    def _prepare(self, target: Target, row: Any) -> PendingFile | None:
         """None when the file needs no (re)indexing; else the parsed work item."""
         report = self.report
         try:
@@ -441,11 +312,11 @@ class _Run:
             self._skip(target, "empty", "no text after frontmatter", row)
             return None
         doc_id = row["id"] if row is not None else None
-        return _Pending(
+        return PendingFile(
             target, doc, chunks, digest, stat.st_size, stat.st_mtime_ns, doc_id, self.sig
         )
 
-    def _flush(self, pending: list[_Pending], done: int, total: int) -> int:
+    def _flush(self, pending: list[PendingFile], done: int, total: int) -> int:
         if not pending:
             return 0
         report = self.report
@@ -472,7 +343,9 @@ class _Run:
         vectors_ok = self.vectors.available
         model_id = self.vectors.model_id
         for i, item in enumerate(pending):
-            removed, added = _store(self.conn, item, vectors_by_item[i], vectors_ok, model_id)
+            removed, added = store_document(
+                self.conn, item, vectors_by_item[i], vectors_ok, model_id
+            )
             if item.doc_id is None:
                 report.added += 1
             else:
@@ -484,12 +357,11 @@ class _Run:
         return len(pending)
 
 
-def _targets_for_root(root: Path, project: str) -> list[_Target]:
+def _targets_for_root(root: Path, project: str) -> list[Target]:
     if root.is_file():
-        return [_Target(root, normalize(root), root.name, project)]
+        return [Target(root, normalize(root), root.name, project)]
     return [
-        _Target(path, normalize(path), _display_rel(path, root), project)
-        for path in scan_root(root)
+        Target(path, normalize(path), _display_rel(path, root), project) for path in scan_root(root)
     ]
 
 
@@ -506,7 +378,7 @@ def _ingest_roots(
 ) -> IngestReport:
     """``roots``: (path, project, detect_project) triples."""
     started = time.perf_counter()
-    targets: list[_Target] = []
+    targets: list[Target] = []
     prefixes: list[str] = []
     registered: list[tuple[str, str]] | None = None
     for root, project, detect in roots:
@@ -533,7 +405,7 @@ def _ingest_roots(
         targets.extend(found)
         prefixes.append(key)
     # the same file reachable from two roots is ingested once
-    unique: dict[str, _Target] = {}
+    unique: dict[str, Target] = {}
     for t in targets:
         unique.setdefault(t.key, t)
     _Run(
@@ -664,5 +536,5 @@ def remove_file(conn: Any, path: Path | str) -> bool:
     if row is None:
         return False
     with transaction(conn):
-        _delete_document(conn, row["id"], vec_available(conn))
+        delete_document(conn, row["id"], vec_available(conn))
     return True

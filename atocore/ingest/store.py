@@ -1,0 +1,151 @@
+"""Writing ingested files to the database: one document, atomically.
+
+A document row, its chunks (the FTS index follows by trigger) and their
+vectors are replaced together in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from atocore.db import transaction
+from atocore.ingest.chunker import Chunk
+from atocore.ingest.parse import Document, content_hash
+
+
+@dataclass
+class Target:
+    path: Path
+    key: str
+    rel_path: str
+    project: str
+
+
+@dataclass
+class PendingFile:
+    target: Target
+    doc: Document
+    chunks: list[Chunk]
+    digest: str
+    size: int
+    mtime_ns: int
+    doc_id: int | None
+    chunk_sig: str
+
+
+def load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT id, path, project, size, mtime_ns, content_hash, chunk_sig, embed_model "
+        "FROM source_documents"
+    ).fetchall()
+    wanted = set(keys or [])
+    out = {}
+    for row in rows:
+        path = row["path"]
+        if path in wanted or any(path == p or path.startswith(p + os.sep) for p in prefixes):
+            out[path] = row
+    return out
+
+
+def delete_document(conn: Any, doc_id: int, vectors_ok: bool) -> int:
+    from atocore.retrieval.vectors import delete_vectors
+
+    ids = [
+        r[0] for r in conn.execute("SELECT id FROM source_chunks WHERE document_id = ?", (doc_id,))
+    ]
+    if ids and vectors_ok:
+        delete_vectors(conn, ids)
+    conn.execute("DELETE FROM source_chunks WHERE document_id = ?", (doc_id,))
+    conn.execute("DELETE FROM source_documents WHERE id = ?", (doc_id,))
+    return len(ids)
+
+
+def store_document(
+    conn: Any, item: PendingFile, vectors: Any, vectors_ok: bool, model_id: str
+) -> tuple[int, int]:
+    """Replace one document atomically. Returns (chunks_removed, vectors_added)."""
+    from atocore.retrieval.vectors import delete_vectors, upsert_vectors
+
+    t, doc = item.target, item.doc
+    removed = 0
+    with transaction(conn):
+        if item.doc_id is not None:
+            old = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM source_chunks WHERE document_id = ?", (item.doc_id,)
+                )
+            ]
+            if old and vectors_ok:
+                delete_vectors(conn, old)
+            conn.execute("DELETE FROM source_chunks WHERE document_id = ?", (item.doc_id,))
+            removed = len(old)
+        values = (
+            t.rel_path,
+            doc.kind,
+            t.project,
+            doc.title,
+            json.dumps(doc.tags),
+            json.dumps(doc.aliases),
+            json.dumps(doc.frontmatter, sort_keys=True),
+            item.digest,
+            item.size,
+            item.mtime_ns,
+            item.chunk_sig,
+            len(item.chunks),
+            model_id if vectors is not None else "",
+        )
+        if item.doc_id is None:
+            cur = conn.execute(
+                "INSERT INTO source_documents (rel_path, kind, project, title, tags, aliases, "
+                "frontmatter, content_hash, size, mtime_ns, chunk_sig, chunk_count, embed_model, "
+                "path, ingested_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                (*values, t.key),
+            )
+            doc_id = cur.lastrowid
+        else:
+            doc_id = item.doc_id
+            conn.execute(
+                "UPDATE source_documents SET rel_path = ?, kind = ?, project = ?, title = ?, "
+                "tags = ?, aliases = ?, frontmatter = ?, content_hash = ?, size = ?, "
+                "mtime_ns = ?, chunk_sig = ?, chunk_count = ?, embed_model = ?, "
+                "updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+                (*values, doc_id),
+            )
+        conn.executemany(
+            "INSERT INTO source_chunks (document_id, project, ordinal, title, heading_path, text, "
+            "char_start, char_end, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    doc_id,
+                    t.project,
+                    c.ordinal,
+                    doc.title,
+                    c.heading,
+                    c.text,
+                    c.char_start,
+                    c.char_end,
+                    content_hash(c.text.encode()),
+                )
+                for c in item.chunks
+            ],
+        )
+        added = 0
+        if vectors is not None and item.chunks:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM source_chunks WHERE document_id = ? ORDER BY ordinal",
+                    (doc_id,),
+                )
+            ]
+            upsert_vectors(conn, [(cid, t.project, vectors[i]) for i, cid in enumerate(ids)])
+            added = len(ids)
+    return removed, added
