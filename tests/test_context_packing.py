@@ -70,11 +70,19 @@ LOG = "# Bench log\n\n" + "\n\n".join(
 )
 
 
+SPLIT = (
+    "# Site log\n\n## Crossing\n\n"
+    + "The zebra crossing sign arrived and was checked against the drawing. " * 4
+    + "\n\n## Other topic\n\nUnrelated text about the parking lot.\n"
+)
+
+
 @pytest.fixture
 def log_project(conn, registry, tmp_path: Path, embedder):
     root = tmp_path / "vault"
     root.mkdir()
     (root / "log.md").write_text(LOG, encoding="utf-8")
+    (root / "split.md").write_text(SPLIT, encoding="utf-8")
     registry([{"id": "bench", "ingest_roots": [{"source": str(root)}]}])
     ingest_all(conn, embedder=embedder, options=ChunkOptions(group_chars=0))
     return conn
@@ -97,7 +105,8 @@ def test_the_best_chunk_that_did_not_fit_is_cut_into_the_rest(log_project, embed
     assert len(pack.formatted_context) <= 300
     cut = [c for c in pack.chunks if c.truncated]
     assert len(cut) == 1 and "vacuum pump" in pack.formatted_context
-    assert pack.formatted_context.rstrip().endswith("…")
+    block = next(b for b in pack.blocks if b.meta.get("truncated"))
+    assert block.text.endswith("…") and block.text in pack.formatted_context
 
 
 def test_neighbours_are_contiguous_and_rendered_once(log_project, embedder) -> None:
@@ -117,3 +126,33 @@ def test_bigger_budgets_retrieve_more_candidates(log_project, embedder) -> None:
         log_project, "gasket flange drawer", project="bench", options=options, embedder=embedder
     )
     assert len(pack.chunks) >= 2  # 4 chars-thousands x 1 hit, not top_k=1
+
+
+def test_hits_pass_score_to_their_neighbours(log_project) -> None:
+    from atocore.retrieval.search import RetrievalParams, search
+
+    result = search(log_project, "drawer four", project="bench", mode="bm25")
+    hits = {h.text.split(":")[0] + str(h.ordinal): h for h in result.hits}
+    top = result.hits[0]
+    assert "drawer four" in top.text and top.retrievers == ["bm25"]
+    near = [h for h in result.hits if h.retrievers == ["neighbour"]]
+    assert {h.ordinal for h in near} == {top.ordinal - 1, top.ordinal + 1, top.ordinal + 2}
+    by_ordinal = {h.ordinal: h.score for h in near}
+    assert by_ordinal[top.ordinal + 1] == pytest.approx(0.5 * top.score, rel=1e-3)
+    assert by_ordinal[top.ordinal + 2] == pytest.approx(0.3 * top.score, rel=1e-3)
+    assert hits  # every hit has text
+    plain = search(
+        log_project,
+        "drawer four",
+        project="bench",
+        mode="bm25",
+        params=RetrievalParams(neighbour_weights=()),
+    )
+    assert [h.chunk_id for h in plain.hits] == [top.chunk_id]
+
+
+def test_neighbours_stay_inside_their_section(log_project) -> None:
+    from atocore.retrieval.search import search
+
+    result = search(log_project, "zebra crossing", project="bench", mode="bm25")
+    assert len(result.hits) == 1 and result.hits[0].heading == "Site log > Crossing"

@@ -43,9 +43,9 @@ CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 DEFAULT_BUDGETS = (1000, 2000, 4000)
 CONFIGS = ("bm25", "vector", "rrf", "atocore")
 CONFIG_HELP = {
-    "bm25": "BM25 only (FTS5)",
-    "vector": "vector only (sqlite-vec)",
-    "rrf": "plain RRF fusion of both (equal weights, k=60)",
+    "bm25": "BM25 only (FTS5), no neighbour spreading",
+    "vector": "vector only (sqlite-vec), no neighbour spreading",
+    "rrf": "plain RRF fusion of both (equal weights, k=60), no neighbour spreading",
     "atocore": "shipped defaults (ContextOptions())",
 }
 _DIA = re.compile(r"D\s*(\d+)\s*:\s*(\d+)")
@@ -166,7 +166,9 @@ def config_options(name: str, budget: int) -> Any:
     base = ContextOptions(budget=budget)
     if name == "atocore":
         return base
-    plain = base.retrieval.with_(bm25_weight=1.0, vector_weight=1.0, rrf_k=60.0)
+    plain = base.retrieval.with_(
+        bm25_weight=1.0, vector_weight=1.0, rrf_k=60.0, neighbour_weights=()
+    )
     mode = {"bm25": "bm25", "vector": "vector", "rrf": "hybrid"}[name]
     assert isinstance(plain, RetrievalParams)
     return base.with_(retrieval_mode=mode, retrieval=plain)
@@ -182,8 +184,8 @@ class _QueryCache:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._embedder, name)
 
-    def load(self) -> _QueryCache:
-        self._embedder.load()
+    def load(self, *args: Any, **kwargs: Any) -> _QueryCache:
+        self._embedder.load(*args, **kwargs)
         return self
 
     def embed_query(self, text: str) -> Any:

@@ -25,7 +25,9 @@ class ChunkOptions:
     max_chars: int = 1200  # a chunk's text never exceeds this
     min_chars: int = 200  # sections shorter than this merge into the next one under them
     split_headings_at: int = 6  # headings deeper than this do not start a new section
-    group_chars: int | None = None  # consecutive blocks share a chunk up to this (max_chars)
+    # consecutive blocks (paragraphs, list items...) share a chunk up to this size; small
+    # chunks retrieve precisely, and neighbours re-join them in a pack (None: max_chars)
+    group_chars: int | None = 300
 
     def signature(self) -> str:
         raw = json.dumps({"v": 1, **asdict(self)}, sort_keys=True)

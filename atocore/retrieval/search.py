@@ -34,9 +34,12 @@ class RetrievalParams:
     """Retrieval knobs (defaults are the shipped behaviour)."""
 
     candidates: int = 50  # per retriever, before fusion
-    rrf_k: float = 60.0
+    rrf_k: float = 5.0  # small k: the top ranks of each retriever count much more
     bm25_weight: float = 1.0
-    vector_weight: float = 1.0
+    vector_weight: float = 0.7
+    # a chunk passes this share of its fused score to the chunks 1, 2, ... positions away
+    # in the same note and section (text next to a strong hit is likely relevant too)
+    neighbour_weights: tuple[float, ...] = (0.5, 0.3)
     fts_weights: tuple[float, float, float] = (1.0, 0.5, 0.5)  # text, heading, title
     scope: Scope = "filter"  # with a project: only its chunks, or boost them
     project_boost: float = 1.5  # multiplier for the project's chunks when scope="boost"
@@ -63,7 +66,7 @@ class Hit(BaseModel):
     project: str
     ordinal: int
     score: float  # fused score (higher is better)
-    retrievers: list[str]  # which retrievers found it: "bm25", "vector"
+    retrievers: list[str]  # which retrievers found it: "bm25", "vector" (or "neighbour")
     bm25_rank: int | None = None
     vector_rank: int | None = None
     bm25_score: float | None = None
@@ -139,6 +142,45 @@ def _fetch(conn: Any, ids: list[int]) -> dict[int, Any]:
     return {row["id"]: row for row in rows}
 
 
+def _spread_to_neighbours(
+    conn: Any, fused: dict[int, dict[str, Any]], weights: tuple[float, ...]
+) -> None:
+    """Add ``weights[d-1] x score`` of every fused chunk to the chunks ``d`` positions
+    away in the same document under the same heading (new entries are found by
+    ``"neighbour"``). Scores spread from the retrievers' scores only, not chained."""
+    reach = len(weights)
+    marks = ",".join("?" * len(fused))
+    found = conn.execute(
+        f"SELECT id, document_id, ordinal, heading_path FROM source_chunks WHERE id IN ({marks})",
+        list(fused),
+    ).fetchall()
+    spans: dict[int, tuple[int, int]] = {}
+    for row in found:
+        lo, hi = spans.get(row["document_id"], (row["ordinal"], row["ordinal"]))
+        spans[row["document_id"]] = (min(lo, row["ordinal"]), max(hi, row["ordinal"]))
+    at: dict[tuple[int, int], tuple[int, str]] = {}
+    for doc, (lo, hi) in spans.items():
+        for row in conn.execute(
+            "SELECT id, ordinal, heading_path FROM source_chunks "
+            "WHERE document_id = ? AND ordinal BETWEEN ? AND ?",
+            (doc, lo - reach, hi + reach),
+        ):
+            at[(doc, row["ordinal"])] = (row["id"], row["heading_path"])
+    base = {row["id"]: (row, fused[row["id"]]["score"]) for row in found}
+    for row, score in base.values():
+        for distance, weight in enumerate(weights, start=1):
+            if weight <= 0:
+                continue
+            for ordinal in (row["ordinal"] - distance, row["ordinal"] + distance):
+                near = at.get((row["document_id"], ordinal))
+                if near is None or near[1] != row["heading_path"]:
+                    continue
+                entry = fused.setdefault(near[0], {"score": 0.0, "retrievers": []})
+                entry["score"] += weight * score
+                if not entry["retrievers"]:
+                    entry["retrievers"].append("neighbour")
+
+
 def search(
     conn: Any,
     query: str,
@@ -204,6 +246,9 @@ def search(
         entry["score"] += params.vector_weight / (params.rrf_k + rank)
         entry["retrievers"].append("vector")
         entry["vector_rank"], entry["vector_distance"] = rank, dist
+
+    if any(w > 0 for w in params.neighbour_weights) and fused:
+        _spread_to_neighbours(conn, fused, params.neighbour_weights)
 
     rows = _fetch(conn, list(fused))
     hits: list[Hit] = []
