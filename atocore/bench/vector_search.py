@@ -147,7 +147,10 @@ def bench_one(
     from atocore.retrieval.vectors import build_quantized_index, choose_mode, search_vectors
 
     data, qs = make_data(kind, n, queries, seed=n)
-    conn, load_s = build_store(workdir / f"{kind}-{n}.db", data, projects)
+    path = workdir / f"{kind}-{n}.db"
+    conn, load_s = build_store(path, data, projects)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db_mb = round(path.stat().st_size / 2**20, 1)
     try:
         mode = choose_mode(conn)
         truth = exact_neighbours(data, qs, k)
@@ -180,6 +183,7 @@ def bench_one(
                 truth,
                 k,
                 load_s=round(load_s, 1),
+                db_mb=db_mb,
                 oversample=index.get("oversample"),
                 calibrated=index.get("calibrated_recall"),
             )
