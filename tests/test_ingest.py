@@ -395,3 +395,18 @@ def test_crlf_and_bom_files_and_progress(conn, tmp_path, embedder) -> None:
     assert title[0] == "Windows note"
     assert calls and calls[-1] == (2, 2)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_cli_sources_and_stats(cli, vault, embedder, two_projects, tmp_path) -> None:
+    cli.json("ingest")
+    sources = {s["project"]: s for s in cli.json("sources")}
+    assert sources["p05-interferometer"]["exists"] and sources["p05-interferometer"]["documents"]
+    assert sources["p06-polisher"]["documents"] == 2
+    stats = cli.json("stats")
+    assert stats["documents"] == 3 and stats["chunks"] == stats["vectors"] > 0
+    assert stats["embed_model"] == embedder.model_id and stats["unembedded_documents"] == 0
+    assert {p["project"] for p in stats["projects"]} == {"p05-interferometer", "p06-polisher"}
+    (vault / "p06").rename(tmp_path / "gone")
+    sources = {s["project"]: s for s in cli.json("sources")}
+    assert sources["p06-polisher"]["exists"] is False
+    assert cli("sources").exit_code == 0 and cli("stats").exit_code == 0

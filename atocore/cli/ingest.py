@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
 
     app.command("ingest")(ingest)
     app.command("reindex")(reindex)
+    app.command("sources")(sources)
+    app.command("stats")(stats)
     projects_app.command("refresh")(refresh)
 
 
@@ -158,3 +160,59 @@ def reindex(json_output: JsonOpt = False) -> None:
         )
 
     emit(report.model_dump(), state.json, render)
+
+
+def sources(json_output: JsonOpt = False) -> None:
+    """List registered ingest roots: path, whether it exists, what is ingested from it."""
+    from atocore.ingest.stats import list_sources
+
+    with db() as conn:
+        rows = list_sources(conn)
+    table_rows = [
+        [
+            r["project"],
+            r["path"],
+            "yes" if r["exists"] else "[red]MISSING[/red]",
+            r["documents"],
+            r["chunks"],
+            r["last_ingested"] or "-",
+        ]
+        for r in rows
+    ]
+    emit(
+        rows,
+        state.json,
+        lambda _: table(
+            "Sources",
+            ["project", "path", "exists", "files", "chunks", "last ingested"],
+            table_rows,
+            empty="no ingest roots registered — see `atocore projects register --root`",
+        ),
+    )
+
+
+def stats(json_output: JsonOpt = False) -> None:
+    """Counts of ingested files, chunks and vectors, per project, and the embedding model."""
+    from atocore.ingest.stats import index_stats
+
+    with db() as conn:
+        data = index_stats(conn)
+
+    def render(d: dict[str, Any]) -> None:
+        out = console()
+        vectors = "unreadable" if d["vectors"] is None else d["vectors"]
+        out.print(f"files {d['documents']}   chunks {d['chunks']}   vectors {vectors}")
+        model = d["embed_model"] or "none yet"
+        out.print(f"embedding model {model} ({d['embed_dim'] or '?'} dims)")
+        if d["embed_model"] and d["embed_model"] != d["configured_model"]:
+            warn(f"configured model is {d['configured_model']} — run `atocore reindex`")
+        elif d["unembedded_documents"]:
+            warn(f"{d['unembedded_documents']} files have no vectors — run `atocore ingest`")
+        table(
+            "Per project",
+            ["project", "files", "chunks"],
+            [[p["project"] or "(none)", p["documents"], p["chunks"]] for p in d["projects"]],
+            empty="nothing ingested yet",
+        )
+
+    emit(data, state.json, render)
