@@ -38,6 +38,7 @@ pay for it).
 from __future__ import annotations
 
 import collections
+import functools
 import threading
 from typing import Any
 
@@ -446,11 +447,24 @@ def prefilter(
         pool = pool[np.argpartition(ham[pool], coarse - 1)[:coarse]]
     if wanted >= pool.size:
         return pool
-    signs = np.unpackbits(
-        np.ascontiguousarray(bits[:, pool].T).view(np.uint8), axis=1, bitorder="little"
-    )[:, :dim]
-    score = signs @ centred_query  # ranks like Σ q·(±1)
+    # Σ over set bits of the query's components (ranks like Σ q·(±1)), one
+    # byte at a time through a 256-entry table per byte position: no BLAS,
+    # whose threads fare badly on a busy machine with mixed dtypes.
+    packed = np.ascontiguousarray(bits[:, pool].T).view(np.uint8)  # (n, bytes)
+    width = packed.shape[1]
+    query = np.zeros(width * 8)
+    query[:dim] = centred_query
+    table = _BYTE_BITS() @ query.reshape(width, 8).T  # (256, bytes)
+    score = table[packed, np.arange(width)].sum(axis=1)
     return pool[np.argpartition(-score, wanted - 1)[:wanted]]
+
+
+@functools.cache
+def _BYTE_BITS() -> Any:  # noqa: N802 - a constant, built on first use
+    """``(256, 8)`` float table: bit i (little-endian) of each byte value."""
+    import numpy as np
+
+    return ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.float64)
 
 
 def _arrays(conn: Any) -> dict[str, Any]:
