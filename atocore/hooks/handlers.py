@@ -73,22 +73,25 @@ def _local_conn():
 
 
 def detect(text: str, cwd: str | None) -> str:
-    """Project id for a working directory (registry roots) or prompt, else ''."""
+    """Project id for a working directory (registry roots) or prompt, else ''.
+
+    With a server the server's registry answers (one cheap request instead of
+    loading the registry models in every hook process).
+    """
+    client = _remote()
+    if client is not None:
+        if not (text or cwd):
+            return ""
+        found = client.post("/projects/detect", {"text": text, "cwd": cwd})
+        return found.get("project") or ""
     from atocore.projects.registry import detect_project
 
-    path = Path(cwd) if cwd else None
     try:
-        project = detect_project(text, path)
+        project = detect_project(text, Path(cwd) if cwd else None)
     except Exception as exc:  # noqa: BLE001 - a broken registry must not break the hook
         log(f"project detection failed: {exc}")
         project = None
-    if project is not None:
-        return project.id
-    client = _remote()
-    if client is not None and (text or cwd):
-        found = client.post("/projects/detect", {"text": text, "cwd": cwd})
-        return found.get("project") or ""
-    return ""
+    return project.id if project is not None else ""
 
 
 # --- session switch -------------------------------------------------------------
