@@ -190,11 +190,18 @@ def _hook_argv_input(prompt: str, cwd: str) -> str:
 
 def _time_hook(
     env: dict[str, str], cwd: str, runs: int, argv: list[str] | None = None
-) -> tuple[list[float], int]:
-    """Fresh hook processes (default: the fast entry ``claude install`` writes)."""
+) -> tuple[list[float], list[float], int]:
+    """Fresh hook processes (default: the fast entry ``claude install`` writes).
+
+    Each run is paired with a ``python -c pass`` process right before it, so
+    the interpreter floor is measured under the same machine load.
+    """
     argv = argv or [sys.executable, "-m", "atocore.hooks", "prompt"]
-    seconds, empty = [], 0
+    seconds, floor, empty = [], [], 0
     for i in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], env=env, capture_output=True)
+        floor_s = time.perf_counter() - start
         start = time.perf_counter()
         done = subprocess.run(
             argv,
@@ -208,8 +215,9 @@ def _time_hook(
             raise RuntimeError(done.stderr[-500:])
         if i:  # the first run is an untimed warm-up (file cache)
             seconds.append(elapsed)
+            floor.append(floor_s)
             empty += not done.stdout.strip()
-    return seconds, empty
+    return seconds, floor, empty
 
 
 def _make_vault(root: Path, files: int) -> None:
@@ -320,19 +328,22 @@ def run(
                     )
                 )
             warm_env = {**env, "ATOCORE_URL": url}
-            hook_s, empty = _time_hook(warm_env, cwd, runs)
+            hook_s, floor_s, empty = _time_hook(warm_env, cwd, runs)
             report.add(
                 _row(
                     "python -m atocore.hooks prompt → warm server (installed hook)",
                     summarize(hook_s),
+                    python_floor_p50_ms=summarize(floor_s)["p50_ms"],
                     empty_outputs=empty,
                 )
             )
-            cli_s, empty = _time_hook(warm_env, cwd, runs, [*atocore_argv(), "hook", "prompt"])
+            cli_argv = [*atocore_argv(), "hook", "prompt"]
+            cli_s, floor_s, empty = _time_hook(warm_env, cwd, runs, cli_argv)
             report.add(
                 _row(
                     "atocore hook prompt → warm server (CLI)",
                     summarize(cli_s),
+                    python_floor_p50_ms=summarize(floor_s)["p50_ms"],
                     empty_outputs=empty,
                 )
             )
@@ -389,9 +400,12 @@ def run(
 
         for mode in ("hybrid", "bm25"):
             cold_env = {**env, "ATOCORE_HOOK_MODE": mode}
-            cold_s, empty = _time_hook(cold_env, cwd, cold_runs)
+            cold_s, floor_s, empty = _time_hook(cold_env, cwd, cold_runs)
             label = f"python -m atocore.hooks prompt, no server (cold, {mode})"
-            report.add(_row(label, summarize(cold_s), empty_outputs=empty))
+            floor_p50 = summarize(floor_s)["p50_ms"]
+            report.add(
+                _row(label, summarize(cold_s), python_floor_p50_ms=floor_p50, empty_outputs=empty)
+            )
     report.finish(write=write)
     return report
 
