@@ -410,3 +410,17 @@ def test_cli_sources_and_stats(cli, vault, embedder, two_projects, tmp_path) -> 
     sources = {s["project"]: s for s in cli.json("sources")}
     assert sources["p06-polisher"]["exists"] is False
     assert cli("sources").exit_code == 0 and cli("stats").exit_code == 0
+
+
+def test_undecodable_file_name_is_skipped(conn, tmp_path, embedder) -> None:
+    root = tmp_path / "names"
+    root.mkdir()
+    (root / "good.md").write_text("# Good\n\nA fine note.", encoding="utf-8")
+    bad = os.fsencode(root) + b"/\xffbad.md"
+    with open(bad, "wb") as handle:
+        handle.write(b"# Bad name\n\ntext")
+    report = ingest_paths(conn, [root], embedder=embedder)
+    assert report.added == 1 and report.skipped == 1
+    skipped = report.skipped_files[0]
+    assert skipped.reason == "bad_name" and skipped.path.endswith("\\xffbad.md")
+    json.dumps(report.model_dump(), ensure_ascii=False).encode("utf-8")

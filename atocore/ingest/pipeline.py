@@ -37,7 +37,7 @@ from atocore.ingest.parse import (
     parse_document,
     read_source,
 )
-from atocore.ingest.scan import normalize, scan_root
+from atocore.ingest.scan import normalize, printable, scan_root, valid_name
 from atocore.ingest.store import (
     PendingFile,
     Target,
@@ -62,7 +62,7 @@ EMBED_GROUP_CHUNKS = 1024
 
 class SkippedFile(BaseModel):
     path: str
-    reason: str  # binary | invalid_utf8 | empty | too_large | unreadable | unsupported
+    reason: str  # binary | invalid_utf8 | empty | too_large | unreadable | unsupported | bad_name
     detail: str = ""
 
 
@@ -166,8 +166,8 @@ def _display_rel(path: Path, root: Path) -> str:
     try:
         rel = path.relative_to(root)
     except ValueError:
-        return path.name
-    return str(Path(root.name) / rel) if str(rel) != "." else path.name
+        return printable(path.name)
+    return printable(Path(root.name) / rel) if str(rel) != "." else printable(path.name)
 
 
 def _registered_roots() -> list[tuple[str, str]]:
@@ -253,7 +253,7 @@ class _Run:
         text would be stale); after any other problem its last good version stays."""
         self.report.skipped += 1
         self.report.skipped_files.append(
-            SkippedFile(path=str(target.path), reason=reason, detail=detail)
+            SkippedFile(path=printable(target.path), reason=reason, detail=detail)
         )
         if row is None:
             return
@@ -270,6 +270,9 @@ class _Run:
     def _prepare(self, target: Target, row: Any) -> PendingFile | None:
         """None when the file needs no (re)indexing; else the parsed work item."""
         report = self.report
+        if not valid_name(target.key):
+            self._skip(target, "bad_name", "file name is not valid UTF-8")
+            return None
         try:
             stat = target.path.stat()
         except OSError as exc:
@@ -383,11 +386,12 @@ def _ingest_roots(
     registered: list[tuple[str, str]] | None = None
     for root, project, detect in roots:
         key = normalize(root)
-        report.roots.append(key)
+        report.roots.append(printable(key))
         resolved = Path(key)
         if not resolved.exists():
-            report.missing_roots.append(key)
-            report.warnings.append(f"source root not found, skipped (nothing purged): {key}")
+            shown = printable(key)
+            report.missing_roots.append(shown)
+            report.warnings.append(f"source root not found, skipped (nothing purged): {shown}")
             continue
         if resolved.is_file() and resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped += 1

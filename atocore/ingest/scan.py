@@ -17,6 +17,20 @@ def normalize(path: Path | str) -> str:
     return os.path.realpath(os.path.expanduser(str(path)))
 
 
+def printable(path: Path | str) -> str:
+    """``path`` as valid UTF-8 text (undecodable bytes of a file name shown as escapes)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def valid_name(path: str) -> bool:
+    """Whether the path is valid UTF-8 (it is stored as text)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_candidate(name: str) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
 
