@@ -424,3 +424,4 @@ def test_undecodable_file_name_is_skipped(conn, tmp_path, embedder) -> None:
     skipped = report.skipped_files[0]
     assert skipped.reason == "bad_name" and skipped.path.endswith("\\xffbad.md")
     json.dumps(report.model_dump(), ensure_ascii=False).encode("utf-8")
+    assert remove_file(conn, os.fsdecode(bad)) is False

@@ -536,6 +536,8 @@ def ingest_file(
 def remove_file(conn: Any, path: Path | str) -> bool:
     """Forget one source file (its chunks and vectors). True if it was known."""
     key = normalize(path)
+    if not valid_name(key):  # never ingested (see bad_name)
+        return False
     row = conn.execute("SELECT id FROM source_documents WHERE path = ?", (key,)).fetchone()
     if row is None:
         return False
