@@ -192,3 +192,27 @@ def test_cli_context_bad_input(cli, corpus) -> None:
     assert cli("context").exit_code == 2
     assert cli("context", "x", "--budget", "0").exit_code == 2
     assert cli("context", "x", "--mode", "nope").exit_code == 2
+
+
+def test_example_vault_demo_end_to_end(cli, monkeypatch, embedder) -> None:
+    """What `make demo` does: the shipped example vault and registry, through the CLI."""
+    registry = Path(__file__).resolve().parents[1] / "examples" / "project-registry.json"
+    monkeypatch.setenv("ATOCORE_PROJECT_REGISTRY_PATH", str(registry))
+    assert cli("init").exit_code == 0
+    report = cli.json("ingest")
+    assert report["added"] >= 8 and report["skipped"] == 0 and report["vectors"]["available"]
+    assert set(report["projects"]) == {"p05-interferometer", "p06-polisher"}
+    assert cli("state", "set", "p05", "decision", "mount-material", "Invar 36").exit_code == 0
+    pack = cli.json(
+        "context",
+        "What material did we choose for the mirror mount and why?",
+        "--project",
+        "p05",
+        "--budget",
+        "2000",
+    )
+    assert pack["chars_used"] <= 2000
+    assert pack["blocks"][0]["kind"] == "project_state"
+    assert pack["chunks"][0]["source"].endswith("mirror-mount-design.md")
+    assert "Invar 36" in pack["formatted_context"]
+    assert {c["project"] for c in pack["chunks"]} == {"p05-interferometer"}
