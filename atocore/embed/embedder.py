@@ -84,7 +84,7 @@ class Embedder:
         ``for_query`` loads only what embedding a query needs: for the
         packaged model that is the fast-starting direct encoder.
         """
-        if for_query and self._model is None and self.spec.origin == "package":
+        if for_query and self.spec.origin == "package":
             self._direct_encoder()
         else:
             self._load()
@@ -134,7 +134,9 @@ class Embedder:
         """One query vector (float32, shape (dim,))."""
         import numpy as np
 
-        if self._model is None and self.spec.origin == "package":
+        if self.spec.origin == "package":
+            # the direct encoder starts fast and runs a single query about 2x faster
+            # than fastembed's batch path (same vectors): used even when fastembed is loaded
             return self._direct_encoder().encode(text)
         model = self._load()
         vector = next(iter(model.query_embed([text])))
