@@ -6,6 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
+from atocore.engineering.conflicts import Conflict
+from atocore.engineering.imports import ImportSummary
+from atocore.engineering.schemas import Entity, Relationship
 from atocore.errors import InvalidInput
 from atocore.server.app import changed, get_conn
 from atocore.server.models import (
@@ -21,7 +24,7 @@ from atocore.server.models import (
 router = APIRouter(tags=["engineering"])
 
 
-@router.get("/entities")
+@router.get("/entities", response_model=list[Entity])
 def list_(
     project: str | None = None,
     entity_type: str | None = None,
@@ -42,7 +45,7 @@ def list_(
     return [r.model_dump() for r in rows]
 
 
-@router.post("/entities", status_code=201)
+@router.post("/entities", status_code=201, response_model=Entity)
 def add(body: EntityIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Add an entity (a candidate unless ``active``)."""
     from atocore.engineering.entities import create_entity
@@ -75,7 +78,7 @@ def show(ref: str, project: str | None = None, conn: Any = Depends(get_conn)) ->
     }
 
 
-@router.put("/entities/{ref}")
+@router.put("/entities/{ref}", response_model=Entity)
 def edit(ref: str, body: EntityEdit, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Edit a candidate before promoting it."""
     from atocore.engineering.entities import find_entity
@@ -89,7 +92,7 @@ def edit(ref: str, body: EntityEdit, conn: Any = Depends(get_conn)) -> dict[str,
     )
 
 
-@router.post("/entities/{ref}/promote")
+@router.post("/entities/{ref}/promote", response_model=Entity)
 def promote(
     ref: str, body: ReviewIn | None = None, conn: Any = Depends(get_conn)
 ) -> dict[str, Any]:
@@ -101,7 +104,7 @@ def promote(
     return changed(promote_entity(conn, find_entity(conn, ref).id, reason=reason).model_dump())
 
 
-@router.post("/entities/{ref}/reject")
+@router.post("/entities/{ref}/reject", response_model=Entity)
 def reject(ref: str, body: ReviewIn | None = None, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """candidate → invalid."""
     from atocore.engineering.entities import find_entity
@@ -111,7 +114,7 @@ def reject(ref: str, body: ReviewIn | None = None, conn: Any = Depends(get_conn)
     return changed(reject_entity(conn, find_entity(conn, ref).id, reason=reason).model_dump())
 
 
-@router.post("/entities/{ref}/supersede")
+@router.post("/entities/{ref}/supersede", response_model=Entity)
 def supersede(ref: str, body: EntitySupersede, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """active → superseded, optionally by a successor."""
     from atocore.engineering.entities import find_entity
@@ -121,7 +124,7 @@ def supersede(ref: str, body: EntitySupersede, conn: Any = Depends(get_conn)) ->
     return changed(supersede_entity(conn, entity.id, by=body.by, reason=body.reason).model_dump())
 
 
-@router.post("/relationships", status_code=201)
+@router.post("/relationships", status_code=201, response_model=Relationship)
 def relate(body: RelateIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Link two entities with a typed relationship."""
     from atocore.engineering.relationships import relate
@@ -139,7 +142,7 @@ def _import(kind: str, data: Any, project: str | None, dry_run: bool, conn: Any)
     )
 
 
-@router.post("/ingest/kb-cad")
+@router.post("/ingest/kb-cad", response_model=ImportSummary)
 def import_kb_cad(
     export: Any = Body(..., description="The KB-CAD export JSON."),
     project: str | None = None,
@@ -150,7 +153,7 @@ def import_kb_cad(
     return _import("kb-cad", export, project, dry_run, conn)
 
 
-@router.post("/ingest/kb-fem")
+@router.post("/ingest/kb-fem", response_model=ImportSummary)
 def import_kb_fem(
     export: Any = Body(..., description="The KB-FEM export JSON."),
     project: str | None = None,
@@ -161,7 +164,7 @@ def import_kb_fem(
     return _import("kb-fem", export, project, dry_run, conn)
 
 
-@router.get("/conflicts")
+@router.get("/conflicts", response_model=list[Conflict])
 def conflicts(
     project: str | None = None, status: str = "open", conn: Any = Depends(get_conn)
 ) -> list[dict[str, Any]]:
@@ -172,7 +175,7 @@ def conflicts(
     return [c.model_dump() for c in rows]
 
 
-@router.get("/conflicts/{conflict_id}")
+@router.get("/conflicts/{conflict_id}", response_model=Conflict)
 def conflict(conflict_id: str, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """One conflict and its members."""
     from atocore.engineering.conflicts import get_conflict
@@ -180,7 +183,7 @@ def conflict(conflict_id: str, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     return get_conflict(conn, conflict_id).model_dump()
 
 
-@router.post("/conflicts/{conflict_id}/resolve")
+@router.post("/conflicts/{conflict_id}/resolve", response_model=Conflict)
 def resolve(
     conflict_id: str, body: ConflictResolve, conn: Any = Depends(get_conn)
 ) -> dict[str, Any]:

@@ -6,13 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from atocore.interactions.service import Interaction, InteractionSummary
+from atocore.memory.extractor import ExtractionResult
+from atocore.memory.reinforcement import ReinforcementResult
 from atocore.server.app import get_conn
 from atocore.server.models import ExtractIn, InteractionIn
 
 router = APIRouter(tags=["interactions"])
 
 
-@router.post("/interactions")
+@router.post("/interactions", response_model=Interaction)
 def capture(body: InteractionIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Store one prompt/response round-trip (reinforces unless ``reinforce`` is false)."""
     from atocore.interactions.service import record_interaction
@@ -33,7 +36,7 @@ def capture(body: InteractionIn, conn: Any = Depends(get_conn)) -> dict[str, Any
     return interaction.model_dump(mode="json")
 
 
-@router.get("/interactions")
+@router.get("/interactions", response_model=list[InteractionSummary])
 def list_(
     project: str | None = None,
     session_id: str | None = None,
@@ -59,7 +62,7 @@ def show(interaction_id: str, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     return get_interaction(conn, interaction_id).model_dump(mode="json", exclude={"reinforcement"})
 
 
-@router.post("/interactions/{interaction_id}/reinforce")
+@router.post("/interactions/{interaction_id}/reinforce", response_model=ReinforcementResult)
 def reinforce(interaction_id: str, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Reinforce the active memories the stored response restates."""
     from atocore.interactions.service import reinforce_interaction
@@ -67,7 +70,7 @@ def reinforce(interaction_id: str, conn: Any = Depends(get_conn)) -> dict[str, A
     return reinforce_interaction(conn, interaction_id).model_dump()
 
 
-@router.post("/interactions/{interaction_id}/extract")
+@router.post("/interactions/{interaction_id}/extract", response_model=ExtractionResult)
 def extract(
     interaction_id: str, body: ExtractIn | None = None, conn: Any = Depends(get_conn)
 ) -> dict[str, Any]:

@@ -6,13 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from atocore.memory.service import Memory
 from atocore.server.app import changed, get_conn
 from atocore.server.models import MemoryEdit, MemoryIn, ReviewIn, SupersedeIn
 
 router = APIRouter(tags=["memory"])
 
 
-@router.get("/memory")
+@router.get("/memory", response_model=list[Memory])
 def list_(
     memory_type: str | None = None,
     project: str | None = None,
@@ -35,7 +36,7 @@ def list_(
     return [m.model_dump() for m in memories]
 
 
-@router.post("/memory", status_code=201)
+@router.post("/memory", status_code=201, response_model=Memory)
 def add(body: MemoryIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Add a memory (active, or a candidate with ``candidate: true``)."""
     from atocore.memory.service import create_memory
@@ -71,7 +72,7 @@ def show(memory_id: str, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     }
 
 
-@router.put("/memory/{memory_id}")
+@router.put("/memory/{memory_id}", response_model=Memory)
 def edit(memory_id: str, body: MemoryEdit, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Change a candidate or active memory."""
     from atocore.memory.service import edit_memory
@@ -89,7 +90,7 @@ def edit(memory_id: str, body: MemoryEdit, conn: Any = Depends(get_conn)) -> dic
     )
 
 
-@router.post("/memory/{memory_id}/promote")
+@router.post("/memory/{memory_id}/promote", response_model=Memory)
 def promote(
     memory_id: str, body: ReviewIn | None = None, conn: Any = Depends(get_conn)
 ) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def promote(
     return changed(promote_memory(conn, memory_id, reason=body.reason if body else "").model_dump())
 
 
-@router.post("/memory/{memory_id}/reject")
+@router.post("/memory/{memory_id}/reject", response_model=Memory)
 def reject(
     memory_id: str, body: ReviewIn | None = None, conn: Any = Depends(get_conn)
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
+from atocore.mirror.pages import PageInfo
 from atocore.server.app import get_conn
 from atocore.server.security import safe_name
 
@@ -17,7 +18,7 @@ def _project(name: str) -> str:
     return safe_name(name, "project name")
 
 
-@router.get("/mirror/{project}")
+@router.get("/mirror/{project}", response_model=list[PageInfo])
 def pages(project: str) -> list[dict[str, Any]]:
     """Rendered pages of a project (as `atocore mirror list --json`)."""
     from atocore.mirror.pages import list_pages

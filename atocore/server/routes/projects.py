@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from atocore.context.project_state import StateEntry
+from atocore.projects.registry import RegisteredProject
 from atocore.server.app import changed, get_conn
 from atocore.server.models import DetectIn, ProjectIn, ProjectUpdate, StateKey, StateSet
 from atocore.server.security import safe_name
@@ -18,7 +20,7 @@ def _roots(roots: list | None) -> list[dict] | None:
     return None if roots is None else [r.model_dump() for r in roots]
 
 
-@router.get("/projects")
+@router.get("/projects", response_model=list[RegisteredProject])
 def list_projects() -> list[dict[str, Any]]:
     """Registered projects (same shape as `atocore projects list --json`)."""
     from atocore.projects.registry import list_projects
@@ -34,7 +36,7 @@ def template() -> dict[str, Any]:
     return {"projects": [template()]}
 
 
-@router.post("/projects/proposal")
+@router.post("/projects/proposal", response_model=RegisteredProject)
 def propose(body: ProjectIn) -> dict[str, Any]:
     """Validate a registration without writing it."""
     from atocore.projects.registry import propose_project
@@ -44,7 +46,7 @@ def propose(body: ProjectIn) -> dict[str, Any]:
     ).model_dump()
 
 
-@router.post("/projects/register", status_code=201)
+@router.post("/projects/register", status_code=201, response_model=RegisteredProject)
 def register(body: ProjectIn) -> dict[str, Any]:
     """Add a project to the registry."""
     from atocore.projects.registry import register_project
@@ -76,7 +78,7 @@ def show(name: str) -> dict[str, Any]:
     return data
 
 
-@router.put("/projects/{name}")
+@router.put("/projects/{name}", response_model=RegisteredProject)
 def update(name: str, body: ProjectUpdate) -> dict[str, Any]:
     """Replace aliases, description or roots (the id never changes)."""
     from atocore.projects.registry import update_project
@@ -89,7 +91,7 @@ def update(name: str, body: ProjectUpdate) -> dict[str, Any]:
     ).model_dump()
 
 
-@router.get("/project/state/{project}")
+@router.get("/project/state/{project}", response_model=list[StateEntry])
 def get_state(
     project: str,
     category: str | None = None,
@@ -105,7 +107,7 @@ def get_state(
     return [e.model_dump() for e in entries]
 
 
-@router.post("/project/state")
+@router.post("/project/state", response_model=StateEntry)
 def set_state(body: StateSet, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Set the active value of project/category/key (old value → history)."""
     from atocore.context.project_state import set_state
@@ -123,7 +125,7 @@ def set_state(body: StateSet, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     )
 
 
-@router.delete("/project/state")
+@router.delete("/project/state", response_model=StateEntry)
 def invalidate_state(body: StateKey, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Retire the active value of project/category/key (kept as history)."""
     from atocore.context.project_state import invalidate_state
@@ -131,7 +133,7 @@ def invalidate_state(body: StateKey, conn: Any = Depends(get_conn)) -> dict[str,
     return changed(invalidate_state(conn, body.project, body.category, body.key).model_dump())
 
 
-@router.post("/project/state/invalidate")
+@router.post("/project/state/invalidate", response_model=StateEntry)
 def invalidate_state_post(body: StateKey, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Same as DELETE /project/state, for clients that cannot send a DELETE body."""
     return invalidate_state(body, conn)

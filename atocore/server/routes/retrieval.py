@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from atocore.context.builder import ContextPack
+from atocore.retrieval.search import SearchResult
 from atocore.server.app import get_conn
 from atocore.server.models import ContextIn, QueryIn, RefreshIn
 from atocore.server.security import safe_name
@@ -13,7 +15,7 @@ from atocore.server.security import safe_name
 router = APIRouter(tags=["retrieval"])
 
 
-@router.post("/query")
+@router.post("/query", response_model=SearchResult)
 def query(body: QueryIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Hybrid (BM25 + vector) search over ingested chunks (as `atocore query --json`)."""
     from atocore.retrieval.search import search
@@ -33,7 +35,7 @@ def audit(body: QueryIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     ).model_dump()
 
 
-@router.post("/context/build")
+@router.post("/context/build", response_model=ContextPack)
 def build(body: ContextIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """A budgeted context pack in trust order (``project`` may be an alias or "auto")."""
     from atocore.context.builder import ContextOptions, build_context
@@ -47,7 +49,7 @@ def build(body: ContextIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     return pack.model_dump()
 
 
-@router.get("/debug/context")
+@router.get("/debug/context", response_model=ContextPack)
 def last_context() -> dict[str, Any]:
     """The last pack built in this data dir (as `atocore context --last --json`)."""
     from atocore.context.builder import load_last_pack
