@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -425,3 +426,23 @@ def test_undecodable_file_name_is_skipped(conn, tmp_path, embedder) -> None:
     assert skipped.reason == "bad_name" and skipped.path.endswith("\\xffbad.md")
     json.dumps(report.model_dump(), ensure_ascii=False).encode("utf-8")
     assert remove_file(conn, os.fsdecode(bad)) is False
+
+
+def test_model_failure_keeps_chunks_drops_stale_vectors(
+    conn, vault, embedder, two_projects
+) -> None:
+    from atocore.embed.embedder import Embedder
+
+    ingest_all(conn, embedder=embedder)
+    (vault / "p05" / "mount.md").write_text(MOUNT + "\n\nA new paragraph.", encoding="utf-8")
+    spec = dataclasses.replace(embedder.spec, origin="env-path", path=vault / "no-such-model")
+    broken = Embedder(spec)  # same model id, files gone: loading fails
+    report = ingest_all(conn, embedder=broken)
+    assert report.updated == 1 and not report.vectors.available
+    assert "not a directory" in report.vectors.reason
+    assert any("VECTOR SIDE UNAVAILABLE" in w for w in report.warnings)
+    chunks = conn.execute("SELECT count(*) FROM source_chunks").fetchone()[0]
+    assert vector_count(conn) < chunks  # the changed note's old vectors are gone
+    # once the model works again, the next run embeds what is missing
+    healed = ingest_all(conn, embedder=embedder)
+    assert healed.updated == 1 and vector_count(conn) == chunks

@@ -118,6 +118,7 @@ class _Vectors:
         self._embedder = embedder
         self.model_id = embedder.model_id if embedder is not None else resolve_model().model_id
         self.available = vec_available(conn)
+        self.table_ok = self.available  # old vectors can be deleted even if the model fails
         self._loaded = False
         if not self.available:
             self._disable("sqlite-vec extension could not be loaded")
@@ -343,7 +344,7 @@ class _Run:
             for i, item in enumerate(pending):
                 vectors_by_item[i] = matrix[pos : pos + len(item.chunks)]
                 pos += len(item.chunks)
-        vectors_ok = self.vectors.available
+        vectors_ok = self.vectors.table_ok
         model_id = self.vectors.model_id
         for i, item in enumerate(pending):
             removed, added = store_document(
