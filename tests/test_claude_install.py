@@ -122,3 +122,17 @@ def test_fast_entry_bad_usage_exits_zero(args):
     )
     assert done.returncode == 0
     assert "usage" in done.stderr
+
+
+def test_install_mcp_merges_project_config(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".mcp.json").write_text(json.dumps({"mcpServers": {"other": {"command": "x"}}}))
+    report = cli.json("claude", "install", "--project-dir", project, "--mcp")
+    config = json.loads(Path(report["mcp_config"]).read_text())
+    assert config["mcpServers"]["other"] == {"command": "x"}
+    assert config["mcpServers"]["atocore"]["args"] == ["-m", "atocore", "mcp"]
+    no_dir = cli("claude", "install", "--mcp")
+    assert no_dir.exit_code == 2 and "--project-dir" in no_dir.output
+    assert not (tmp_path / "home").exists()  # refused before touching anything

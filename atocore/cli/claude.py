@@ -34,12 +34,16 @@ def install_cmd(
             "with this installation's Python, which skips the CLI start-up).",
         ),
     ] = None,
+    mcp: Annotated[
+        bool,
+        typer.Option("--mcp", help="Also register `atocore mcp` in DIR/.mcp.json (project scope)."),
+    ] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Merge atocore's hooks into Claude Code's settings.json (backed up) and copy commands."""
     from atocore.hooks.install import install
 
-    report = install(project_dir, command=command)
+    report = install(project_dir, command=command, mcp=mcp)
 
     def render(r: dict[str, Any]) -> None:
         success(f"hooks written to {r['settings_path']}")
@@ -51,5 +55,7 @@ def install_cmd(
             console().print(f"  slash commands: {', '.join(Path(c).stem for c in r['commands'])}")
         else:
             warn("slash commands not found next to this installation; none copied")
+        if r["mcp_config"]:
+            console().print(f"  MCP server registered in {r['mcp_config']}")
 
     emit(report, state.json, render)

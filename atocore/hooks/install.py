@@ -79,14 +79,37 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def install_mcp(project_dir: Path) -> str:
+    """Merge an ``atocore`` server into the project's ``.mcp.json`` (others kept)."""
+    path = project_dir.expanduser().resolve() / ".mcp.json"
+    current: dict[str, Any] = {}
+    if path.exists():
+        try:
+            current = json.loads(path.read_text(encoding="utf-8") or "{}")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path} is not valid JSON ({exc}); nothing was changed") from exc
+        if not isinstance(current, dict) or not isinstance(current.get("mcpServers", {}), dict):
+            raise InvalidInput(f"{path} must hold an object with an mcpServers object")
+    servers = dict(current.get("mcpServers", {}))
+    servers["atocore"] = {"command": sys.executable, "args": ["-m", "atocore", "mcp"]}
+    _write_json(path, {**current, "mcpServers": servers})
+    return str(path)
+
+
 def install(
     project_dir: Path | None = None,
     *,
     home: Path | None = None,
     command: str | None = None,
     commands_src: Path | None = None,
+    mcp: bool = False,
 ) -> dict[str, Any]:
     """Install hooks + slash commands for one project (``.claude/`` in it) or the user."""
+    if mcp and project_dir is None:
+        raise InvalidInput(
+            "--mcp needs --project-dir (for all projects run: claude mcp add atocore -- "
+            "atocore mcp)"
+        )
     root = (
         project_dir.expanduser().resolve() if project_dir else (home or Path.home())
     ) / ".claude"
@@ -105,6 +128,7 @@ def install(
         if not isinstance(current, dict):
             raise InvalidInput(f"{settings_path} must hold a JSON object; nothing was changed")
     merged = merge_hooks(current, command)  # validates before any write
+    mcp_path = install_mcp(project_dir) if mcp and project_dir is not None else None
     if settings_path.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         backup = settings_path.with_name(f"settings.json.bak-{stamp}")
@@ -126,4 +150,5 @@ def install(
         },
         "commands": copied,
         "commands_source": str(src) if src.is_dir() else None,
+        "mcp_config": mcp_path,
     }
