@@ -446,3 +446,11 @@ def test_model_failure_keeps_chunks_drops_stale_vectors(
     # once the model works again, the next run embeds what is missing
     healed = ingest_all(conn, embedder=embedder)
     assert healed.updated == 1 and vector_count(conn) == chunks
+
+
+def test_vector_table_of_another_dimension_is_refused(conn, vault, embedder, two_projects) -> None:
+    from atocore.retrieval.vectors import ensure_vector_table
+
+    ensure_vector_table(conn, 768)  # left by another model, meta lost
+    with pytest.raises(ConflictError, match="768"):
+        ingest_all(conn, embedder=embedder)

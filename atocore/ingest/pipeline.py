@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.db.connection import vec_available
-from atocore.errors import InvalidInput
+from atocore.errors import ConflictError, InvalidInput
 from atocore.ingest.chunker import ChunkOptions, chunk_document
 from atocore.ingest.parse import (
     DEFAULT_MAX_BYTES,
@@ -140,16 +140,23 @@ class _Vectors:
             return None
         if not self._loaded:
             from atocore.embed import EmbeddingUnavailable, ensure_model, get_embedder
-            from atocore.retrieval.vectors import ensure_vector_table
+            from atocore.retrieval.vectors import ensure_vector_table, vector_dimension
 
             try:
                 self._embedder = (self._embedder or get_embedder()).load()
             except EmbeddingUnavailable as exc:
                 self._disable(exc.message)
                 return None
+            dim = self._embedder.dim
+            existing = vector_dimension(self.conn)
+            if existing is not None and existing != dim:
+                raise ConflictError(
+                    f"the vector table holds {existing}-dimensional vectors but the model "
+                    f"{self._embedder.model_id} makes {dim}: run `atocore reindex`"
+                )
             with transaction(self.conn):
-                ensure_model(self.conn, self._embedder.model_id, self._embedder.dim)
-                ensure_vector_table(self.conn, self._embedder.dim)
+                ensure_model(self.conn, self._embedder.model_id, dim)
+                ensure_vector_table(self.conn, dim)
             self._loaded = True
         return self._embedder
 
