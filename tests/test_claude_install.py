@@ -136,3 +136,14 @@ def test_install_mcp_merges_project_config(cli, tmp_path, monkeypatch):
     no_dir = cli("claude", "install", "--mcp")
     assert no_dir.exit_code == 2 and "--project-dir" in no_dir.output
     assert not (tmp_path / "home").exists()  # refused before touching anything
+
+
+def test_install_url_sets_session_env(cli, tmp_path):
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "settings.json").write_text(json.dumps({"env": {"FOO": "1"}}))
+    cli.json("claude", "install", "--project-dir", project, "--url", "http://box:8100/")
+    assert _settings(project)["env"] == {"FOO": "1", "ATOCORE_URL": "http://box:8100"}
+    bad = cli("claude", "install", "--project-dir", project, "--url", "box:8100")
+    assert bad.exit_code == 2
+    assert _settings(project)["env"]["ATOCORE_URL"] == "http://box:8100"

@@ -34,6 +34,14 @@ def install_cmd(
             "with this installation's Python, which skips the CLI start-up).",
         ),
     ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Set env.ATOCORE_URL in the settings: hooks and slash commands use that server.",
+            show_default=False,
+        ),
+    ] = None,
     mcp: Annotated[
         bool,
         typer.Option("--mcp", help="Also register `atocore mcp` in DIR/.mcp.json (project scope)."),
@@ -43,7 +51,7 @@ def install_cmd(
     """Merge atocore's hooks into Claude Code's settings.json (backed up) and copy commands."""
     from atocore.hooks.install import install
 
-    report = install(project_dir, command=command, mcp=mcp)
+    report = install(project_dir, command=command, mcp=mcp, url=url)
 
     def render(r: dict[str, Any]) -> None:
         success(f"hooks written to {r['settings_path']}")
@@ -55,6 +63,8 @@ def install_cmd(
             console().print(f"  slash commands: {', '.join(Path(c).stem for c in r['commands'])}")
         else:
             warn("slash commands not found next to this installation; none copied")
+        if r["url"]:
+            console().print(f"  sessions use the server at {r['url']} (env.ATOCORE_URL)")
         if r["mcp_config"]:
             console().print(f"  MCP server registered in {r['mcp_config']}")
 

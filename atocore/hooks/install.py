@@ -103,8 +103,13 @@ def install(
     command: str | None = None,
     commands_src: Path | None = None,
     mcp: bool = False,
+    url: str | None = None,
 ) -> dict[str, Any]:
-    """Install hooks + slash commands for one project (``.claude/`` in it) or the user."""
+    """Install hooks + slash commands for one project (``.claude/`` in it) or the user.
+
+    ``url`` sets ``env.ATOCORE_URL`` in the settings, so the hooks and the
+    slash commands of every session talk to that server.
+    """
     if mcp and project_dir is None:
         raise InvalidInput(
             "--mcp needs --project-dir (for all projects run: claude mcp add atocore -- "
@@ -128,6 +133,13 @@ def install(
         if not isinstance(current, dict):
             raise InvalidInput(f"{settings_path} must hold a JSON object; nothing was changed")
     merged = merge_hooks(current, command)  # validates before any write
+    if url is not None:
+        if not url.startswith(("http://", "https://")):
+            raise InvalidInput(f"--url must start with http:// or https://, got {url!r}")
+        env = merged.get("env", {})
+        if not isinstance(env, dict):
+            raise InvalidInput("settings.json: 'env' must be an object")
+        merged["env"] = {**env, "ATOCORE_URL": url.rstrip("/")}
     mcp_path = install_mcp(project_dir) if mcp and project_dir is not None else None
     if settings_path.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -151,4 +163,5 @@ def install(
         "commands": copied,
         "commands_source": str(src) if src.is_dir() else None,
         "mcp_config": mcp_path,
+        "url": merged.get("env", {}).get("ATOCORE_URL"),
     }
