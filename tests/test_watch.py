@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import threading
 import time
 from pathlib import Path
@@ -153,3 +155,36 @@ def test_watch_cli_refuses_second_instance(cli, data_dir):
         result = cli("watch")
     assert result.exit_code == 2
     assert "watch" in result.output
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_watch_cli_process_logs_batches(conn, vault, data_dir, stop_signal):
+    """The real `atocore watch` process: holds its lock, logs each batch, stops on SIGTERM."""
+    import subprocess
+    import sys
+
+    from atocore.ops.locks import running_processes
+
+    env = {**os.environ, "ATOCORE_DATA_DIR": str(data_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "atocore", "watch", "--debounce-ms", "100", "--rescan-s", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: "watch" in {p.name for p in running_processes()}, timeout=60)
+        note = vault / "cli.md"
+        wait_for(
+            lambda: "cli.md" in _docs(conn),
+            poke=lambda: note.write_text(f"# CLI\n\nwritten at {time.time()}\n"),
+        )
+    finally:
+        proc.send_signal(stop_signal)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode in (0, 130), output
+    assert "watching" in output and str(vault) in output
+    assert re.search(r"[1-9]\d* ingested", output), output
+    assert "watch stopped" in output
+    assert "watch" not in {p.name for p in running_processes()}

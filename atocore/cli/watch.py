@@ -55,6 +55,9 @@ def watch(
             err.print(f"  [red]error:[/red] {error}")
 
     stop = threading.Event()
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # service stop: finish cleanly
     with process_lock("watch"):
         try:
             run(

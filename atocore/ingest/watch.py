@@ -214,7 +214,7 @@ def run(
                     stop_event=stop_event,
                     rust_timeout=int(rescan_s * 1000),
                     yield_on_timeout=True,
-                    raise_interrupt=False,
+                    raise_interrupt=True,
                     ignore_permission_denied=True,
                 ):
                     if changes:
