@@ -3,8 +3,9 @@
 ``--url`` (or ``ATOCORE_URL``) makes read and capture commands talk to an
 ``atocore serve`` instead of the local database. Server errors come back
 as the same domain errors the local services raise (so exit codes match);
-a server that cannot be reached raises :class:`ServerUnavailable`.
-Hooks wrap calls in :func:`fail_open`; admin commands never go remote.
+a server that cannot be reached raises :class:`ServerUnavailable` (code
+``unavailable`` in ``--json`` error output). Hooks catch everything and exit 0;
+admin commands never go remote.
 """
 
 from __future__ import annotations
@@ -133,14 +134,6 @@ def remote() -> RemoteClient | None:
         return None
     token = os.environ.get("ATOCORE_API_TOKEN", "").strip() or None
     return RemoteClient(settings.url, timeout=settings.timeout_seconds, token=token)
-
-
-def fail_open(call, *args: Any, **kwargs: Any) -> Any:
-    """Run ``call``; an unreachable server becomes an ``unavailable`` envelope."""
-    try:
-        return call(*args, **kwargs)
-    except ServerUnavailable as exc:
-        return {"status": "unavailable", "error": exc.message}
 
 
 def fetch(method: str, path: str, body: Any = None, **params: Any) -> Any:
