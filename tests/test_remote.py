@@ -104,6 +104,9 @@ def test_server_down_is_an_error_for_people(cli, corpus):
     result = cli("--url", url, "state", "list", "p05")
     assert result.exit_code == 1
     assert "cannot reach atocore server" in result.output
+    as_json = cli("--url", url, "--json", "context", "what holds the mirror?")
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["error"]["code"] == "unavailable"
 
 
 def test_admin_commands_stay_local(cli, corpus, monkeypatch, data_dir):
