@@ -398,3 +398,19 @@ def test_stale_session_packs_are_pruned(data_dir):
     remember_pack("new-session", "a prompt", {"blocks": []})
     assert not stale.exists()
     assert _session_marker("new-session").with_suffix(".pack.json").exists()
+
+
+def test_last_exchange_reads_long_transcripts_from_the_end(tmp_path):
+    filler = assistant("tool output " * 50)
+    entries = [user("The early prompt that scrolled far away"), *[filler] * 40]
+    path = _transcript(tmp_path, entries)
+    # the tail holds no prompt: fall back to the whole file
+    assert last_exchange(path, tail_bytes=2000)[0] == "The early prompt that scrolled far away"
+    entries.append(user("The latest prompt near the end"))
+    entries.append(assistant("latest answer"))
+    path = _transcript(tmp_path, entries)
+    assert last_exchange(path, tail_bytes=2000) == (
+        "The latest prompt near the end",
+        "latest answer",
+    )
+    assert last_exchange(tmp_path) == ("", "")  # a directory is unreadable: nothing

@@ -38,24 +38,33 @@ def _content_text(content: object) -> str:
     return ""
 
 
-def _entries(path: str | Path | None):
-    if not path:
-        return
-    try:
-        handle = open(Path(path).expanduser(), encoding="utf-8", errors="replace")  # noqa: SIM115
-    except OSError:
-        return
-    with handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(entry, dict):
-                yield entry
+TAIL_BYTES = 4 * 1024 * 1024
+
+
+def _lines(path: Path, tail_bytes: int | None) -> list[bytes]:
+    """All lines, or only the complete lines of the last ``tail_bytes``."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        start = max(0, size - tail_bytes) if tail_bytes else 0
+        handle.seek(start)
+        data = handle.read()
+    lines = data.split(b"\n")
+    if start > 0:
+        lines = lines[1:]  # the first one is cut
+    return lines
+
+
+def _entries(path: Path, tail_bytes: int | None):
+    for raw in _lines(path, tail_bytes):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            entry = json.loads(line.decode("utf-8", errors="replace"))
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict):
+            yield entry
 
 
 def is_real_prompt(text: str) -> bool:
@@ -63,14 +72,29 @@ def is_real_prompt(text: str) -> bool:
     return bool(text) and not text.startswith("<") and len(text) >= MIN_PROMPT_CHARS
 
 
-def last_exchange(path: str | Path | None) -> tuple[str, str]:
+def last_exchange(path: str | Path | None, *, tail_bytes: int = TAIL_BYTES) -> tuple[str, str]:
     """The last real user prompt in a transcript and the assistant text after it.
 
     Skips meta entries, command/system XML and prompts shorter than
     :data:`MIN_PROMPT_CHARS`; a missing or unreadable file gives ``("", "")``.
+    Long transcripts are read from the end (the last ``tail_bytes``) and
+    only read whole when no prompt is found there.
     """
+    if not path:
+        return "", ""
+    target = Path(path).expanduser()
+    try:
+        found = _scan(_entries(target, tail_bytes))
+        if not found[0] and target.stat().st_size > tail_bytes:
+            found = _scan(_entries(target, None))
+    except OSError:
+        return "", ""
+    return found
+
+
+def _scan(entries) -> tuple[str, str]:
     prompt, answer_parts = "", []
-    for entry in _entries(path):
+    for entry in entries:
         kind = entry.get("type")
         message = entry.get("message")
         if not isinstance(message, dict):
