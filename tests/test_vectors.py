@@ -265,3 +265,38 @@ def test_repeated_id_in_one_upsert_keeps_the_last(conn):
     for mode in ("exact", "quantized"):
         assert V.search_vectors(conn, data[1], 1, project="b", mode=mode)[0][0] == 7
         assert V.search_vectors(conn, data[1], 1, project="a", mode=mode) == []
+
+
+def test_cache_is_shared_and_survives_unrelated_writes(conn, data_dir):
+    from atocore.db import open_db
+
+    centres, _, data = clustered(n_clusters=10, per=10, seed=17)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    cached = quantized._arrays(conn)
+    conn.execute("CREATE TABLE unrelated(x)")
+    conn.execute("INSERT INTO unrelated VALUES (1)")
+    assert quantized._arrays(conn) is cached  # other tables do not invalidate
+    other = open_db()
+    try:
+        assert quantized._arrays(other) is cached  # one copy per database file
+    finally:
+        other.close()
+    V.upsert_vectors(conn, [(1, "", centres[4])])
+    assert quantized._arrays(conn) is not cached
+
+
+def test_rolled_back_write_is_not_served_from_the_cache(conn):
+    from atocore.db.connection import transaction
+
+    centres, _, data = clustered(n_clusters=10, per=10, seed=18)
+    fill(conn, data)
+    V.build_quantized_index(conn)
+    before = ids_of(V.search_vectors(conn, centres[2], 3, mode="quantized"))
+    with pytest.raises(RuntimeError), transaction(conn):
+        V.upsert_vectors(conn, [(777, "", centres[2])])
+        assert V.search_vectors(conn, centres[2], 1, mode="quantized")[0][0] == 777
+        raise RuntimeError("abort")
+    assert ids_of(V.search_vectors(conn, centres[2], 3, mode="quantized")) == before
+    V.upsert_vectors(conn, [(778, "", centres[2])])  # a new write after the rollback
+    assert V.search_vectors(conn, centres[2], 1, mode="quantized")[0][0] == 778

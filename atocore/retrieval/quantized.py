@@ -80,9 +80,13 @@ CALIBRATION_KS = (10,)
 _IN_BATCH = 900
 
 _cache_lock = threading.Lock()
-# id(conn) -> (conn, key, arrays). The connection is held so its id cannot be
-# reused by another connection while the entry lives; at most a few entries.
-_cache: collections.OrderedDict[int, tuple[Any, tuple, dict]] = collections.OrderedDict()
+# (database file, index version) -> arrays, shared by every connection of this
+# process to that file. Each write through this module stores a fresh random
+# version token, in its own transaction, so a cached entry can never outlive
+# the data it was read from, and a rolled-back write's token is never reused.
+# Writes to other tables do not touch the token (the server logs interactions
+# all the time and must not drop the cache for them).
+_cache: collections.OrderedDict[tuple, dict] = collections.OrderedDict()
 _CACHE_ENTRIES = 4
 
 
@@ -94,13 +98,32 @@ def exists(conn: Any) -> bool:
 def drop(conn: Any) -> None:
     for name in TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {name}")
-    forget(conn)
 
 
 def forget(conn: Any) -> None:
-    """Drop ``conn``'s cached arrays (after a write through it)."""
+    """Drop the cached arrays of ``conn``'s database (benchmarks: a cold search)."""
+    where = _database_file(conn)
     with _cache_lock:
-        _cache.pop(id(conn), None)
+        for key in [k for k in _cache if k[0] == where]:
+            del _cache[key]
+
+
+def _database_file(conn: Any) -> Any:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    path = row[2] if row is not None else ""
+    # an in-memory or temporary database has no name to share: key it by
+    # connection (holding the connection so its id is not reused meanwhile)
+    return path if path else ("conn", id(conn), conn)
+
+
+def _new_version(conn: Any) -> None:
+    """Mark the index changed (call inside the writing transaction)."""
+    import secrets
+
+    conn.execute(
+        f"INSERT OR REPLACE INTO {META}(key, value) VALUES ('version', ?)",
+        (secrets.randbits(62),),
+    )
 
 
 def _create(conn: Any) -> None:
@@ -201,6 +224,7 @@ def build(conn: Any, dim: int, source_rows: list[tuple[int, str, bytes]]) -> int
             ("built_count", len(source_rows)),
         ],
     )
+    _new_version(conn)
     if source_rows:
         upsert(conn, [(r[0], r[1]) for r in source_rows], matrix)
         oversample, measured = calibrate(matrix, mean, words)
@@ -395,7 +419,7 @@ def upsert(conn: Any, keys: list[tuple[int, str]], matrix: Any) -> None:
     conn.executemany(
         f"INSERT OR REPLACE INTO {ROWS}(id, block, slot, code, vec) VALUES (?, ?, ?, ?, ?)", rows
     )
-    forget(conn)
+    _new_version(conn)
 
 
 def delete(conn: Any, chunk_ids: list[int]) -> None:
@@ -411,7 +435,7 @@ def delete(conn: Any, chunk_ids: list[int]) -> None:
         data["bits"][:, slot] = 0
     blocks.save()
     conn.executemany(f"DELETE FROM {ROWS} WHERE id = ?", [(c,) for c in where])
-    forget(conn)
+    _new_version(conn)
 
 
 # --------------------------------------------------------------------------- searching
@@ -470,15 +494,31 @@ def _BYTE_BITS() -> Any:  # noqa: N802 - a constant, built on first use
 
 
 def _arrays(conn: Any) -> dict[str, Any]:
-    """All blocks as flat arrays; cached per connection until the data changes."""
+    """All blocks as flat arrays, cached per database file and index version."""
+    if conn.in_transaction:
+        return _read_arrays(conn)[1]
+    conn.execute("BEGIN")  # the version and the blocks from one snapshot
+    try:
+        version = conn.execute(f"SELECT value FROM {META} WHERE key = 'version'").fetchone()
+        key = (_database_file(conn), version[0] if version else None)
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+        arrays = _read_arrays(conn)[1]
+    finally:
+        conn.execute("COMMIT")
+    with _cache_lock:
+        _cache[key] = arrays
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return arrays
+
+
+def _read_arrays(conn: Any) -> tuple[Any, dict[str, Any]]:
     import numpy as np
 
-    key = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-    with _cache_lock:
-        entry = _cache.get(id(conn))
-        if entry is not None and entry[0] is conn and entry[1] == key:
-            _cache.move_to_end(id(conn))
-            return entry[2]
     meta = _meta(conn)
     words = int(meta["words"])
     ids, codes, bits = [], [], []
@@ -496,12 +536,7 @@ def _arrays(conn: Any) -> dict[str, Any]:
         "bits": np.concatenate(bits, axis=1) if bits else np.zeros((words, 0), dtype=np.uint64),
         "projects": {r[1]: r[0] for r in conn.execute(f"SELECT code, name FROM {PROJECTS}")},
     }
-    with _cache_lock:
-        _cache[id(conn)] = (conn, key, arrays)
-        _cache.move_to_end(id(conn))
-        while len(_cache) > _CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return arrays
+    return meta.get("version"), arrays
 
 
 def _vectors_of(conn: Any, ids: list[int]) -> tuple[list[int], list[bytes]]:
