@@ -34,12 +34,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check atocore tests bench
-	$(BIN)/ruff format --check atocore tests bench
+	$(BIN)/ruff check atocore tests bench scripts
+	$(BIN)/ruff format --check atocore tests bench scripts
 
 fix: $(STAMP)
-	$(BIN)/ruff check --fix atocore tests bench
-	$(BIN)/ruff format atocore tests bench
+	$(BIN)/ruff check --fix atocore tests bench scripts
+	$(BIN)/ruff format atocore tests bench scripts
 
 ## bench: the quick benchmarks (each prints a table and writes bench/results/*.json;
 ## method and figures in docs/benchmarks.md). Long runs: nice make bench.

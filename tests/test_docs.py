@@ -23,6 +23,19 @@ def test_cli_reference_is_current():
 
 def test_reference_covers_every_command_group():
     text = (ROOT / "docs" / "cli-reference.md").read_text(encoding="utf-8")
-    for group in ("projects", "state", "ingest", "context", "memory", "review", "entities",
-                  "mirror", "backup", "serve", "hook", "mcp", "bench"):
+    for group in (
+        "projects",
+        "state",
+        "ingest",
+        "context",
+        "memory",
+        "review",
+        "entities",
+        "mirror",
+        "backup",
+        "serve",
+        "hook",
+        "mcp",
+        "bench",
+    ):
         assert f"`atocore {group}" in text, group
