@@ -454,3 +454,14 @@ def test_vector_table_of_another_dimension_is_refused(conn, vault, embedder, two
     ensure_vector_table(conn, 768)  # left by another model, meta lost
     with pytest.raises(ConflictError, match="768"):
         ingest_all(conn, embedder=embedder)
+
+
+def test_cli_refresh_purge_deleted(cli, vault, embedder, two_projects) -> None:
+    cli.json("ingest")
+    (vault / "p06" / "notes.txt").unlink()
+    kept = cli.json("projects", "refresh", "p06")
+    assert kept["missing"] == 1 and kept["removed"] == 0
+    human = cli("projects", "refresh", "p06")
+    assert "purge-deleted" in human.output
+    purged = cli.json("projects", "refresh", "p06-polisher", "--purge-deleted")
+    assert purged["removed"] == 1 and purged["missing"] == 0
