@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -226,6 +227,7 @@ def main() -> None:
     report.note(f"{args.rescan_notes}-note re-scans (s): " + ", ".join(f"{x:.2f}" for x in times))
     report.note(f"load average at end: {os.getloadavg()[0]:.1f}")
     report.finish()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

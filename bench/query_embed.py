@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,6 +90,7 @@ def main() -> None:
         )
     report.note(f"load average at end: {os.getloadavg()[0]:.1f}")
     report.finish()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
