@@ -53,8 +53,16 @@ PROMPTS = [
 ]
 
 
-def build_corpus(data_dir: Path, chunks: int, *, seed: int = 0, per_doc: int = 10) -> dict:
-    """Write ``chunks`` synthetic chunks (+ vectors, state) into a fresh data dir."""
+def build_corpus(
+    data_dir: Path, chunks: int, *, seed: int = 0, per_doc: int = 10, vectors: str = "clustered"
+) -> dict:
+    """Write ``chunks`` synthetic chunks (+ vectors, state) into a fresh data dir.
+
+    ``vectors``: ``clustered`` (the structure of real sentence embeddings, see
+    :func:`atocore.bench.vector_search.make_data`; the quantized index calibrates
+    as usable, as on real notes) or ``random`` (i.i.d. unit vectors: calibration
+    marks the quantized index unusable, so every search is the exact scan).
+    """
     import numpy as np
 
     os.environ["ATOCORE_DATA_DIR"] = str(data_dir)
@@ -116,11 +124,12 @@ def build_corpus(data_dir: Path, chunks: int, *, seed: int = 0, per_doc: int = 1
                     rows,
                 )
         ids = [r[0] for r in conn.execute("SELECT id FROM source_chunks ORDER BY id")]
-        gen = np.random.default_rng(seed)
+        from atocore.bench.vector_search import make_data
+
+        matrix, _ = make_data(vectors, len(ids), 0, dim=embedder.dim, seed=seed)
         for start in range(0, len(ids), 5000):
             part = ids[start : start + 5000]
-            vecs = gen.standard_normal((len(part), embedder.dim)).astype(np.float32)
-            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            vecs = np.asarray(matrix[start : start + 5000], dtype=np.float32)
             upsert_vectors(
                 conn, [(i, "p05-interferometer", v) for i, v in zip(part, vecs, strict=True)]
             )
@@ -133,6 +142,7 @@ def build_corpus(data_dir: Path, chunks: int, *, seed: int = 0, per_doc: int = 1
     db_mb = sum(p.stat().st_size for p in data_dir.glob("atocore.db*")) / 1e6
     return {
         "chunks": count,
+        "vectors": vectors,
         "root": str(root),
         "build_s": time.perf_counter() - started,
         "db_mb": round(db_mb, 1),
@@ -245,6 +255,7 @@ def run(
     cold_runs: int = 5,
     idle_s: float = 60.0,
     vault_files: int = 2000,
+    vectors: str = "clustered",
     write: bool = True,
 ) -> Report:
     import httpx
@@ -257,12 +268,13 @@ def run(
             "cold_runs": cold_runs,
             "idle_s": idle_s,
             "vault_files": vault_files,
+            "vectors": vectors,
         },
     )
     report.live = True
     with tempfile.TemporaryDirectory(prefix="atocore-bench-hooks-") as tmp:
         data_dir = Path(tmp) / "data"
-        corpus = build_corpus(data_dir, chunks)
+        corpus = build_corpus(data_dir, chunks, vectors=vectors)
         report.extra["corpus"] = corpus
         report.note(
             f"corpus: {corpus['chunks']} chunks, {corpus['db_mb']} MB database, "
@@ -419,6 +431,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--idle-s", type=float, default=60.0)
     parser.add_argument("--vault-files", type=int, default=2000)
+    parser.add_argument("--vectors", choices=("clustered", "random"), default="clustered")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     run(
@@ -427,5 +440,6 @@ def main(argv: list[str] | None = None) -> None:
         cold_runs=args.cold_runs,
         idle_s=args.idle_s,
         vault_files=args.vault_files,
+        vectors=args.vectors,
         write=not args.no_write,
     )

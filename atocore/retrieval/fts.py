@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from atocore.retrieval.scope import effective_project
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 STOP_WORDS = frozenset(
@@ -69,6 +71,7 @@ def search_fts(
         "FROM chunks_fts"
     )
     params: list[Any] = [expression]
+    project = effective_project(conn, project)  # no per-row join when it would keep every row
     if project:
         sql += " JOIN source_chunks c ON c.id = chunks_fts.rowid WHERE chunks_fts MATCH ? "
         sql += "AND c.project = ?"
