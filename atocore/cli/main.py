@@ -16,27 +16,27 @@ import typer
 from atocore import __version__
 from atocore.cli.common import AtocoreGroup, DataDirOpt, state
 
-COMMAND_MODULES = [
+COMMAND_MODULES = [  # order = order in `atocore --help`
     "atocore.cli.admin",
     "atocore.cli.projects",
     "atocore.cli.state",
     "atocore.cli.ingest",
     "atocore.cli.query",
-    "atocore.cli.serve",
-    "atocore.cli.hook",
-    "atocore.cli.claude",
-    "atocore.cli.watch",
-    "atocore.cli.mcp",
     "atocore.cli.memory",
     "atocore.cli.interactions",
     "atocore.cli.review",
-    "atocore.cli.mirror",
-    "atocore.cli.backup",
-    "atocore.cli.migrate",
-    "atocore.cli.entities",
+    "atocore.cli.entities",  # after memory: adds `memory graduate`
     "atocore.cli.imports",
     "atocore.cli.conflicts",
     "atocore.cli.eng",
+    "atocore.cli.mirror",
+    "atocore.cli.backup",
+    "atocore.cli.migrate",
+    "atocore.cli.serve",
+    "atocore.cli.watch",
+    "atocore.cli.hook",
+    "atocore.cli.claude",
+    "atocore.cli.mcp",
     "atocore.cli.bench",
 ]
 
