@@ -99,7 +99,7 @@ def test_default_command_runs_the_fast_hook_entry(cli, tmp_path, data_dir):
     project.mkdir()
     report = cli.json("claude", "install", "--project-dir", project)
     command = report["hooks"]["UserPromptSubmit"]
-    assert command.endswith("-m atocore.hooks prompt")
+    assert command == f"{Path(sys.executable).parent / 'atocore'} hook prompt"
     # the installed command really runs (through a shell, as Claude Code does) and fails open
     done = subprocess.run(
         command, shell=True, input="not json", capture_output=True, text=True, timeout=60

@@ -263,16 +263,17 @@ def test_prompt_session_off_switch(cli, conn, monkeypatch):
     off = json.dumps({"session_id": "abc", "prompt": "#atocore-off please"})
     out = json.loads(run_cli_hook(cli, "prompt", off).stdout)
     assert "off for this session" in out["hookSpecificOutput"]["additionalContext"]
-    from atocore.hooks.handlers import context_enabled
+    from atocore.hooks.session import injection_on
 
-    assert context_enabled("abc") is False
-    assert context_enabled("other-session") is True
+    assert injection_on("abc") is False
+    assert injection_on("other-session") is True
     quiet = json.dumps({"session_id": "abc", "prompt": "what is the p05 mount design?"})
     assert run_cli_hook(cli, "prompt", quiet).stdout == ""
     run_cli_hook(cli, "prompt", json.dumps({"session_id": "abc", "prompt": "#atocore-on"}))
-    assert context_enabled("abc") is True
+    assert injection_on("abc") is True
     monkeypatch.setenv("ATOCORE_CONTEXT_DISABLED", "1")
-    assert context_enabled("abc") is False
+    off_again = json.dumps({"session_id": "abc", "prompt": "#atocore-off now"})
+    assert run_cli_hook(cli, "prompt", off_again).stdout == ""  # the global switch wins
 
 
 def test_prompt_skips_short_and_slash_prompts(cli, conn):
@@ -389,15 +390,15 @@ def test_session_start_includes_decision_entities_newest_first(cli, conn, vault_
 
 
 def test_stale_session_packs_are_pruned(data_dir):
-    from atocore.hooks.handlers import _session_marker, remember_pack
+    from atocore.hooks.session import _marker, remember_pack
 
-    stale = _session_marker("old-session").with_suffix(".pack.json")
+    stale = _marker("old-session").with_suffix(".pack.json")
     stale.parent.mkdir(parents=True)
     stale.write_text("{}")
     os.utime(stale, (1_000_000, 1_000_000))
     remember_pack("new-session", "a prompt", {"blocks": []})
     assert not stale.exists()
-    assert _session_marker("new-session").with_suffix(".pack.json").exists()
+    assert _marker("new-session").with_suffix(".pack.json").exists()
 
 
 def test_last_exchange_reads_long_transcripts_from_the_end(tmp_path):

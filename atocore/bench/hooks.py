@@ -8,9 +8,10 @@ Run: ``python bench/hook_latency.py [--chunks 100000] [--runs 30] [--idle-s 60]`
    many chunks for real would take hours here; search cost does not depend
    on what the vectors say.
 2. ``atocore serve`` starts on it (model warmed). Measured in the same run:
-   ``POST /context/build`` from a kept-alive client (the warm request a hook
-   makes), a fresh hook process against that server (the ``python -m
-   atocore.hooks`` entry ``claude install`` writes, and ``atocore hook``),
+   ``POST /context/build`` and ``POST /hooks/prompt`` (what a relayed hook
+   waits for) from a kept-alive client, a fresh hook process against that
+   server (``atocore hook prompt``, the entry ``claude install`` writes, and
+   ``python -m atocore.hooks prompt``),
    the same hook with no server (local mode: the process loads the model), and
    the baselines ``python -c pass`` and ``atocore --help`` (process floor).
 3. Server RSS after start (model warm) and after the requests.
@@ -201,7 +202,7 @@ def _hook_argv_input(prompt: str, cwd: str) -> str:
 def _time_hook(
     env: dict[str, str], cwd: str, runs: int, argv: list[str] | None = None
 ) -> tuple[list[float], list[float], int]:
-    """Fresh hook processes (default: the fast entry ``claude install`` writes).
+    """Fresh hook processes (default: ``python -m atocore.hooks prompt``).
 
     Each run is paired with a ``python -c pass`` process right before it, so
     the interpreter floor is measured under the same machine load.
@@ -339,11 +340,21 @@ def run(
                         ),
                     )
                 )
+
+                def hook_payload(i: int) -> dict:
+                    return json.loads(_hook_argv_input(PROMPTS[i % len(PROMPTS)], cwd))
+
+                report.add(
+                    _row(
+                        "POST /hooks/prompt, warm server (what the relayed hook waits for)",
+                        summarize(timed("POST", "/hooks/prompt", hook_payload)),
+                    )
+                )
             warm_env = {**env, "ATOCORE_URL": url}
             hook_s, floor_s, empty = _time_hook(warm_env, cwd, runs)
             report.add(
                 _row(
-                    "python -m atocore.hooks prompt → warm server (installed hook)",
+                    "python -m atocore.hooks prompt → warm server",
                     summarize(hook_s),
                     python_floor_p50_ms=summarize(floor_s)["p50_ms"],
                     empty_outputs=empty,
@@ -353,7 +364,7 @@ def run(
             cli_s, floor_s, empty = _time_hook(warm_env, cwd, runs, cli_argv)
             report.add(
                 _row(
-                    "atocore hook prompt → warm server (CLI)",
+                    "atocore hook prompt → warm server (the installed hook)",
                     summarize(cli_s),
                     python_floor_p50_ms=summarize(floor_s)["p50_ms"],
                     empty_outputs=empty,

@@ -30,8 +30,8 @@ def install_cmd(
         str | None,
         typer.Option(
             "--command",
-            help="Start hooks as `COMMAND hook NAME` (default: `python -m atocore.hooks NAME` "
-            "with this installation's Python, which skips the CLI start-up).",
+            help="Start hooks as `COMMAND hook NAME` (default: this installation's `atocore` "
+            "script by absolute path; `hook NAME` skips the CLI start-up).",
         ),
     ] = None,
     url: Annotated[

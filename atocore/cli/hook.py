@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -30,13 +29,6 @@ def hook(
     ATOCORE_CONTEXT_DISABLED=1; type #atocore-off / #atocore-on in a prompt to
     switch injection for one session.
     """
-    from atocore.hooks.handlers import run_hook
+    from atocore.hooks.__main__ import main as run_hook
 
-    try:
-        raw = sys.stdin.read()
-    except Exception:  # noqa: BLE001 - unreadable stdin is just "no input"
-        raw = ""
-    out = run_hook(name.value, raw)
-    if out:
-        sys.stdout.write(out + "\n")
-    raise typer.Exit(0)
+    raise typer.Exit(run_hook([name.value]))

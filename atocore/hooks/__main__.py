@@ -1,10 +1,10 @@
 """``python -m atocore.hooks NAME``: the hook entry ``atocore claude install`` writes.
 
 Same handlers as ``atocore hook NAME``, without loading the CLI framework:
-a hook runs on every prompt, so its process start matters. Always exits 0.
+a hook runs on every prompt, so its process start matters. With a plain
+``http://`` server configured, prompt and session-start go through
+:mod:`atocore.hooks.relay` and import nothing more. Always exits 0.
 """
-
-from __future__ import annotations
 
 import sys
 
@@ -12,12 +12,21 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
+        raw = sys.stdin.buffer.read()
+        if len(args) == 1:
+            from atocore.hooks.relay import relay
+
+            out = relay(args[0], raw)
+            if out is not None:
+                if out.strip():
+                    sys.stdout.buffer.write(out.strip() + b"\n")
+                return 0
         from atocore.hooks.handlers import HANDLERS, log, run_hook
 
         if len(args) != 1 or args[0] not in HANDLERS:
             log(f"usage: python -m atocore.hooks {{{'|'.join(HANDLERS)}}}")
             return 0
-        out = run_hook(args[0], sys.stdin.read())
+        out = run_hook(args[0], raw.decode("utf-8", errors="replace"))
         if out:
             sys.stdout.write(out + "\n")
     except BaseException as exc:  # noqa: BLE001 - a hook never fails the session

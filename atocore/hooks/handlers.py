@@ -1,19 +1,30 @@
 """The three hooks: stop (capture), prompt (inject context), session-start.
 
 Each works locally (the data dir's database) or, with ``--url``/
-``ATOCORE_URL``, against a server. Local mode never creates a data dir:
-with no database there is simply nothing to do.
+``ATOCORE_URL``, against a server: prompt and session-start then run on the
+server (``POST /hooks/NAME``), stop posts the interaction there. Local mode
+never creates a data dir: with no database there is simply nothing to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from atocore.hooks import env_flag, hook_timeout_s
+from atocore.hooks.session import (
+    SESSION_OFF,
+    SESSION_ON,
+    injection_on,
+    recall_pack,
+    remember_pack,
+    set_injection,
+)
 from atocore.hooks.text import (
     MIN_PROMPT_CHARS,
     is_real_prompt,
@@ -25,18 +36,11 @@ from atocore.hooks.text import (
 CLIENT = "claude-code"
 DEFAULT_PROMPT_BUDGET = 3000
 DEFAULT_SESSION_BUDGET = 2500
-DEFAULT_HOOK_TIMEOUT = 8
-SESSION_OFF = "#atocore-off"
-SESSION_ON = "#atocore-on"
 
 
 def log(message: str) -> None:
     """Hooks talk to people only through stderr (Claude Code shows it in verbose mode)."""
     print(f"atocore hook: {message}", file=sys.stderr)
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _int_env(name: str, default: int) -> int:
@@ -55,30 +59,34 @@ def _remote():
 
     client = remote()
     if client is not None:
-        limit = _int_env("ATOCORE_HOOK_TIMEOUT_SECONDS", DEFAULT_HOOK_TIMEOUT)
-        client.timeout = min(client.timeout, float(limit))
+        client.timeout = min(client.timeout, hook_timeout_s())
     return client
 
 
-def _local_conn():
-    """A connection to an existing database, or None (never creates one)."""
+@contextlib.contextmanager
+def _database(conn: Any = None) -> Iterator[Any]:
+    """The caller's connection (the server's pooled one), else the data dir's
+    database if there is one (never created here), else None."""
+    if conn is not None:
+        yield conn
+        return
     from atocore.config import get_settings
     from atocore.db import open_db
 
     settings = get_settings()
     if not settings.db_path.exists():
         log(f"no database at {settings.db_path}; nothing to do")
-        return None
-    return open_db(settings)
+        yield None
+        return
+    local = open_db(settings)
+    try:
+        yield local
+    finally:
+        local.close()
 
 
-def detect(text: str, cwd: str | None) -> str:
-    """Project id for a working directory (registry roots) or prompt, else ''.
-
-    With a server the server's registry answers (one cheap request instead of
-    loading the registry models in every hook process).
-    """
-    client = _remote()
+def detect(text: str, cwd: str | None, client: Any = None) -> str:
+    """Project id for a working directory (registry roots) or prompt, else ''."""
     if client is not None:
         if not (text or cwd):
             return ""
@@ -94,97 +102,21 @@ def detect(text: str, cwd: str | None) -> str:
     return project.id if project is not None else ""
 
 
-# --- session switch -------------------------------------------------------------
-
-
-def _session_marker(session_id: str) -> Path | None:
-    from atocore.config import get_settings
-
-    safe = re.sub(r"[^A-Za-z0-9_-]", "_", session_id)[:128]
-    if not safe:
-        return None
-    return get_settings().run_dir / "hook-sessions" / f"{safe}.off"
-
-
-def context_enabled(session_id: str) -> bool:
-    if _flag("ATOCORE_CONTEXT_DISABLED"):
-        return False
-    marker = _session_marker(session_id)
-    return not (marker and marker.exists())
-
-
-def _pack_file(session_id: str) -> Path | None:
-    marker = _session_marker(session_id)
-    return marker.with_suffix(".pack.json") if marker else None
-
-
-def remember_pack(session_id: str, prompt: str, pack: dict[str, Any]) -> None:
-    """Keep what was injected for this turn so the stop hook can record it."""
-    path = _pack_file(session_id)
-    if path is None:
-        return
-    summary = {
-        "prompt": prompt,
-        "project": pack.get("project"),
-        "budget": pack.get("budget"),
-        "chars_used": pack.get("chars_used"),
-        "retrieval_mode": pack.get("retrieval_mode"),
-        "blocks": [
-            {k: b.get(k) for k in ("kind", "label", "source")} for b in pack.get("blocks") or []
-        ],
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary), encoding="utf-8")
-    _prune(path.parent)
-
-
-def _prune(directory: Path, max_age_s: float = 2 * 86400) -> None:
-    """Drop session files nobody consumed (capture off, session abandoned)."""
-    import time
-
-    cutoff = time.time() - max_age_s
-    for old in directory.glob("*.pack.json"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-
-
-def recall_pack(session_id: str, prompt: str) -> dict | None:
-    """The pack injected for ``prompt`` in this session (consumed), if any."""
-    path = _pack_file(session_id)
-    if path is None or not path.exists():
-        return None
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    finally:
-        path.unlink(missing_ok=True)
-    if not isinstance(summary, dict) or summary.get("prompt") != prompt:
-        return None
-    summary.pop("prompt", None)
-    return summary
-
-
-def _set_session(session_id: str, enabled: bool) -> None:
-    marker = _session_marker(session_id)
-    if marker is None:
-        return
-    if enabled:
-        marker.unlink(missing_ok=True)
-    else:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text("off\n", encoding="utf-8")
+def _additional(event: str, text: str) -> dict:
+    return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
 
 
 # --- stop: capture --------------------------------------------------------------
 
 
 def stop(payload: dict[str, Any]) -> dict | None:
-    """Record the last real prompt and the assistant's answer as an interaction."""
-    if _flag("ATOCORE_CAPTURE_DISABLED"):
+    """Record the last real prompt and the assistant's answer as an interaction.
+
+    Always runs in the hook process (the transcript is a local file); with a
+    server the interaction is posted there, and the server attaches the pack
+    it injected for this prompt.
+    """
+    if env_flag("ATOCORE_CAPTURE_DISABLED"):
         return None
     if payload.get("stop_hook_active"):
         return None  # a stop hook is already continuing this turn: captured once
@@ -194,8 +126,8 @@ def stop(payload: dict[str, Any]) -> dict | None:
         return None
     response = payload.get("last_assistant_message") or answer or ""
     response = truncate(strip_private(str(response)))
-    cwd = payload.get("cwd") or None
-    project = detect("", cwd)
+    client = _remote()
+    project = detect("", payload.get("cwd") or None, client)
     session_id = str(payload.get("session_id") or "")
     body = {
         "context_pack": recall_pack(session_id, prompt),
@@ -204,31 +136,18 @@ def stop(payload: dict[str, Any]) -> dict | None:
         "project": project,
         "client": CLIENT,
         "session_id": session_id,
-        "reinforce": _flag("ATOCORE_CAPTURE_REINFORCE"),
+        "reinforce": env_flag("ATOCORE_CAPTURE_REINFORCE"),
     }
-    client = _remote()
     if client is not None:
         result = client.post("/interactions", body)
         log(f"recorded interaction {result.get('id', '?')} (project={project or 'none'})")
         return None
     from atocore.interactions.service import record_interaction
 
-    conn = _local_conn()
-    if conn is None:
-        return None
-    try:
-        interaction = record_interaction(
-            conn,
-            body["prompt"],
-            body["response"],
-            project=project,
-            client=CLIENT,
-            session_id=body["session_id"],
-            context_pack=body["context_pack"],
-            reinforce=body["reinforce"],
-        )
-    finally:
-        conn.close()
+    with _database() as conn:
+        if conn is None:
+            return None
+        interaction = record_interaction(conn, **body)
     log(f"recorded interaction {interaction.id} (project={project or 'none'})")
     return None
 
@@ -236,52 +155,50 @@ def stop(payload: dict[str, Any]) -> dict | None:
 # --- prompt: inject a context pack ----------------------------------------------
 
 
-def _additional(event: str, text: str) -> dict:
-    return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
+def prompt(
+    payload: dict[str, Any], *, conn: Any = None, budget: int | None = None, mode: str | None = None
+) -> dict | None:
+    """Inject a budgeted context pack for the prompt (UserPromptSubmit).
 
-
-def build_pack(prompt: str, project: str, budget: int, mode: str = "hybrid") -> dict[str, Any]:
-    """A context pack as the JSON the server's /context/build returns."""
-    body = {"prompt": prompt, "project": project, "budget": budget, "mode": mode}
-    client = _remote()
+    With a server configured the whole hook runs there (``POST /hooks/prompt``:
+    one round trip, warm model); ``conn`` is the server's connection when it
+    runs this on a client's behalf.
+    """
+    if env_flag("ATOCORE_CONTEXT_DISABLED"):
+        return None
+    budget = budget or _int_env("ATOCORE_HOOK_BUDGET", DEFAULT_PROMPT_BUDGET)
+    # bm25 skips the embedding model: the fast choice for a hook without a server
+    mode = mode or os.environ.get("ATOCORE_HOOK_MODE", "").strip() or "hybrid"
+    client = _remote() if conn is None else None
     if client is not None:
-        return client.post("/context/build", body)
-    from atocore.context.builder import ContextOptions, build_context
+        # private spans never leave this machine
+        forwarded = {**payload, "prompt": strip_private(str(payload.get("prompt") or ""))}
+        return client.post("/hooks/prompt", forwarded, budget=budget, mode=mode) or None
 
-    conn = _local_conn()
-    if conn is None:
-        return {}
-    try:
-        options = ContextOptions(budget=budget, retrieval_mode=mode)
-        pack = build_context(conn, prompt, project=project or None, options=options)
-    finally:
-        conn.close()
-    return pack.model_dump(mode="json")
-
-
-def prompt(payload: dict[str, Any]) -> dict | None:
-    """Inject a budgeted context pack for the prompt (UserPromptSubmit)."""
     session_id = str(payload.get("session_id") or "")
     text = str(payload.get("prompt") or "")
     if SESSION_OFF in text:
-        _set_session(session_id, False)
+        set_injection(session_id, False)
         return _additional("UserPromptSubmit", "(atocore context is off for this session)")
     if SESSION_ON in text:
-        _set_session(session_id, True)
-    if not context_enabled(session_id):
+        set_injection(session_id, True)
+    if not injection_on(session_id):
         return None
     text = strip_private(text).strip()
     if len(text) < MIN_PROMPT_CHARS or text.startswith("/"):
         return None
     project = detect(text, payload.get("cwd") or None)
-    budget = _int_env("ATOCORE_HOOK_BUDGET", DEFAULT_PROMPT_BUDGET)
-    # bm25 skips the embedding model: the fast choice for a hook without a server
-    mode = os.environ.get("ATOCORE_HOOK_MODE", "").strip() or "hybrid"
-    pack = build_pack(text, project, budget, mode)
-    context = (pack.get("formatted_context") or pack.get("text") or "").strip()
+    from atocore.context.builder import ContextOptions, build_context
+
+    with _database(conn) as db:
+        if db is None:
+            return None
+        options = ContextOptions(budget=budget, retrieval_mode=mode)
+        pack = build_context(db, text, project=project or None, options=options)
+    context = pack.formatted_context.strip()
     if not context:
         return None
-    remember_pack(session_id, text, pack)
+    remember_pack(session_id, text, pack.model_dump(mode="json"))
     head = f'<atocore-context project="{project or "none"}">'
     return _additional("UserPromptSubmit", f"{head}\n{context}\n</atocore-context>")
 
@@ -289,37 +206,19 @@ def prompt(payload: dict[str, Any]) -> dict | None:
 # --- session-start: project state and recent decisions --------------------------
 
 
-def _session_data(project: str) -> dict[str, list[dict]]:
+def _session_data(conn: Any, project: str) -> dict[str, list[dict]]:
     """Active state, Decision entities and recent active memories of ``project``."""
-    client = _remote()
-    if client is not None:
-        from atocore.client import segment
-
-        return {
-            "state": client.get(f"/project/state/{segment(project)}"),
-            "decisions": client.get("/entities", project=project, entity_type="Decision"),
-            "memories": client.get("/memory", project=project, status="active", limit=5),
-        }
     from atocore.context.project_state import get_state
     from atocore.engineering.entities import list_entities
     from atocore.memory.service import list_memories
 
-    conn = _local_conn()
-    if conn is None:
-        return {"state": [], "decisions": [], "memories": []}
-    try:
-        return {
-            "state": [e.model_dump() for e in get_state(conn, project)],
-            "decisions": [
-                e.model_dump() for e in list_entities(conn, project, entity_type="Decision")
-            ],
-            "memories": [
-                m.model_dump()
-                for m in list_memories(conn, project=project, status="active", limit=5)
-            ],
-        }
-    finally:
-        conn.close()
+    return {
+        "state": [e.model_dump() for e in get_state(conn, project)],
+        "decisions": [e.model_dump() for e in list_entities(conn, project, entity_type="Decision")],
+        "memories": [
+            m.model_dump() for m in list_memories(conn, project=project, status="active", limit=5)
+        ],
+    }
 
 
 def _decision_lines(state: list[dict], entities: list[dict], limit: int = 8) -> list[str]:
@@ -361,15 +260,23 @@ def session_text(project: str, data: dict[str, list[dict]], budget: int) -> str:
     return "\n".join(out) if len(out) > 1 else ""
 
 
-def session_start(payload: dict[str, Any]) -> dict | None:
+def session_start(
+    payload: dict[str, Any], *, conn: Any = None, budget: int | None = None
+) -> dict | None:
     """Inject the project's trusted state and recent decisions at session start."""
-    if _flag("ATOCORE_CONTEXT_DISABLED"):
+    if env_flag("ATOCORE_CONTEXT_DISABLED"):
         return None
+    budget = budget or _int_env("ATOCORE_SESSION_BUDGET", DEFAULT_SESSION_BUDGET)
+    client = _remote() if conn is None else None
+    if client is not None:
+        return client.post("/hooks/session-start", payload, budget=budget) or None
     project = detect("", payload.get("cwd") or None)
     if not project:
         return None
-    budget = _int_env("ATOCORE_SESSION_BUDGET", DEFAULT_SESSION_BUDGET)
-    text = session_text(project, _session_data(project), budget)
+    with _database(conn) as db:
+        if db is None:
+            return None
+        text = session_text(project, _session_data(db, project), budget)
     return _additional("SessionStart", text) if text else None
 
 

@@ -29,7 +29,14 @@ COMMANDS_DIR = Path(__file__).resolve().parents[2] / "commands"
 
 
 def default_command(name: str) -> str:
-    """The fast hook entry of this installation's Python (no CLI framework start-up)."""
+    """This installation's hook entry, by absolute path (hooks run without the venv's PATH).
+
+    The ``atocore`` script beside the interpreter takes ``hook NAME`` straight
+    to the hook code; ``python -m`` would add runpy's ~4 ms to every prompt.
+    """
+    script = Path(sys.executable).parent / "atocore"
+    if script.is_file() and os.access(script, os.X_OK):
+        return f"{shlex.quote(str(script))} hook {name}"
     return f"{shlex.quote(sys.executable)} -m atocore.hooks {name}"
 
 
@@ -43,7 +50,7 @@ def merge_hooks(settings: dict[str, Any], base: str | None = None) -> dict[str, 
     """``settings`` with atocore's hook entries (re)placed, everything else kept.
 
     ``base`` is how to start the CLI (``atocore`` → ``atocore hook stop``);
-    by default the hooks run through ``python -m atocore.hooks``.
+    by default this installation's entry (:func:`default_command`).
     """
     hooks = settings.get("hooks", {})
     if not isinstance(hooks, dict):

@@ -34,6 +34,7 @@ ROUTE_MODULES = [
     "health",
     "projects",
     "interactions",
+    "hooks",
     "memory",
     "retrieval",
     "engineering",

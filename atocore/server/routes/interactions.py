@@ -17,8 +17,17 @@ router = APIRouter(tags=["interactions"])
 
 @router.post("/interactions", response_model=Interaction)
 def capture(body: InteractionIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
-    """Store one prompt/response round-trip (reinforces unless ``reinforce`` is false)."""
+    """Store one prompt/response round-trip (reinforces unless ``reinforce`` is false).
+
+    Without a ``context_pack``, the pack the prompt hook injected on this
+    server for the same session and prompt is attached.
+    """
+    from atocore.hooks.session import recall_pack
     from atocore.interactions.service import record_interaction
+
+    context_pack = body.context_pack
+    if context_pack is None and body.session_id:
+        context_pack = recall_pack(body.session_id, body.prompt)
 
     interaction = record_interaction(
         conn,
@@ -27,7 +36,7 @@ def capture(body: InteractionIn, conn: Any = Depends(get_conn)) -> dict[str, Any
         project=body.project,
         client=body.client,
         session_id=body.session_id,
-        context_pack=body.context_pack,
+        context_pack=context_pack,
         memories_used=body.memories_used,
         chunks_used=body.chunks_used,
         response_summary=body.response_summary,
