@@ -239,6 +239,8 @@ def test_real_socket_server(data_dir, p05):
         ("GET", "/debug/context"),
         ("POST", "/interactions"),
         ("GET", "/interactions"),
+        ("POST", "/hooks/prompt"),
+        ("POST", "/hooks/session-start"),
         ("GET", "/memory"),
         ("POST", "/memory"),
         ("GET", "/entities"),
