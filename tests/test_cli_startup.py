@@ -7,6 +7,7 @@ imported numpy and friends), and reads ``sys.modules`` as it exits.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -66,3 +67,70 @@ def test_importtime_profile_of_the_cli():
 def test_importtime_profile_notices_a_heavy_import():
     # the check itself must be able to fail
     assert "numpy" in import_profile("numpy")["heavy_imported"]
+
+
+def test_commands_map_matches_what_each_module_registers():
+    import importlib
+
+    import typer
+
+    from atocore.cli.common import AtocoreGroup
+    from atocore.cli.main import COMMAND_MODULES, COMMANDS
+
+    built: dict[str, set[str]] = {}
+    for module in COMMAND_MODULES:
+        probe = typer.Typer(cls=AtocoreGroup)
+        importlib.import_module(module).register(probe)
+        names = {c.name for c in probe.registered_commands}
+        names |= {g.name or g.typer_instance.info.name for g in probe.registered_groups}
+        for name in names:
+            built.setdefault(name, set()).add(module.rsplit(".", 1)[1])
+    assert set(COMMANDS) == set(built)
+    for name, modules in built.items():
+        assert modules <= set(COMMANDS[name]), name
+    assert "entities" in COMMANDS["memory"]  # adds `memory graduate` to that group
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["status"], "status"),
+        (["--data-dir", "d", "--json", "memory", "list"], "memory"),
+        (["--url", "http://x", "-v", "context", "q"], "context"),
+        (["--data-dir=d", "query", "q"], "query"),
+        (["--help", "status"], None),
+        (["-h"], None),
+        (["--version"], None),
+        ([], None),
+    ],
+)
+def test_command_name_finds_the_command_after_global_options(argv, name):
+    from atocore.cli.main import command_name
+
+    assert command_name(argv) == name
+
+
+def test_a_command_loads_only_its_own_modules():
+    modules = modules_after("memory", "--help")
+    assert {"atocore.cli.memory", "atocore.cli.entities"} <= modules
+    assert "atocore.cli.mirror" not in modules and "atocore.cli.bench" not in modules
+    everything = modules_after("--help")
+    assert {"atocore.cli.mirror", "atocore.cli.bench"} <= everything
+
+
+def test_lazy_and_full_registration_give_the_same_command(data_dir):
+    from typer.testing import CliRunner
+
+    lazy = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(["memory", "--help"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    from atocore.cli.main import app
+
+    full = CliRunner().invoke(app, ["memory", "--help"], env={"COLUMNS": "100"})
+    assert lazy.returncode == 0 and full.exit_code == 0
+    assert "graduate" in lazy.stdout
+    assert lazy.stdout == full.stdout
