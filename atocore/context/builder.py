@@ -109,11 +109,24 @@ def _render_block(block: ContextBlock) -> str:
 
 
 GAP = "\n…\n"  # between two non-adjacent chunks of one group
+PART_SEP = "\n\n"  # between the parts of the chunk section, and between sections
 
 
 def _span(block: ContextBlock) -> tuple[int, int] | None:
     span = block.meta.get("ordinals")
     return (int(span[0]), int(span[1])) if span else None
+
+
+def _render_group(label: str, members: list[ContextBlock]) -> str:
+    """The chunk blocks sharing ``label``, in note order under the label once."""
+    if any(_span(b) is None for b in members):
+        return PART_SEP.join(_render_block(b) for b in members)
+    members = sorted(members, key=lambda b: _span(b) or (0, 0))
+    text = members[0].text
+    for prev, block in zip(members, members[1:], strict=False):
+        adjacent = (_span(block) or (0, 0))[0] == (_span(prev) or (0, 0))[1] + 1
+        text += ("\n\n" if adjacent else GAP) + block.text
+    return f"[{label}]\n{text}"
 
 
 def _render_grouped(blocks: list[ContextBlock]) -> str:
@@ -125,18 +138,15 @@ def _render_grouped(blocks: list[ContextBlock]) -> str:
     groups: dict[str, list[ContextBlock]] = {}
     for block in blocks:
         groups.setdefault(block.label, []).append(block)
-    parts = []
-    for label, members in groups.items():
-        if any(_span(b) is None for b in members):
-            parts.extend(_render_block(b) for b in members)
-            continue
-        members = sorted(members, key=lambda b: _span(b) or (0, 0))
-        text = members[0].text
-        for prev, block in zip(members, members[1:], strict=False):
-            adjacent = (_span(block) or (0, 0))[0] == (_span(prev) or (0, 0))[1] + 1
-            text += ("\n\n" if adjacent else GAP) + block.text
-        parts.append(f"[{label}]\n{text}")
-    return "\n\n".join(parts)
+    return PART_SEP.join(_render_group(label, members) for label, members in groups.items())
+
+
+def _separator(kind: str) -> str:
+    return "\n" if kind in ("project_state", "memory") else "\n\n"
+
+
+def _title(kind: str, project: str | None) -> str:
+    return SECTION_TITLES[kind].format(project=f" ({project})" if project else "")
 
 
 def render(
@@ -152,16 +162,14 @@ def render(
         mine = [b for b in blocks if b.kind == kind]
         if not mine:
             continue
-        sep = "\n" if kind in ("project_state", "memory") else "\n\n"
         if kind == "chunk" and group_sources:
             body = _render_grouped(mine)
         else:
-            body = sep.join(_render_block(b) for b in mine)
+            body = _separator(kind).join(_render_block(b) for b in mine)
         if headers:
-            title = SECTION_TITLES[kind].format(project=f" ({project})" if project else "")
-            body = f"{title}\n{body}"
+            body = f"{_title(kind, project)}\n{body}"
         sections.append(body)
-    return "\n\n".join(sections)
+    return PART_SEP.join(sections)
 
 
 # --- de-duplication ------------------------------------------------------------------
@@ -169,26 +177,31 @@ def render(
 _WORDS = re.compile(r"\w+")
 
 
-def _norm(text: str) -> str:
-    return " ".join(_WORDS.findall(text.lower()))
-
-
-def _words(text: str) -> set[str]:
-    return set(_WORDS.findall(text.lower()))
-
-
 class _Seen:
-    """Texts already in the pack, for overlap checks."""
+    """Texts already in the pack, for overlap checks.
+
+    A text is compared by its normal form (its lowercase words joined by
+    spaces) and its word set, both from one tokenisation, remembered for the
+    pack's lifetime: a text that passes the check is the one added next.
+    """
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         self.texts: list[tuple[str, set[str]]] = []
+        self._features: dict[str, tuple[str, set[str]]] = {}
+
+    def _of(self, text: str) -> tuple[str, set[str]]:
+        found = self._features.get(text)
+        if found is None:
+            words = _WORDS.findall(text.lower())
+            found = self._features[text] = (" ".join(words), set(words))
+        return found
 
     def add(self, text: str) -> None:
-        self.texts.append((_norm(text), _words(text)))
+        self.texts.append(self._of(text))
 
     def duplicate(self, text: str) -> bool:
-        norm, words = _norm(text), _words(text)
+        norm, words = self._of(text)
         if not norm:
             return True
         for other_norm, other_words in self.texts:
@@ -207,7 +220,13 @@ class _Seen:
 
 
 class _Packer:
-    """Adds blocks while the rendered pack fits the budget."""
+    """Adds blocks while the rendered pack fits the budget.
+
+    The length a block would bring the pack to is worked out from the
+    rendered pieces already kept (one per block, or one per label group of
+    chunks), re-rendering only the piece the block joins: the same
+    helpers as :func:`render`, so the sum equals ``len(render(...))``.
+    """
 
     def __init__(
         self, budget: int, project: str | None, headers: bool, group_sources: bool = True
@@ -218,27 +237,63 @@ class _Packer:
         self.group_sources = group_sources
         self.blocks: list[ContextBlock] = []
         self.used = 0
+        self._pieces: dict[str, dict[Any, str]] = {}  # kind -> key -> rendered piece
+        self._groups: dict[str, list[ContextBlock]] = {}  # chunk label -> its blocks
+        self._sections: dict[str, int] = {}  # kind -> rendered section length
 
     def render(self, blocks: list[ContextBlock]) -> str:
         return render(
             blocks, project=self.project, headers=self.headers, group_sources=self.group_sources
         )
 
-    def _length(self, blocks: list[ContextBlock]) -> int:
-        return len(self.render(blocks))
+    def _piece(self, block: ContextBlock) -> tuple[Any, str]:
+        """``(key, rendered piece)`` of the section of ``block.kind`` once it is added."""
+        if block.kind == "chunk" and self.group_sources:
+            members = [*self._groups.get(block.label, []), block]
+            return ("group", block.label), _render_group(block.label, members)
+        return ("block", len(self.blocks)), _render_block(block)
+
+    def _section_length(self, kind: str, pieces: dict[Any, str]) -> int:
+        length = sum(len(p) for p in pieces.values())
+        length += len(_separator(kind)) * (len(pieces) - 1)
+        if self.headers:
+            length += len(_title(kind, self.project)) + 1
+        return length
+
+    def _with(self, block: ContextBlock) -> tuple[int, dict[Any, str], int]:
+        """``(pack length, pieces of its section, section length)`` with ``block`` added."""
+        key, piece = self._piece(block)
+        pieces = {**self._pieces.get(block.kind, {}), key: piece}
+        section = self._section_length(block.kind, pieces)
+        sections = {**self._sections, block.kind: section}
+        return sum(sections.values()) + len(PART_SEP) * (len(sections) - 1), pieces, section
+
+    def length_with(self, block: ContextBlock) -> int:
+        """Length of the rendered pack with ``block`` added."""
+        return self._with(block)[0]
 
     def room_for(self, block: ContextBlock) -> int:
         """Characters of ``block.text`` that would still fit (may be negative)."""
         probe = block.model_copy(update={"text": ""})
-        return self.budget - self._length([*self.blocks, probe])
+        return self.budget - self.length_with(probe)
+
+    def fits(self, block: ContextBlock, cap: int | None = None, start: int = 0) -> bool:
+        """Whether ``block`` keeps the pack in budget and the layer (begun at ``start``)
+        under ``cap``."""
+        length = self.length_with(block)
+        return length <= self.budget and (cap is None or length - start <= cap)
 
     def try_add(self, block: ContextBlock, cap: int | None = None, start: int = 0) -> bool:
         """Add if the pack stays in budget and the layer (begun at ``start``) under ``cap``."""
-        length = self._length([*self.blocks, block])
+        length, pieces, section = self._with(block)
         if length > self.budget:
             return False
         if cap is not None and length - start > cap:
             return False
+        if block.kind == "chunk" and self.group_sources:
+            self._groups.setdefault(block.label, []).append(block)
+        self._pieces[block.kind] = pieces
+        self._sections[block.kind] = section
         self.blocks.append(block)
         self.used = length
         return True
@@ -358,6 +413,9 @@ def build_context(
     def fill(kind: str, blocks: list[ContextBlock], cap: int) -> None:
         before = packer.used
         for block in blocks:
+            # a block that does not fit is left out whether it repeats or not
+            if not packer.fits(block, cap=cap, start=before):
+                continue
             # curated state entries are distinct by key; lower layers are checked for repeats
             if kind != "project_state" and seen.duplicate(block.text):
                 continue
@@ -425,8 +483,6 @@ def build_context(
         text, extra, span = hit.text, [], (hit.ordinal, hit.ordinal)
         if options.neighbours > 0:
             text, extra, span = _neighbour_text(conn, hit, options.neighbours, taken)
-        if seen.duplicate(text):
-            continue
         label = hit.source + (f" › {hit.heading}" if hit.heading else "")
         block = ContextBlock(
             kind="chunk",
@@ -441,9 +497,15 @@ def build_context(
                 "ordinals": list(span),
             },
         )
-        if packer.try_add(block):
+        fits = packer.fits(block)
+        if not fits and leftover is not None:
+            continue  # neither added nor kept for truncation, repeat or not
+        if seen.duplicate(text):
+            continue
+        if fits:
+            packer.try_add(block)
             use(hit, block, extra, truncated=False)
-        elif leftover is None:
+        else:
             # keep looking for whole chunks that fit; the best one that did not
             # may still be cut into whatever room is left at the end
             leftover = (hit, block, extra)
@@ -462,7 +524,7 @@ def build_context(
     layers["chunk"] = packer.used - before
 
     formatted = packer.render(packer.blocks)
-    assert len(formatted) <= options.budget
+    assert len(formatted) == packer.used <= options.budget
     pack = ContextPack(
         prompt=prompt,
         project=project,

@@ -13,6 +13,8 @@ are explicitly marked keyword-only.
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -164,13 +166,15 @@ def _spread_to_neighbours(
         lo, hi = spans.get(row["document_id"], (row["ordinal"], row["ordinal"]))
         spans[row["document_id"]] = (min(lo, row["ordinal"]), max(hi, row["ordinal"]))
     at: dict[tuple[int, int], tuple[int, str]] = {}
-    for doc, (lo, hi) in spans.items():
-        for row in conn.execute(
-            "SELECT id, ordinal, heading_path FROM source_chunks "
-            "WHERE document_id = ? AND ordinal BETWEEN ? AND ?",
-            (doc, lo - reach, hi + reach),
-        ):
-            at[(doc, row["ordinal"])] = (row["id"], row["heading_path"])
+    ranges = [[doc, lo - reach, hi + reach] for doc, (lo, hi) in spans.items()]
+    # one query for every document's window (an index range per document), not one each
+    for row in conn.execute(
+        "SELECT c.document_id, c.id, c.ordinal, c.heading_path FROM json_each(?) AS r "
+        "JOIN source_chunks c ON c.document_id = json_extract(r.value, '$[0]') "
+        "AND c.ordinal BETWEEN json_extract(r.value, '$[1]') AND json_extract(r.value, '$[2]')",
+        (json.dumps(ranges),),
+    ):
+        at[(row["document_id"], row["ordinal"])] = (row["id"], row["heading_path"])
     base = {row["id"]: (row, fused[row["id"]]["score"]) for row in found}
     for row, score in base.values():
         for distance, weight in enumerate(weights, start=1):
@@ -184,6 +188,34 @@ def _spread_to_neighbours(
                 entry["score"] += weight * score
                 if not entry["retrievers"]:
                     entry["retrievers"].append("neighbour")
+
+
+class _Background:
+    """``func(*args)`` on its own thread; :meth:`result` waits and re-raises its error.
+
+    A plain thread (about 0.1 ms to start and join) rather than a pool:
+    nothing to import in a cold process, nothing kept across forks.
+    """
+
+    def __init__(self, func: Any, *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(func, args), name="atocore-search", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, func: Any, args: tuple) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def search(
@@ -218,18 +250,27 @@ def search(
         vector=VectorSide(available=False, reason="not used in bm25 mode"),
     )
 
+    status: VectorSide | None = None
+    model: Any = None
+    pending: _Background | None = None  # the query vector, being computed
+    if mode in ("hybrid", "vector"):
+        status, model = vector_side(conn, embedder)
+        result.vector = status
+        if status.available and mode == "hybrid":
+            # The query embedding needs no connection: it runs on a worker thread while
+            # the keyword query runs here (onnxruntime and SQLite both release the GIL).
+            pending = _Background(model.embed_query, query)
+
     bm25: list[tuple[int, float]] = []
     if mode in ("hybrid", "bm25"):
         bm25 = search_fts(conn, query, pool, project=filter_project, weights=params.fts_weights)
 
     vec: list[tuple[int, float]] = []
-    if mode in ("hybrid", "vector"):
-        status, model = vector_side(conn, embedder)
-        result.vector = status
+    if status is not None:
         if status.available:
             from atocore.retrieval.vectors import search_vectors
 
-            qvec = model.embed_query(query)
+            qvec = pending.result() if pending is not None else model.embed_query(query)
             vec = [
                 (cid, dist)
                 for cid, dist in search_vectors(conn, qvec, pool, project=filter_project)

@@ -134,6 +134,25 @@ def count_vectors(conn: Any) -> int:
         return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
 
+def holds_at_least(conn: Any, n: int) -> bool:
+    """Whether the store holds ``n`` or more vectors (reads at most ``n`` rowids).
+
+    What :func:`choose_mode` needs on every search: counting all of a 100K
+    store took ~0.6 ms of it.
+    """
+    if n <= 0:
+        return True
+    if not table_exists(conn):
+        return False
+    try:
+        row = conn.execute(
+            f"SELECT 1 FROM {TABLE}_rowids LIMIT 1 OFFSET ?", (int(n) - 1,)
+        ).fetchone()
+    except Exception:  # noqa: BLE001 - another sqlite-vec layout
+        return count_vectors(conn) >= n
+    return row is not None
+
+
 def drop_vectors(conn: Any) -> None:
     """Remove every vector (model change → reindex)."""
     from atocore.retrieval import quantized
@@ -201,8 +220,11 @@ def choose_mode(conn: Any, *, count: int | None = None) -> str:
 
     if not quantized.exists(conn) or not quantized.usable(conn):
         return "exact"
-    count = count_vectors(conn) if count is None else count
-    return "quantized" if count >= QUANTIZE_MIN_VECTORS else "exact"
+    if count is None:
+        enough = holds_at_least(conn, QUANTIZE_MIN_VECTORS)
+    else:
+        enough = count >= QUANTIZE_MIN_VECTORS
+    return "quantized" if enough else "exact"
 
 
 def search_vectors(
