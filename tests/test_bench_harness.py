@@ -93,3 +93,26 @@ def test_bench_cli_json(cli, results):
     assert any("baseline" in c for c in commands)
     assert data["extra"]["import_profile"]["heavy_imported"] == []
     assert not results.exists()
+
+
+@pytest.mark.parametrize("text", ["synthetic", "docstrings"])
+def test_hook_bench_corpus(data_dir, embedder, text):
+    from atocore.bench.hooks import build_corpus
+    from atocore.db import open_db
+    from atocore.retrieval.fts import search_fts
+
+    corpus = build_corpus(data_dir, 25, per_doc=10, text=text)
+    assert corpus["chunks"] == 25
+    conn = open_db()
+    try:
+        rows = conn.execute("SELECT text FROM source_chunks").fetchall()
+        docs = conn.execute("SELECT sum(chunk_count), count(*) FROM source_documents").fetchone()
+        vectors = conn.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0]
+        assert tuple(docs) == (25, 3) and vectors == 25
+        if text == "docstrings":  # real prose, not the synthetic vocabulary
+            assert all(len(r["text"]) >= 80 for r in rows)
+            assert len({w for r in rows for w in r["text"].lower().split()}) > 300
+        words = rows[0]["text"].split()[:3]
+        assert search_fts(conn, " ".join(words), 5)  # the keyword index was built
+    finally:
+        conn.close()

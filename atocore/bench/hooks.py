@@ -53,9 +53,64 @@ PROMPTS = [
     "what surface figure do the optics need?",
 ]
 
+# questions a developer might ask of a corpus of Python documentation
+DOC_PROMPTS = [
+    "how do I parse a date string with a timezone offset?",
+    "what happens when the socket connection times out?",
+    "how are default arguments validated in the model schema?",
+    "which encoding is used when reading a file without one?",
+    "how do I iterate over the rows of an array in chunks?",
+    "what does the lock guarantee when two threads write at once?",
+]
+TEXTS = ("synthetic", "docstrings")
+
+
+def docstring_chunks(limit: int, seed: int = 0) -> list[str]:
+    """Up to ``limit`` ~300-char chunks of real technical English: the docstrings of
+    the running interpreter's stdlib and site-packages, paragraphs packed in order."""
+    import ast
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    files = sorted(
+        os.path.join(folder, name)
+        for root in {paths["stdlib"], paths["purelib"]}
+        for folder, _, names in os.walk(root)
+        for name in names
+        if name.endswith(".py")
+    )
+    random.Random(seed).shuffle(files)
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    out: list[str] = []
+    for path in files:
+        try:
+            tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, ValueError, OSError):
+            continue
+        for node in ast.walk(tree):
+            doc = ast.get_docstring(node) if isinstance(node, kinds) else None
+            current = ""
+            for para in (doc or "").split("\n\n"):
+                para = " ".join(para.split())
+                if len(current) >= 80 and len(current) + len(para) > 300:
+                    out.append(current)
+                    current = ""
+                current = f"{current} {para}".strip()
+            if len(current) >= 80:
+                out.append(current)
+            if len(out) >= limit:
+                return out[:limit]
+    return out
+
 
 def build_corpus(
-    data_dir: Path, chunks: int, *, seed: int = 0, per_doc: int = 10, vectors: str = "clustered"
+    data_dir: Path,
+    chunks: int,
+    *,
+    seed: int = 0,
+    per_doc: int = 10,
+    vectors: str = "clustered",
+    text: str = "synthetic",
 ) -> dict:
     """Write ``chunks`` synthetic chunks (+ vectors, state) into a fresh data dir.
 
@@ -63,6 +118,10 @@ def build_corpus(
     :func:`atocore.bench.vector_search.make_data`; the quantized index calibrates
     as usable, as on real notes) or ``random`` (i.i.d. unit vectors: calibration
     marks the quantized index unusable, so every search is the exact scan).
+    ``text``: ``synthetic`` (words drawn uniformly from a ~100-word engineering
+    vocabulary: every prompt word is in about half the chunks, the keyword
+    side's worst case) or ``docstrings`` (real prose, :func:`docstring_chunks`,
+    asked :data:`DOC_PROMPTS`).
     """
     import numpy as np
 
@@ -83,7 +142,10 @@ def build_corpus(
     try:
         ensure_model(conn, embedder.model_id, embedder.dim)
         ensure_vector_table(conn, embedder.dim)
-        docs = max(1, chunks // per_doc)
+        real = docstring_chunks(chunks, seed) if text == "docstrings" else None
+        if real is not None:
+            chunks = len(real)
+        docs = max(1, -(-chunks // per_doc))
         with transaction(conn):
             for d in range(docs):
                 path = str(root / f"note-{d:06d}.md")
@@ -96,15 +158,19 @@ def build_corpus(
                         "p05-interferometer",
                         f"Note {d}",
                         f"h{d}",
-                        per_doc,
+                        min(per_doc, chunks - d * per_doc),
                         embedder.model_id,
                     ),
                 )
                 doc_id = cur.lastrowid
                 rows = []
-                for c in range(per_doc):
-                    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 120)))
-                    heading = " ".join(rng.choice(WORDS) for _ in range(3)).title()
+                for c in range(min(per_doc, chunks - d * per_doc)):
+                    if real is not None:
+                        body = real[d * per_doc + c]
+                        heading = " ".join(body.split()[:3]).title()
+                    else:
+                        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 120)))
+                        heading = " ".join(rng.choice(WORDS) for _ in range(3)).title()
                     rows.append(
                         (
                             doc_id,
@@ -112,9 +178,9 @@ def build_corpus(
                             c,
                             f"Note {d}",
                             heading,
-                            text,
+                            body,
                             0,
-                            len(text),
+                            len(body),
                             f"c{d}-{c}",
                         )
                     )
@@ -144,6 +210,8 @@ def build_corpus(
     return {
         "chunks": count,
         "vectors": vectors,
+        "text": text,
+        "prompts": DOC_PROMPTS if text == "docstrings" else PROMPTS,
         "root": str(root),
         "build_s": time.perf_counter() - started,
         "db_mb": round(db_mb, 1),
@@ -200,7 +268,11 @@ def _hook_argv_input(prompt: str, cwd: str) -> str:
 
 
 def _time_hook(
-    env: dict[str, str], cwd: str, runs: int, argv: list[str] | None = None
+    env: dict[str, str],
+    cwd: str,
+    runs: int,
+    argv: list[str] | None = None,
+    prompts: list[str] = PROMPTS,
 ) -> tuple[list[float], list[float], int]:
     """Fresh hook processes (default: ``python -m atocore.hooks prompt``).
 
@@ -219,7 +291,7 @@ def _time_hook(
             env=env,
             capture_output=True,
             text=True,
-            input=_hook_argv_input(PROMPTS[i % len(PROMPTS)], cwd),
+            input=_hook_argv_input(prompts[i % len(prompts)], cwd),
         )
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
@@ -257,6 +329,7 @@ def run(
     idle_s: float = 60.0,
     vault_files: int = 2000,
     vectors: str = "clustered",
+    text: str = "synthetic",
     write: bool = True,
 ) -> Report:
     import httpx
@@ -270,20 +343,22 @@ def run(
             "idle_s": idle_s,
             "vault_files": vault_files,
             "vectors": vectors,
+            "text": text,
         },
     )
     report.live = True
     with tempfile.TemporaryDirectory(prefix="atocore-bench-hooks-") as tmp:
         data_dir = Path(tmp) / "data"
-        corpus = build_corpus(data_dir, chunks, vectors=vectors)
+        corpus = build_corpus(data_dir, chunks, vectors=vectors, text=text)
         report.extra["corpus"] = corpus
         report.note(
-            f"corpus: {corpus['chunks']} chunks, {corpus['db_mb']} MB database, "
+            f"corpus: {corpus['chunks']} {corpus['text']} chunks, {corpus['db_mb']} MB database, "
             f"built in {corpus['build_s']:.0f} s"
         )
         env = {**os.environ, "ATOCORE_DATA_DIR": str(data_dir)}
         env.pop("ATOCORE_URL", None)
         cwd = corpus["root"]
+        prompts = corpus["prompts"]
 
         floor = summarize(time_command([sys.executable, "-c", "pass"], runs=10, env=env))
         report.add(_row("python -c pass (baseline)", floor))
@@ -293,7 +368,7 @@ def run(
         proc, url = _start_server(env)
         try:
             with httpx.Client(base_url=url, timeout=60) as client:
-                body = {"prompt": PROMPTS[0], "project": "p05", "budget": 3000}
+                body = {"prompt": prompts[0], "project": "p05", "budget": 3000}
                 client.post("/context/build", json=body).raise_for_status()  # model warm
                 rss_start = _rss_mb(proc.pid)
 
@@ -308,7 +383,7 @@ def run(
 
                 def pack_body(mode: str):
                     return lambda i: {
-                        "prompt": PROMPTS[i % len(PROMPTS)],
+                        "prompt": prompts[i % len(prompts)],
                         "project": "p05",
                         "budget": 3000,
                         "mode": mode,
@@ -335,14 +410,14 @@ def run(
                             timed(
                                 "POST",
                                 "/query",
-                                lambda i: {"query": PROMPTS[i % len(PROMPTS)], "project": "p05"},
+                                lambda i: {"query": prompts[i % len(prompts)], "project": "p05"},
                             )
                         ),
                     )
                 )
 
                 def hook_payload(i: int) -> dict:
-                    return json.loads(_hook_argv_input(PROMPTS[i % len(PROMPTS)], cwd))
+                    return json.loads(_hook_argv_input(prompts[i % len(prompts)], cwd))
 
                 report.add(
                     _row(
@@ -351,7 +426,7 @@ def run(
                     )
                 )
             warm_env = {**env, "ATOCORE_URL": url}
-            hook_s, floor_s, empty = _time_hook(warm_env, cwd, runs)
+            hook_s, floor_s, empty = _time_hook(warm_env, cwd, runs, prompts=prompts)
             report.add(
                 _row(
                     "python -m atocore.hooks prompt → warm server",
@@ -361,7 +436,7 @@ def run(
                 )
             )
             cli_argv = [*atocore_argv(), "hook", "prompt"]
-            cli_s, floor_s, empty = _time_hook(warm_env, cwd, runs, cli_argv)
+            cli_s, floor_s, empty = _time_hook(warm_env, cwd, runs, cli_argv, prompts)
             report.add(
                 _row(
                     "atocore hook prompt → warm server (the installed hook)",
@@ -423,7 +498,7 @@ def run(
 
         for mode in ("hybrid", "bm25"):
             cold_env = {**env, "ATOCORE_HOOK_MODE": mode}
-            cold_s, floor_s, empty = _time_hook(cold_env, cwd, cold_runs)
+            cold_s, floor_s, empty = _time_hook(cold_env, cwd, cold_runs, prompts=prompts)
             label = f"python -m atocore.hooks prompt, no server (cold, {mode})"
             floor_p50 = summarize(floor_s)["p50_ms"]
             report.add(
@@ -443,6 +518,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle-s", type=float, default=60.0)
     parser.add_argument("--vault-files", type=int, default=2000)
     parser.add_argument("--vectors", choices=("clustered", "random"), default="clustered")
+    parser.add_argument(
+        "--text",
+        choices=TEXTS,
+        default="synthetic",
+        help="chunk text: synthetic ~100-word vocabulary (keyword worst case) or real "
+        "docstrings of the installed Python packages",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     run(
@@ -452,5 +534,6 @@ def main(argv: list[str] | None = None) -> None:
         idle_s=args.idle_s,
         vault_files=args.vault_files,
         vectors=args.vectors,
+        text=args.text,
         write=not args.no_write,
     )
