@@ -259,3 +259,40 @@ def test_what_leaves_the_machine(recorder, data_dir):
     assert path.startswith("/hooks/prompt?")
     assert b"s3cr3t" not in body
     assert json.loads(body)["prompt"] == f"[private] {PROMPT}"
+
+
+@pytest.mark.parametrize(
+    ("data", "done"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}", False),
+        (b'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{""}', True),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", True),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n", False),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", True),
+        (b"HTTP/1.1 200 OK\r\n\r\nno length: read to the end", False),
+        (b"HTTP/1.1 200 OK\r\nContent-Len", False),
+    ],
+)
+def test_a_response_is_complete_when_its_body_is(data, done):
+    assert relay._complete(data) is done
+
+
+def test_a_server_that_keeps_the_connection_open_does_not_stall_the_hook(monkeypatch):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}"
+
+    def serve():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(answer)
+        threading.Event().wait(5)  # never closes while the hook waits
+        conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    monkeypatch.setenv("ATOCORE_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.setenv("ATOCORE_HOOK_TIMEOUT_SECONDS", "3")
+    # reading to the end would hit the 3 s timeout (a RelayError) before the server closes
+    assert relay.relay("prompt", b'{"prompt": "long enough to be a prompt"}') == b"{}"
+    listener.close()

@@ -65,11 +65,32 @@ def _query(name: str) -> str:
     return "?" + "&".join(pairs) if pairs else ""
 
 
-def _read_all(conn: sock.socket) -> bytes:
-    parts = []
-    while chunk := conn.recv(65536):
-        parts.append(chunk)
-    return b"".join(parts)
+def _complete(data: bytes) -> bool:
+    """Whether ``data`` holds a whole response (so a server that keeps the
+    connection open despite ``Connection: close`` cannot stall the hook)."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    lower = head.lower()
+    if lower.startswith((b"http/1.1 204", b"http/1.0 204", b"http/1.1 304")):
+        return True
+    if b"\r\ntransfer-encoding: chunked" in lower:
+        return body.endswith(b"0\r\n\r\n")
+    marker = b"\r\ncontent-length:"
+    if marker in lower:
+        length = lower.split(marker, 1)[1].split(b"\r\n", 1)[0].strip()
+        return length.isdigit() and len(body) >= int(length)
+    return False  # no length given: the body runs to the end of the connection
+
+
+def _read_response(conn: sock.socket) -> bytes:
+    data = b""
+    while not _complete(data):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _dechunk(body: bytes) -> bytes:
@@ -136,7 +157,7 @@ def relay(name: str, payload: bytes) -> bytes | None:
             conn.settimeout(timeout)
             conn.connect(address)
             conn.sendall(request)
-            response = _read_all(conn)
+            response = _read_response(conn)
         finally:
             conn.close()
     except OSError as exc:  # refused, unresolvable, timed out
