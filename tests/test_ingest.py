@@ -465,3 +465,30 @@ def test_cli_refresh_purge_deleted(cli, vault, embedder, two_projects) -> None:
     assert "purge-deleted" in human.output
     purged = cli.json("projects", "refresh", "p06-polisher", "--purge-deleted")
     assert purged["removed"] == 1 and purged["missing"] == 0
+
+
+def test_symlinked_folders_are_followed_once_and_purged(
+    conn, vault, embedder, two_projects, tmp_path, data_dir
+) -> None:
+    shared = tmp_path / "shared-notes"
+    write(shared, "fixtures.md", "# Fixtures\n\nThe shared fixture plate is Invar 36.")
+    (vault / "p05" / "shared").symlink_to(shared)  # a linked folder outside the root
+    (vault / "p05" / "loop").symlink_to(vault / "p05")  # a link loop
+    (vault / "p05" / "again").symlink_to(shared)  # a second link to the same place
+    write(data_dir, "mirror/p05/overview.md", "# Generated page, never a source")
+    (vault / "p05" / "mirror").symlink_to(data_dir / "mirror")  # into atocore's data dir
+
+    report = ingest_project(conn, "p05", embedder=embedder)
+    docs = conn.execute(
+        "SELECT path, rel_path FROM source_documents WHERE project = 'p05-interferometer' "
+        "ORDER BY rel_path"
+    ).fetchall()
+    assert [Path(d["path"]).name for d in docs] == ["fixtures.md", "mount.md"]
+    assert docs[0]["path"] == str((shared / "fixtures.md").resolve())
+    assert report.added == 2 and report.skipped == 0
+
+    (shared / "fixtures.md").unlink()  # vanishes from the linked folder
+    kept = ingest_project(conn, "p05", embedder=embedder)
+    assert kept.missing == 1
+    purged = ingest_project(conn, "p05", embedder=embedder, purge_deleted=True)
+    assert purged.removed == 1 and not chunk_rows(conn, "fixtures.md")

@@ -173,6 +173,9 @@ def test_watch_cli_process_logs_batches(conn, vault, data_dir, stop_signal):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
         wait_for(lambda: "watch" in {p.name for p in running_processes()}, timeout=60)
         note = vault / "cli.md"
@@ -180,11 +183,57 @@ def test_watch_cli_process_logs_batches(conn, vault, data_dir, stop_signal):
             lambda: "cli.md" in _docs(conn),
             poke=lambda: note.write_text(f"# CLI\n\nwritten at {time.time()}\n"),
         )
+        # the batch line is logged just after the commit the database shows
+        wait_for(lambda: any(re.search(r"[1-9]\d* ingested", line) for line in lines))
     finally:
         proc.send_signal(stop_signal)
-        output, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert proc.returncode in (0, 130), output
     assert "watching" in output and str(vault) in output
     assert re.search(r"[1-9]\d* ingested", output), output
     assert "watch stopped" in output
     assert "watch" not in {p.name for p in running_processes()}
+
+
+def test_changes_under_a_linked_folder_follow_the_real_file(conn, vault, data_dir, embedder):
+    from watchfiles import Change
+
+    from atocore.ingest.watch import apply_changes
+
+    shared = vault.parent.parent / "shared"
+    shared.mkdir()
+    (vault / "link").symlink_to(shared)
+    watched = [Target(vault, "p05-interferometer")]
+    note = shared / "bench.md"
+    note.write_text("# Bench\n\nThe optical bench rests on four pneumatic legs.\n")
+    # watchfiles reports the path through the link (checked by hand: inotify follows it)
+    seen_as = str(vault / "link" / "bench.md")
+    added = apply_changes(conn, [(Change.added, seen_as)], watched, data_dir=data_dir)
+    assert added.ingested == [seen_as] and not added.errors
+    stored = conn.execute("SELECT path, rel_path FROM source_documents").fetchall()
+    assert [tuple(r) for r in stored] == [(str(note.resolve()), "p05/link/bench.md")]
+    note.unlink()
+    gone = apply_changes(conn, [(Change.deleted, seen_as)], watched, data_dir=data_dir)
+    assert gone.removed == [seen_as]
+    assert conn.execute("SELECT count(*) FROM source_documents").fetchone()[0] == 0
+
+
+def test_an_edit_keeps_the_label_a_full_scan_gave(conn, vault, data_dir, embedder):
+    from watchfiles import Change
+
+    from atocore.ingest.pipeline import ingest_project
+    from atocore.ingest.watch import apply_changes
+
+    note = vault / "optics" / "flat.md"
+    note.parent.mkdir()
+    note.write_text("# Flat\n\nThe reference flat is Zerodur.\n")
+    ingest_project(conn, "p05")
+    label = "SELECT rel_path FROM source_documents"
+    assert conn.execute(label).fetchone()[0] == "p05/optics/flat.md"
+    note.write_text("# Flat\n\nThe reference flat is Zerodur, 150 mm.\n")
+    watched = [Target(vault, "p05-interferometer")]
+    batch = apply_changes(conn, [(Change.modified, str(note))], watched, data_dir=data_dir)
+    assert batch.ingested == [str(note)]
+    assert conn.execute(label).fetchone()[0] == "p05/optics/flat.md"

@@ -368,11 +368,22 @@ class _Run:
         return len(pending)
 
 
-def _targets_for_root(root: Path, project: str) -> list[Target]:
+def _targets_for_root(
+    root: Path, project: str, linked: list[str], shown: str | None = None
+) -> list[Target]:
+    """Files to ingest under ``root``; ``linked`` gets the followed links' real paths.
+
+    ``shown``: the display path of a single file (watch passes it relative to
+    its project root, so an edit keeps the label a full scan gave it).
+    """
     if root.is_file():
-        return [Target(root, normalize(root), root.name, project)]
+        return [Target(root, normalize(root), shown or root.name, project)]
+    from atocore.config import get_settings
+
+    own = (normalize(get_settings().data_dir),)  # never ingest the Mirror or backups
     return [
-        Target(path, normalize(path), _display_rel(path, root), project) for path in scan_root(root)
+        Target(path, normalize(path), _display_rel(path, root), project)
+        for path in scan_root(root, linked, own)
     ]
 
 
@@ -386,8 +397,10 @@ def _ingest_roots(
     options: ChunkOptions | None,
     max_bytes: int,
     report: IngestReport,
+    shown: str | None = None,
 ) -> IngestReport:
-    """``roots``: (path, project, detect_project) triples."""
+    """``roots``: (path, project, detect_project) triples; ``shown``: a single
+    file's display path (see :func:`ingest_file`)."""
     started = time.perf_counter()
     targets: list[Target] = []
     prefixes: list[str] = []
@@ -397,9 +410,9 @@ def _ingest_roots(
         report.roots.append(printable(key))
         resolved = Path(key)
         if not resolved.exists():
-            shown = printable(key)
-            report.missing_roots.append(shown)
-            report.warnings.append(f"source root not found, skipped (nothing purged): {shown}")
+            gone = printable(key)
+            report.missing_roots.append(gone)
+            report.warnings.append(f"source root not found, skipped (nothing purged): {gone}")
             continue
         if resolved.is_file() and resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped += 1
@@ -408,7 +421,8 @@ def _ingest_roots(
                 SkippedFile(path=key, reason="unsupported", detail="not a .md or .txt file")
             )
             continue
-        found = _targets_for_root(resolved, project)
+        linked: list[str] = []
+        found = _targets_for_root(resolved, project, linked, shown)
         if detect and not project:
             if registered is None:
                 registered = _registered_roots()
@@ -416,6 +430,8 @@ def _ingest_roots(
                 t.project = _registered_project_for(t.key, registered)
         targets.extend(found)
         prefixes.append(key)
+        # files under a linked folder are stored by their real path: watch that too
+        prefixes.extend(p for p in linked if not (p + os.sep).startswith(key + os.sep))
     # the same file reachable from two roots is ingested once
     unique: dict[str, Target] = {}
     for t in targets:
@@ -535,10 +551,32 @@ def ingest_all(
 
 
 def ingest_file(
-    conn: Any, path: Path | str, project: str | None = None, *, embedder: Any = None
+    conn: Any,
+    path: Path | str,
+    project: str | None = None,
+    *,
+    embedder: Any = None,
+    root: Path | None = None,
 ) -> IngestReport:
-    """(Re-)ingest one file; used by ``atocore watch``. Unchanged files cost a stat."""
-    return ingest_paths(conn, [path], project=project, embedder=embedder)
+    """(Re-)ingest one file; used by ``atocore watch``. Unchanged files cost a stat.
+
+    ``root``: the registered root the file was seen under, so its label stays
+    the one a full scan gives it (``p05/sub/note.md``, not ``note.md``).
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise InvalidInput(f"path not found: {path}")
+    return _ingest_roots(
+        conn,
+        [(path, resolve_project_name(project), True)],
+        purge_deleted=False,
+        progress=None,
+        embedder=embedder,
+        options=None,
+        max_bytes=DEFAULT_MAX_BYTES,
+        report=IngestReport(),
+        shown=_display_rel(path, root) if root is not None else None,
+    )
 
 
 def remove_file(conn: Any, path: Path | str) -> bool:

@@ -35,10 +35,33 @@ def is_candidate(name: str) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
 
 
-def scan_root(root: Path) -> Iterator[Path]:
-    """Supported files under ``root`` in a stable order (hidden entries skipped)."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in IGNORED_DIRS)
+def scan_root(
+    root: Path, linked: list[str] | None = None, skip: tuple[str, ...] = ()
+) -> Iterator[Path]:
+    """Supported files under ``root`` in a stable order (hidden entries skipped).
+
+    Symlinked folders are followed (vaults often link shared notes in), each
+    real directory once, so a link loop or two links to one place cannot
+    repeat files. ``linked`` collects the resolved paths of followed links
+    that lie outside ``root``: the files there are stored under those paths,
+    and the caller needs them to notice when such files vanish. Folders that
+    resolve into ``skip`` (real paths: atocore's own data dir) are left out.
+    """
+    seen = {os.path.realpath(root)}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        kept = []
+        for name in sorted(dirnames):
+            if name.startswith(".") or name in IGNORED_DIRS:
+                continue
+            full = os.path.join(dirpath, name)
+            real = os.path.realpath(full)
+            if real in seen or any(real == p or real.startswith(p + os.sep) for p in skip):
+                continue
+            seen.add(real)
+            kept.append(name)
+            if linked is not None and os.path.islink(full):
+                linked.append(real)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if is_candidate(name):
                 yield Path(dirpath) / name

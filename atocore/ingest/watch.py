@@ -141,7 +141,9 @@ def apply_changes(
                     batch.removed.append(str(path))
                     batch.projects.add(target.project)
             elif path.is_file():
-                report = ingest_file(conn, path, target.project, embedder=embedder)
+                report = ingest_file(
+                    conn, path, target.project, embedder=embedder, root=target.root
+                )
                 if report.added or report.updated:
                     batch.ingested.append(str(path))
                     batch.projects.add(target.project)
