@@ -492,3 +492,23 @@ def test_symlinked_folders_are_followed_once_and_purged(
     assert kept.missing == 1
     purged = ingest_project(conn, "p05", embedder=embedder, purge_deleted=True)
     assert purged.removed == 1 and not chunk_rows(conn, "fixtures.md")
+
+
+def test_removing_a_folder_link_retires_its_notes(
+    conn, vault, embedder, two_projects, tmp_path
+) -> None:
+    shared = tmp_path / "shared-notes"
+    write(shared, "fixtures.md", "# Fixtures\n\nThe shared fixture plate is Invar 36.")
+    link = vault / "p05" / "shared"
+    link.symlink_to(shared)
+    write(tmp_path / "loose", "extra.md", "# Extra\n\nA note ingested by hand, outside roots.")
+    ingest_paths(conn, [tmp_path / "loose" / "extra.md"], project="p05")
+    assert ingest_project(conn, "p05", embedder=embedder).added == 2
+
+    link.unlink()  # the notes still exist, but no longer under the project's root
+    kept = ingest_project(conn, "p05", embedder=embedder)
+    assert kept.missing == 1 and chunk_rows(conn, "fixtures.md")
+    purged = ingest_project(conn, "p05", embedder=embedder, purge_deleted=True)
+    assert purged.removed == 1 and not chunk_rows(conn, "fixtures.md")
+    assert chunk_rows(conn, "extra.md")  # a file ingested by hand is not the root's to retire
+    assert (shared / "fixtures.md").exists()  # sources are never touched

@@ -215,9 +215,17 @@ class _Run:
         self.report = report or IngestReport()
         self.vectors = _Vectors(conn, embedder, self.report)
 
-    def run(self, targets: list[Target], prefixes: list[str], purge_deleted: bool) -> None:
+    def run(
+        self,
+        targets: list[Target],
+        prefixes: list[str],
+        purge_deleted: bool,
+        unlinked: Iterable[str] = (),
+    ) -> None:
+        """``unlinked``: stored files no longer reachable (see :func:`_unlinked`)."""
         report = self.report
-        existing = load_existing(self.conn, (t.key for t in targets), prefixes)
+        keys = [t.key for t in targets] + list(unlinked)
+        existing = load_existing(self.conn, keys, prefixes)
         seen: set[str] = set()
         pending: list[PendingFile] = []
         pending_chunks = 0
@@ -387,6 +395,24 @@ def _targets_for_root(
     ]
 
 
+def _unlinked(conn: Any, root: Path, project: str, prefixes: list[str]) -> list[str]:
+    """Stored notes of ``project`` that were read under ``root`` through a
+    symlinked folder which no longer leads to them (the link was removed or
+    changed): they count as vanished from this root."""
+    head = f"{root.name}/"
+    rows = conn.execute(
+        "SELECT path, rel_path FROM source_documents "
+        "WHERE project = ? AND substr(rel_path, 1, ?) = ?",
+        (project, len(head), head),
+    ).fetchall()
+    return [
+        row["path"]
+        for row in rows
+        if not any(row["path"] == p or row["path"].startswith(p + os.sep) for p in prefixes)
+        and normalize(root.parent / row["rel_path"]) != row["path"]
+    ]
+
+
 def _ingest_roots(
     conn: Any,
     roots: list[tuple[Path, str, bool]],
@@ -404,6 +430,7 @@ def _ingest_roots(
     started = time.perf_counter()
     targets: list[Target] = []
     prefixes: list[str] = []
+    unlinked: list[str] = []
     registered: list[tuple[str, str]] | None = None
     for root, project, detect in roots:
         key = normalize(root)
@@ -432,6 +459,8 @@ def _ingest_roots(
         prefixes.append(key)
         # files under a linked folder are stored by their real path: watch that too
         prefixes.extend(p for p in linked if not (p + os.sep).startswith(key + os.sep))
+        if project and resolved.is_dir():
+            unlinked.extend(_unlinked(conn, resolved, project, [key, *linked]))
     # the same file reachable from two roots is ingested once
     unique: dict[str, Target] = {}
     for t in targets:
@@ -443,7 +472,7 @@ def _ingest_roots(
         max_bytes=max_bytes,
         progress=progress,
         report=report,
-    ).run(list(unique.values()), [p for p in prefixes if Path(p).is_dir()], purge_deleted)
+    ).run(list(unique.values()), [p for p in prefixes if Path(p).is_dir()], purge_deleted, unlinked)
     for t in unique.values():
         if t.project and t.project not in report.projects:
             report.projects.append(t.project)
