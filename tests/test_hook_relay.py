@@ -123,8 +123,20 @@ def test_relay_query_passes_only_plain_option_values(monkeypatch):
 
 def test_unreachable_server_is_a_relay_error(monkeypatch):
     monkeypatch.setenv("ATOCORE_URL", f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(relay.RelayError, match="cannot reach"):
+    with pytest.raises(relay.RelayError, match="cannot reach") as caught:
         relay.relay("prompt", b'{"prompt": "long enough to be a prompt"}')
+    assert caught.value.code == "unavailable"
+
+
+def test_server_down_hook_process_says_unavailable_and_exits_zero(data_dir):
+    env = {"ATOCORE_URL": f"http://127.0.0.1:{free_port()}"}
+    done = run_hook([sys.executable, "-m", "atocore.hooks", "prompt"], {"prompt": PROMPT}, env)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr.startswith("atocore hook: prompt: unavailable: cannot reach")
+    private = {"prompt": f"<private>x</private> {PROMPT}"}  # the full handler says the same
+    done = run_hook([sys.executable, "-m", "atocore.hooks", "prompt"], private, env)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr.startswith("atocore hook: prompt: unavailable: cannot reach")
 
 
 # --- the route ------------------------------------------------------------------
@@ -219,7 +231,7 @@ def test_relayed_hooks_end_to_end(vault, conn, tmp_path, data_dir):
         # refused (no token) and disabled: exit 0, nothing on stdout
         refused = run_hook(hook, ask, {**env, "ATOCORE_API_TOKEN": ""})
         assert (refused.returncode, refused.stdout) == (0, "")
-        assert "401" in refused.stderr
+        assert "atocore hook: prompt: refused: server answered 401" in refused.stderr
         quiet = run_hook(hook, ask, {**env, "ATOCORE_CONTEXT_DISABLED": "1"})
         assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
 

@@ -14,9 +14,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         raw = sys.stdin.buffer.read()
         if len(args) == 1:
-            from atocore.hooks.relay import relay
+            from atocore.hooks.relay import RelayError, relay
 
-            out = relay(args[0], raw)
+            try:
+                out = relay(args[0], raw)
+            except RelayError as exc:
+                print(f"atocore hook: {args[0]}: {exc.code}: {exc}", file=sys.stderr)
+                return 0
             if out is not None:
                 if out.strip():
                     sys.stdout.buffer.write(out.strip() + b"\n")

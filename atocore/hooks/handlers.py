@@ -297,5 +297,5 @@ def run_hook(name: str, raw: str) -> str:
         result = handler(payload)
         return json.dumps(result) if result else ""
     except Exception as exc:  # noqa: BLE001 - hooks must never fail the user's turn
-        log(f"{name}: {type(exc).__name__}: {exc}")
+        log(f"{name}: {getattr(exc, 'code', None) or type(exc).__name__}: {exc}")
         return ""

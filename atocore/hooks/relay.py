@@ -34,7 +34,12 @@ _OPTIONS = {
 
 
 class RelayError(Exception):
-    """The server could not be reached or refused the request."""
+    """The server could not be reached (``unavailable``, as in the CLI's JSON
+    errors) or refused the request (``refused``)."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _target(url: str) -> tuple[str, int, str] | None:
@@ -161,7 +166,8 @@ def relay(name: str, payload: bytes) -> bytes | None:
         finally:
             conn.close()
     except OSError as exc:  # refused, unresolvable, timed out
-        raise RelayError(f"cannot reach atocore server at {host}:{port}: {exc}") from exc
+        message = f"cannot reach atocore server at {host}:{port}: {exc}"
+        raise RelayError(message, "unavailable") from exc
     status, body = _parse(response)
     if status == 204:
         return b""
