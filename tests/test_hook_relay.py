@@ -95,7 +95,16 @@ def test_parse_reads_length_chunked_and_refuses_garbage():
     )
     assert relay._parse(chunked) == (200, b"abcde")
     assert relay._parse(b"HTTP/1.1 204 No Content\r\n\r\n") == (204, b"")
-    for garbage in (b"", b"HTTP/1.1 200 OK", b"hello\r\n\r\n", b"HTTP/1.1 abc\r\n\r\n"):
+    bad_length = b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n{}"
+    bad_chunk = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n"
+    for garbage in (
+        b"",
+        b"HTTP/1.1 200 OK",
+        b"hello\r\n\r\n",
+        b"HTTP/1.1 abc\r\n\r\n",
+        bad_length,
+        bad_chunk,
+    ):
         with pytest.raises(relay.RelayError):
             relay._parse(garbage)
 

@@ -122,10 +122,13 @@ def _parse(response: bytes) -> tuple[int, bytes]:
     for line in lines[1:]:
         key, _, value = line.partition(b":")
         headers[key.strip().lower()] = value.strip()
-    if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
-        body = _dechunk(body)
-    elif b"content-length" in headers:
-        body = body[: int(headers[b"content-length"])]
+    try:
+        if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            body = _dechunk(body)
+        elif b"content-length" in headers:
+            body = body[: int(headers[b"content-length"])]
+    except ValueError as exc:
+        raise RelayError("malformed response from server") from exc
     return int(status[1]), body
 
 
@@ -143,7 +146,7 @@ def relay(name: str, payload: bytes) -> bytes | None:
     host, port, prefix = target
     headers = [
         f"POST {prefix}/hooks/{name}{_query(name)} HTTP/1.1",
-        f"Host: {host}:{port}",
+        f"Host: [{host}]:{port}" if ":" in host else f"Host: {host}:{port}",
         "Content-Type: application/json",
         f"Content-Length: {len(payload)}",
         "Connection: close",
@@ -155,8 +158,8 @@ def relay(name: str, payload: bytes) -> bytes | None:
     timeout = min(env_seconds("ATOCORE_TIMEOUT_SECONDS", 30.0), hook_timeout_s())
     try:
         # an ASCII host as bytes: a str host loads the idna codec (~4 ms, with re)
-        name = host.encode("ascii") if host.isascii() else host
-        family, kind, proto, _, address = sock.getaddrinfo(name, port, 0, sock.SOCK_STREAM)[0]
+        lookup = host.encode("ascii") if host.isascii() else host
+        family, kind, proto, _, address = sock.getaddrinfo(lookup, port, 0, sock.SOCK_STREAM)[0]
         conn = sock.socket(family, kind, proto)
         try:
             conn.settimeout(timeout)
