@@ -490,12 +490,13 @@ def ingest_paths(
     embedder: Any = None,
     options: ChunkOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    shown: str | None = None,
 ) -> IngestReport:
     """Ingest files and directories.
 
     Without ``project`` each file goes to the registered project whose root
     contains it (or none); a frontmatter ``project:`` always wins. A path
-    that does not exist is bad input.
+    that does not exist is bad input. ``shown``: a single file's display path.
     """
     project = resolve_project_name(project)
     roots = []
@@ -515,6 +516,7 @@ def ingest_paths(
         options=options,
         max_bytes=max_bytes,
         report=IngestReport(),
+        shown=shown,
     )
 
 
@@ -592,20 +594,8 @@ def ingest_file(
     ``root``: the registered root the file was seen under, so its label stays
     the one a full scan gives it (``p05/sub/note.md``, not ``note.md``).
     """
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise InvalidInput(f"path not found: {path}")
-    return _ingest_roots(
-        conn,
-        [(path, resolve_project_name(project), True)],
-        purge_deleted=False,
-        progress=None,
-        embedder=embedder,
-        options=None,
-        max_bytes=DEFAULT_MAX_BYTES,
-        report=IngestReport(),
-        shown=_display_rel(path, root) if root is not None else None,
-    )
+    shown = _display_rel(Path(path).expanduser(), root) if root is not None else None
+    return ingest_paths(conn, [path], project=project, embedder=embedder, shown=shown)
 
 
 def remove_file(conn: Any, path: Path | str) -> bool:
