@@ -14,7 +14,7 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from atocore.config import get_settings
+from atocore.config import Settings, get_settings
 from atocore.errors import AtocoreError, ConflictError, InvalidInput, NotFound, OperationFailed
 
 
@@ -106,6 +106,8 @@ class RemoteClient:
 def _decode(status: int, headers: Any, body: bytes) -> Any:
     import json as jsonlib
 
+    if not body:
+        return None
     if (headers.get("content-type") or "").startswith("application/json"):
         return jsonlib.loads(body or b"null")
     return body.decode("utf-8", errors="replace")
@@ -127,13 +129,18 @@ def _error_from(status: int, headers: Any, body: bytes) -> AtocoreError:
     return cls(message)
 
 
+def client_for(settings: Settings) -> RemoteClient:
+    """The client for the server the settings name."""
+    if not settings.url:
+        raise OperationFailed("no server configured (--url / ATOCORE_URL)")
+    token = os.environ.get("ATOCORE_API_TOKEN", "").strip() or None
+    return RemoteClient(settings.url, timeout=settings.timeout_seconds, token=token)
+
+
 def remote() -> RemoteClient | None:
     """A client when a server URL is configured (``--url``/``ATOCORE_URL``), else None."""
     settings = get_settings()
-    if not settings.url:
-        return None
-    token = os.environ.get("ATOCORE_API_TOKEN", "").strip() or None
-    return RemoteClient(settings.url, timeout=settings.timeout_seconds, token=token)
+    return client_for(settings) if settings.url else None
 
 
 def fetch(method: str, path: str, body: Any = None, **params: Any) -> Any:

@@ -278,7 +278,14 @@ def test_writes_queue_a_mirror_regeneration(api, p05):
 def test_openapi_documents_request_and_response_models(api):
     spec = api.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
-    for name in ("StateSet", "ContextIn", "InteractionIn", "StateEntry", "ContextPack", "Memory"):
+    for name in (
+        "StateSet",
+        "BuildContextBody",
+        "InteractionIn",
+        "StateEntry",
+        "ContextPack",
+        "Memory",
+    ):
         assert name in schemas, name
     assert "/context/build" in spec["paths"] and "/mirror/{project}/{page}" in spec["paths"]
     assert api.get("/docs").status_code == 200

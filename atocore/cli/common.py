@@ -12,13 +12,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from atocore.errors import AtocoreError
+
+if TYPE_CHECKING:
+    from atocore.api import Operations
 
 
 @dataclass
@@ -127,6 +130,15 @@ def db() -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def operations() -> Iterator[Operations]:
+    """The operations this invocation runs: local, or on the ``--url`` server."""
+    from atocore.api import operations as choose
+
+    with choose() as ops:
+        yield ops
 
 
 def report_error(exc: AtocoreError) -> None:

@@ -6,7 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from atocore.cli.common import JsonOpt, console, db, emit, state, table, warn
+from atocore.cli.common import (
+    JsonOpt,
+    console,
+    emit,
+    operations,
+    state,
+    table,
+    to_jsonable,
+    warn,
+)
 
 ModeOpt = Annotated[
     str,
@@ -40,15 +49,8 @@ def query(
     json_output: JsonOpt = False,
 ) -> None:
     """Search the ingested sources (BM25 + vectors, fused)."""
-    from atocore.client import fetch, remote
-    from atocore.retrieval.search import search
-
-    if remote():
-        body = {"query": text, "project": project, "top_k": top_k, "mode": mode}
-        result = fetch("POST", "/query", body)
-    else:
-        with db() as conn:
-            result = search(conn, text, project=project, top_k=top_k, mode=mode).model_dump()
+    with operations() as ops:
+        result = to_jsonable(ops.search(text, project=project, top_k=top_k, mode=mode))
 
     def render(r: dict[str, Any]) -> None:
         _vector_warning(r["vector"], r["mode"])
@@ -112,31 +114,16 @@ def context(
     json_output: JsonOpt = False,
 ) -> None:
     """Build a context pack: project state, entities, memories, then retrieved notes."""
-    from atocore.client import fetch, remote
     from atocore.errors import InvalidInput
 
-    if last and remote():
-        return emit(fetch("GET", "/debug/context"), state.json, _render_pack)
-    if last:
-        from atocore.context.builder import load_last_pack
-
-        emit(load_last_pack().model_dump(), state.json, _render_pack)
-        return
-    if not prompt or not prompt.strip():
+    if not last and (not prompt or not prompt.strip()):
         raise InvalidInput("a prompt is required (or --last)")
-    from atocore.context.builder import ContextOptions, build_context
-
-    if remote():
-        body = {"prompt": prompt, "project": project, "budget": budget, "mode": mode}
-        return emit(fetch("POST", "/context/build", body), state.json, _render_pack)
-    with db() as conn:
-        pack = build_context(
-            conn,
-            prompt,
-            project=project,
-            options=ContextOptions(budget=budget, retrieval_mode=mode),
-        )
-    emit(pack.model_dump(), state.json, _render_pack)
+    with operations() as ops:
+        if last:
+            pack = ops.last_context()
+        else:
+            pack = ops.build_context(prompt or "", project=project, budget=budget, mode=mode)
+    emit(to_jsonable(pack), state.json, _render_pack)
 
 
 def audit_query(
@@ -150,10 +137,8 @@ def audit_query(
     json_output: JsonOpt = False,
 ) -> None:
     """Audit retrieval: label each corpus-wide hit on-/off-project, flag weak ones."""
-    from atocore.retrieval.audit import audit_query as run_audit
-
-    with db() as conn:
-        report = run_audit(conn, text, project=project, top_k=top_k, mode=mode)
+    with operations() as ops:
+        report = ops.audit_query(text, project=project, top_k=top_k, mode=mode)
 
     def render(r: dict[str, Any]) -> None:
         _vector_warning(r["vector"], mode)
@@ -183,4 +168,4 @@ def audit_query(
             competing = ", ".join(f"{k} ({v})" for k, v in r["competing_projects"].items())
             console().print(f"competing projects: {competing}")
 
-    emit(report.model_dump(), state.json, render)
+    emit(to_jsonable(report), state.json, render)

@@ -31,6 +31,7 @@ log = logging.getLogger("atocore.server")
 
 # Route groups: modules under atocore.server.routes, each with ``router``.
 ROUTE_MODULES = [
+    "operations",
     "health",
     "projects",
     "interactions",

@@ -6,55 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from atocore.context.builder import ContextPack
-from atocore.retrieval.search import SearchResult
 from atocore.server.app import get_conn
-from atocore.server.models import ContextIn, QueryIn, RefreshIn
+from atocore.server.models import RefreshIn
 from atocore.server.security import safe_name
 
 router = APIRouter(tags=["retrieval"])
-
-
-@router.post("/query", response_model=SearchResult)
-def query(body: QueryIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
-    """Hybrid (BM25 + vector) search over ingested chunks (as `atocore query --json`)."""
-    from atocore.retrieval.search import search
-
-    return search(
-        conn, body.query, project=body.project, top_k=body.top_k, mode=body.mode
-    ).model_dump()
-
-
-@router.post("/query/audit")
-def audit(body: QueryIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
-    """Label each corpus-wide hit on-/off-project (as `atocore audit-query --json`)."""
-    from atocore.retrieval.audit import audit_query
-
-    return audit_query(
-        conn, body.query, project=body.project, top_k=body.top_k, mode=body.mode
-    ).model_dump()
-
-
-@router.post("/context/build", response_model=ContextPack)
-def build(body: ContextIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
-    """A budgeted context pack in trust order (``project`` may be an alias or "auto")."""
-    from atocore.context.builder import ContextOptions, build_context
-
-    pack = build_context(
-        conn,
-        body.prompt,
-        project=body.project,
-        options=ContextOptions(budget=body.budget, retrieval_mode=body.mode),
-    )
-    return pack.model_dump()
-
-
-@router.get("/debug/context", response_model=ContextPack)
-def last_context() -> dict[str, Any]:
-    """The last pack built in this data dir (as `atocore context --last --json`)."""
-    from atocore.context.builder import load_last_pack
-
-    return load_last_pack().model_dump()
 
 
 @router.post("/ingest/sources")

@@ -1,0 +1,56 @@
+"""The operations layer: every operation a front-end offers, once.
+
+CLI commands, HTTP routes, MCP tools and hook handlers call only this layer
+and only render. :class:`Operations` runs each operation on a local
+connection; :class:`atocore.api.remote.RemoteOperations` runs the same
+operation on a server (``--url`` / ``ATOCORE_URL``). :func:`operations` picks
+one from the settings, and never falls back from remote to local.
+
+An operation is a method with typed parameters and a pydantic (or JSON)
+result, declared once with its HTTP route (:mod:`atocore.api.routing`); the
+server's routes and the remote client are generated from that declaration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from atocore.api.admin import AdminOperations
+from atocore.api.engineering import EngineeringOperations
+from atocore.api.ingest import IngestOperations
+from atocore.api.interactions import InteractionsOperations
+from atocore.api.memory import MemoryOperations
+from atocore.api.mirror import MirrorOperations
+from atocore.api.projects import ProjectsOperations
+from atocore.api.retrieval import RetrievalOperations
+from atocore.api.state import StateOperations
+
+if TYPE_CHECKING:
+    from atocore.config import Settings
+
+
+class Operations(
+    RetrievalOperations,
+    StateOperations,
+    MemoryOperations,
+    InteractionsOperations,
+    ProjectsOperations,
+    EngineeringOperations,
+    MirrorOperations,
+    IngestOperations,
+    AdminOperations,
+):
+    """Every operation, run on a local connection."""
+
+
+def operations(settings: Settings | None = None) -> Operations:
+    """Remote operations when a server URL is configured, else local ones."""
+    from atocore.config import get_settings
+
+    settings = settings or get_settings()
+    if settings.url:
+        from atocore.api.remote import RemoteOperations
+        from atocore.client import client_for
+
+        return RemoteOperations(client_for(settings))
+    return Operations(settings=settings)

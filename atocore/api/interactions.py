@@ -1,0 +1,9 @@
+"""interactions operations (being moved here from the front-ends)."""
+
+from __future__ import annotations
+
+from atocore.api.base import OperationsBase
+
+
+class InteractionsOperations(OperationsBase):
+    pass

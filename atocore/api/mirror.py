@@ -1,0 +1,9 @@
+"""mirror operations (being moved here from the front-ends)."""
+
+from __future__ import annotations
+
+from atocore.api.base import OperationsBase
+
+
+class MirrorOperations(OperationsBase):
+    pass

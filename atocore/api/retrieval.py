@@ -1,0 +1,57 @@
+"""Search, context packs and retrieval audits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field
+
+from atocore.api.base import OperationsBase
+from atocore.api.routing import route
+
+if TYPE_CHECKING:
+    from atocore.context.builder import ContextPack
+    from atocore.retrieval.audit import AuditReport
+    from atocore.retrieval.search import SearchResult
+
+Mode = Literal["hybrid", "bm25", "vector"]
+TopK = Annotated[int, Field(ge=1, le=200)]
+Budget = Annotated[int, Field(ge=1, le=200_000)]
+
+
+class RetrievalOperations(OperationsBase):
+    @route("POST", "/query")
+    def search(
+        self, query: str, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
+    ) -> SearchResult:
+        """Hybrid (BM25 + vector) search over ingested chunks."""
+        from atocore.retrieval.search import search
+
+        return search(self.conn, query, project=project, top_k=top_k, mode=mode)
+
+    @route("POST", "/context/build")
+    def build_context(
+        self, prompt: str, project: str | None = None, budget: Budget = 3000, mode: Mode = "hybrid"
+    ) -> ContextPack:
+        """A budgeted context pack in trust order (``project`` may be an alias or "auto")."""
+        from atocore.context.builder import ContextOptions, build_context
+
+        options = ContextOptions(budget=budget, retrieval_mode=mode)
+        return build_context(self.conn, prompt, project=project, options=options)
+
+    @route("GET", "/context/last")
+    @route("GET", "/debug/context")
+    def last_context(self) -> ContextPack:
+        """The last pack built in this data dir."""
+        from atocore.context.builder import load_last_pack
+
+        return load_last_pack()
+
+    @route("POST", "/query/audit")
+    def audit_query(
+        self, query: str, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
+    ) -> AuditReport:
+        """Label each corpus-wide hit on-/off-project and flag weak ones."""
+        from atocore.retrieval.audit import audit_query
+
+        return audit_query(self.conn, query, project=project, top_k=top_k, mode=mode)
