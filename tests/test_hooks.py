@@ -152,7 +152,8 @@ def test_stop_prefers_last_assistant_message_and_truncates(cli, conn, tmp_path):
     assert len(row["response"]) < 60_000
 
 
-def test_stop_is_conservative_no_reinforcement(cli, conn, p05, tmp_path):
+def test_stop_reinforces_like_every_capture(cli, conn, p05, tmp_path, monkeypatch):
+    """One reinforcement default for every door (docs/integrations.md)."""
     from atocore.memory.service import create_memory
 
     memory = create_memory(conn, "knowledge", "the mount is kinematic", project="p05")
@@ -161,7 +162,7 @@ def test_stop_is_conservative_no_reinforcement(cli, conn, p05, tmp_path):
     )
     run_cli_hook(cli, "stop", stop_payload(transcript))
     row = conn.execute("SELECT reference_count FROM memories WHERE id = ?", (memory.id,)).fetchone()
-    assert row["reference_count"] == 0
+    assert row["reference_count"] == 1
 
 
 def test_stop_kill_switch(cli, conn, tmp_path, monkeypatch):
@@ -263,7 +264,7 @@ def test_prompt_session_off_switch(cli, conn, monkeypatch):
     off = json.dumps({"session_id": "abc", "prompt": "#atocore-off please"})
     out = json.loads(run_cli_hook(cli, "prompt", off).stdout)
     assert "off for this session" in out["hookSpecificOutput"]["additionalContext"]
-    from atocore.hooks.session import injection_on
+    from atocore.context.sessions import injection_on
 
     assert injection_on("abc") is False
     assert injection_on("other-session") is True
@@ -390,7 +391,7 @@ def test_session_start_includes_decision_entities_newest_first(cli, conn, vault_
 
 
 def test_stale_session_packs_are_pruned(data_dir):
-    from atocore.hooks.session import _marker, remember_pack
+    from atocore.context.sessions import _marker, remember_pack
 
     stale = _marker("old-session").with_suffix(".pack.json")
     stale.parent.mkdir(parents=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from atocore.api.admin import AdminOperations
 from atocore.api.engineering import EngineeringOperations
+from atocore.api.hooks import HooksOperations
 from atocore.api.ingest import IngestOperations
 from atocore.api.interactions import InteractionsOperations
 from atocore.api.memory import MemoryOperations
@@ -39,12 +40,19 @@ class Operations(
     MirrorOperations,
     IngestOperations,
     AdminOperations,
+    HooksOperations,
 ):
     """Every operation, run on a local connection."""
 
 
-def operations(settings: Settings | None = None) -> Operations:
-    """Remote operations when a server URL is configured, else local ones."""
+def operations(
+    settings: Settings | None = None, *, timeout: float | None = None, create: bool = True
+) -> Operations:
+    """Remote operations when a server URL is configured, else local ones.
+
+    ``timeout`` caps how long a remote call may wait (hooks keep it short);
+    ``create=False`` refuses to create a database that is not there yet.
+    """
     from atocore.config import get_settings
 
     settings = settings or get_settings()
@@ -52,5 +60,8 @@ def operations(settings: Settings | None = None) -> Operations:
         from atocore.api.remote import RemoteOperations
         from atocore.client import client_for
 
-        return RemoteOperations(client_for(settings))
-    return Operations(settings=settings)
+        client = client_for(settings)
+        if timeout is not None:
+            client.timeout = min(client.timeout, timeout)
+        return RemoteOperations(client)
+    return Operations(settings=settings, create=create)

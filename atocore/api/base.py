@@ -13,10 +13,17 @@ class OperationsBase:
     one), else the data dir's database, opened on first use and closed by
     :meth:`close` (or the ``with`` block)."""
 
-    def __init__(self, conn: Connection | None = None, *, settings: Settings | None = None):
+    def __init__(
+        self,
+        conn: Connection | None = None,
+        *,
+        settings: Settings | None = None,
+        create: bool = True,
+    ) -> None:
         self._conn = conn
         self._owned = False
         self._settings = settings
+        self._create = create
 
     @property
     def settings(self) -> Settings:
@@ -28,7 +35,12 @@ class OperationsBase:
     def conn(self) -> Connection:
         if self._conn is None:
             from atocore.db import open_db
+            from atocore.errors import InvalidInput
 
+            if not self._create and not self.settings.db_path.exists():
+                raise InvalidInput(
+                    f"no atocore data in {self.settings.data_dir} — run `atocore init`"
+                )
             self._conn = open_db(self.settings)
             self._owned = True
         return self._conn

@@ -41,6 +41,11 @@ def _call(name: str, fn: Any) -> Any:
             path = path.replace(f"{{{param}}}", segment(value))
         if spec.reads:
             data = self.client.request(spec.method, path, params=_jsonable(values))
+        elif spec.raw:  # the first parameter is the whole body, the rest the query
+            body = values.pop(next(iter(values)))
+            data = self.client.request(
+                spec.method, path, json=_jsonable(body), params=_jsonable(values)
+            )
         else:
             data = self.client.request(spec.method, path, json=_jsonable(values))
         return self._parse(fn, data)

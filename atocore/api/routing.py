@@ -8,7 +8,9 @@ dir's own machine carries ``@local_only(reason)`` instead: remote mode refuses
 it with that reason (exit 2), it never runs locally by accident.
 
 Path parameters are the names in ``{braces}``; the other parameters travel as
-the JSON body (POST/PUT/DELETE) or the query string (GET).
+the JSON body (POST/PUT/DELETE) or the query string (GET). A ``raw`` route is
+written by hand; its first parameter is the whole JSON body and the others go
+in the query string.
 """
 
 from __future__ import annotations

@@ -3,43 +3,49 @@
 A hook process with ``ATOCORE_URL`` set forwards its stdin payload here and
 prints what comes back, so the pack is built next to the warm embedder and
 the session state (``#atocore-off``, the injected pack) lives with the data.
-The stop hook is not here: it reads a transcript on the client's disk and
-posts ``/interactions``.
+These two routes are ``raw`` operations: the body is the hook's payload and
+the answer is the hook's stdout JSON, or 204 when there is nothing to inject.
+The stop hook posts ``/hooks/stop`` (a generated route).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from atocore.retrieval.search import Mode
+from atocore.api import Operations
+from atocore.api.retrieval import Mode
 from atocore.server.app import get_conn
 
 router = APIRouter(tags=["hooks"])
 
+Payload = Body(..., description="the hook's JSON input, as Claude Code sends it")
 
-def _hook_output(result: dict | None) -> Response:
+
+def _hook_output(result: Any) -> Response:
     """The hook's stdout: its JSON, or 204 when it has nothing to say."""
-    if not result:
+    if result is None:
         return Response(status_code=204)
-    return Response(json.dumps(result), media_type="application/json")
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
-@router.post("/hooks/{name}", responses={204: {"description": "nothing to inject"}})
-def run_hook(
-    name: Literal["prompt", "session-start"],
-    payload: dict[str, Any] = Body(
-        ..., description="the hook's JSON input, as Claude Code sends it"
-    ),
+@router.post("/hooks/prompt", responses={204: {"description": "nothing to inject"}})
+def prompt_hook(
+    payload: dict[str, Any] = Payload,
     budget: int | None = Query(None, ge=1, le=200_000),
     mode: Mode | None = None,
     conn: Any = Depends(get_conn),
 ) -> Response:
-    """Run the ``prompt`` or ``session-start`` hook for a client (its stdout JSON, or 204)."""
-    from atocore.hooks import handlers
+    """The context pack to inject for a prompt (as ``Injection``), or 204."""
+    return _hook_output(Operations(conn).prompt_hook(payload, budget=budget, mode=mode))
 
-    if name == "prompt":
-        return _hook_output(handlers.prompt(payload, conn=conn, budget=budget, mode=mode))
-    return _hook_output(handlers.session_start(payload, conn=conn, budget=budget))
+
+@router.post("/hooks/session-start", responses={204: {"description": "nothing to inject"}})
+def session_start_hook(
+    payload: dict[str, Any] = Payload,
+    budget: int | None = Query(None, ge=1, le=200_000),
+    conn: Any = Depends(get_conn),
+) -> Response:
+    """Trusted state and recent decisions for the session's project, or 204."""
+    return _hook_output(Operations(conn).session_start_hook(payload, budget=budget))

@@ -22,7 +22,7 @@ def capture(body: InteractionIn, conn: Any = Depends(get_conn)) -> dict[str, Any
     Without a ``context_pack``, the pack the prompt hook injected on this
     server for the same session and prompt is attached.
     """
-    from atocore.hooks.session import recall_pack
+    from atocore.context.sessions import recall_pack
     from atocore.interactions.service import record_interaction
 
     context_pack = body.context_pack

@@ -1,4 +1,4 @@
-"""Per-session hook state: the ``#atocore-off`` switch and the injected pack.
+"""Per-session prompt-hook state: the ``#atocore-off`` switch and the injected pack.
 
 Both live as small files under the run dir of the process that builds the
 pack: the hook process in local mode, the server when the prompt hook is

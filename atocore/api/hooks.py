@@ -1,0 +1,61 @@
+"""The Claude Code hooks' operations: inject context, record a turn.
+
+The prompt and session-start routes are written by hand (raw): their body is
+the hook's own JSON payload and they answer with the hook's stdout JSON, or
+204 when there is nothing to inject, so the relay can pass bytes through.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from atocore.api.base import OperationsBase
+from atocore.api.retrieval import Budget, Mode
+from atocore.api.routing import route
+
+if TYPE_CHECKING:
+    from atocore.context.hook_context import Injection
+    from atocore.interactions.service import Interaction
+
+HOOK_CLIENT = "claude-code"
+
+
+class HooksOperations(OperationsBase):
+    @route("POST", "/hooks/prompt", raw=True)
+    def prompt_hook(
+        self, payload: dict[str, Any], budget: Budget | None = None, mode: Mode | None = None
+    ) -> Injection | None:
+        """The context pack to inject for a prompt (UserPromptSubmit), if any."""
+        from atocore.context.hook_context import prompt_injection
+
+        return prompt_injection(self.conn, payload, budget=budget, mode=mode or "hybrid")
+
+    @route("POST", "/hooks/session-start", raw=True)
+    def session_start_hook(
+        self, payload: dict[str, Any], budget: Budget | None = None
+    ) -> Injection | None:
+        """The project's trusted state and recent decisions at session start, if any."""
+        from atocore.context.hook_context import session_start_injection
+
+        return session_start_injection(self.conn, payload, budget=budget)
+
+    @route("POST", "/hooks/stop", status=201)
+    def capture_turn(
+        self, prompt: str, response: str = "", cwd: str | None = None, session_id: str = ""
+    ) -> Interaction:
+        """Record one Claude Code turn: the project is detected from ``cwd`` and
+        the pack injected for this prompt (if any) is attached, on the side that
+        built it."""
+        from atocore.context.hook_context import detect
+        from atocore.context.sessions import recall_pack
+        from atocore.interactions.service import record_interaction
+
+        return record_interaction(
+            self.conn,
+            prompt,
+            response,
+            project=detect("", cwd),
+            client=HOOK_CLIENT,
+            session_id=session_id,
+            context_pack=recall_pack(session_id, prompt),
+        )
