@@ -10,11 +10,11 @@ admin commands never go remote.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import quote
 
 from atocore.config import Settings, get_settings
+from atocore.env import read
 from atocore.errors import AtocoreError, ConflictError, InvalidInput, NotFound, OperationFailed
 
 
@@ -133,7 +133,7 @@ def client_for(settings: Settings) -> RemoteClient:
     """The client for the server the settings name."""
     if not settings.url:
         raise OperationFailed("no server configured (--url / ATOCORE_URL)")
-    token = os.environ.get("ATOCORE_API_TOKEN", "").strip() or None
+    token = read("ATOCORE_API_TOKEN")
     return RemoteClient(settings.url, timeout=settings.timeout_seconds, token=token)
 
 

@@ -7,11 +7,10 @@ and the server all see the same paths without passing them around.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from atocore.errors import InvalidInput
+from atocore.env import read
 
 DB_FILENAME = "atocore.db"
 
@@ -20,16 +19,6 @@ def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("atocore", appauthor=False))
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{name} must be a number, got {raw!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -85,22 +74,33 @@ class Settings:
         }
 
 
+# Values given on the command line (``--data-dir``, ``--url``): they win over
+# the environment for this process, without rewriting the environment.
+_overrides: dict[str, str | None] = {}
+
+
+def set_overrides(*, data_dir: str | None = None, url: str | None = None) -> None:
+    """The global CLI options of this invocation (None: not given)."""
+    _overrides.clear()
+    _overrides.update({k: v for k, v in (("data_dir", data_dir), ("url", url)) if v is not None})
+
+
 def get_settings() -> Settings:
-    """Resolve settings from ``ATOCORE_*`` environment variables."""
-    raw_dir = os.environ.get("ATOCORE_DATA_DIR")
+    """Resolve settings from the command line's global options, then ``ATOCORE_*``."""
+    raw_dir = _overrides.get("data_dir") or read("ATOCORE_DATA_DIR")
     data_dir = Path(raw_dir).expanduser() if raw_dir else _default_data_dir()
-    raw_registry = os.environ.get("ATOCORE_PROJECT_REGISTRY_PATH")
+    raw_registry = read("ATOCORE_PROJECT_REGISTRY_PATH")
     registry_path = (
         Path(raw_registry).expanduser()
         if raw_registry
         else data_dir / "config" / "project-registry.json"
     )
-    raw_model = os.environ.get("ATOCORE_EMBED_MODEL_PATH")
+    raw_model = read("ATOCORE_EMBED_MODEL_PATH")
     return Settings(
         data_dir=data_dir.absolute(),
         registry_path=registry_path.absolute(),
-        busy_timeout_ms=int(_env_float("ATOCORE_BUSY_TIMEOUT_MS", 5000)),
+        busy_timeout_ms=read("ATOCORE_BUSY_TIMEOUT_MS"),
         embed_model_path=Path(raw_model).expanduser() if raw_model else None,
-        url=os.environ.get("ATOCORE_URL") or None,
-        timeout_seconds=_env_float("ATOCORE_TIMEOUT_SECONDS", 30.0),
+        url=_overrides.get("url") or read("ATOCORE_URL"),
+        timeout_seconds=read("ATOCORE_TIMEOUT_SECONDS"),
     )

@@ -1,9 +1,14 @@
-"""``atocore mcp``: an MCP server (stdio) over the same services as the CLI.
+"""``atocore mcp``: an MCP server (stdio) over the operations layer.
 
-Tools read and search freely; the only writes are a captured interaction
-and a memory proposal, which always lands as a *candidate* — nothing here
-promotes, rejects or edits trusted state. With ``ATOCORE_URL`` set the
-tools call that server instead of the local database.
+Tools read and search freely; the only writes are a captured interaction and
+a memory proposal, which the operation always stores as a *candidate* —
+nothing here promotes, rejects or edits trusted state. With ``ATOCORE_URL``
+set the same operations run on that server.
+
+Outputs are plain text and bounded, to spend few of the client's tokens:
+``search`` shows compact hits (id, source, heading, date, a one-line snippet)
+and ``get_chunks`` fetches the few worth reading in full; ``build_context``
+returns the pack itself, not JSON around it.
 """
 
 from __future__ import annotations
@@ -15,63 +20,82 @@ from typing import Any
 INSTRUCTIONS = (
     "atocore is the user's local context engine. Use build_context before answering "
     "questions about the user's projects; get_project_state holds curated facts that "
-    "outrank everything else. add_memory only proposes a candidate for human review."
+    "outrank everything else. search shows compact hits: fetch the useful ones with "
+    "get_chunks. add_memory only proposes a candidate for human review."
 )
+MAX_OUTPUT_CHARS = 20_000  # no tool answer is longer than this
+SNIPPET_CHARS = 160
 
 
-def _local(fn: Callable[[Any], Any]) -> Any:
-    from atocore.db import open_db
+def _ops() -> Any:
+    from atocore.api import operations
 
-    conn = open_db()
-    try:
-        return fn(conn)
-    finally:
-        conn.close()
+    return operations()
 
 
-def _remote():
-    from atocore.client import remote
+def _bounded(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 40].rstrip() + f"\n… (cut at {limit} characters)"
 
-    return remote()
 
-
-def _text(data: Any) -> str:
+def _json(data: Any) -> str:
     from atocore.cli.common import to_jsonable
 
-    return json.dumps(to_jsonable(data), indent=2, ensure_ascii=False)
+    return _bounded(json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":")))
+
+
+def _one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- the tools' implementations (plain functions, testable without MCP) ---------------
 
 
-def search(query: str, project: str | None = None, limit: int = 8) -> dict:
-    client = _remote()
-    if client is not None:
-        return client.post("/query", {"query": query, "project": project, "top_k": limit})
-    from atocore.retrieval.search import search as run
-
-    return _local(lambda c: run(c, query, project=project, top_k=limit).model_dump())
-
-
-def build_context(prompt: str, project: str | None = None, budget: int = 3000) -> dict:
-    client = _remote()
-    if client is not None:
-        body = {"prompt": prompt, "project": project, "budget": budget}
-        return client.post("/context/build", body)
-    from atocore.context.builder import build_context as run
-
-    return _local(lambda c: run(c, prompt, project=project, budget=budget).model_dump())
+def search(query: str, project: str | None = None, top_k: int = 8) -> str:
+    with _ops() as ops:
+        result = ops.search(query, project=project, top_k=top_k)
+    if not result.hits:
+        return "no results"
+    lines = [
+        f"[{h.chunk_id}] {h.source} › {h.heading or h.title} — {_one_line(h.text)}"
+        for h in result.hits
+    ]
+    return _bounded("\n".join(lines) + "\n(get_chunks with ids for the full text)")
 
 
-def get_project_state(project: str) -> list:
-    client = _remote()
-    if client is not None:
-        from atocore.client import segment
+def get_chunks(ids: list[int]) -> str:
+    with _ops() as ops:
+        chunks = ops.get_chunks(ids)
+    return _bounded(
+        "\n\n".join(f"[{c.chunk_id}] {c.source} › {c.heading or c.title}\n{c.text}" for c in chunks)
+    )
 
-        return client.get(f"/project/state/{segment(project)}")
-    from atocore.context.project_state import get_state
 
-    return _local(lambda c: [e.model_dump() for e in get_state(c, project)])
+def build_context(prompt: str, project: str | None = "auto", budget: int = 3000) -> str:
+    with _ops() as ops:
+        pack = ops.build_context(prompt, project=project, budget=budget)
+    return pack.formatted_context or "(nothing relevant found)"
+
+
+def get_project_state(project: str) -> str:
+    with _ops() as ops:
+        entries = ops.list_state(project)
+    if not entries:
+        return f"no trusted state for {project}"
+    return _bounded("\n".join(f"[{e.category}] {e.key}: {e.value}" for e in entries))
+
+
+def _memory_lines(memories: list[Any]) -> str:
+    if not memories:
+        return "no memories"
+    return _bounded(
+        "\n".join(
+            f"{m.id[:8]} [{m.memory_type}/{m.status}] {m.project or '-'}: {_one_line(m.content)}"
+            for m in memories
+        )
+    )
 
 
 def list_memories(
@@ -79,109 +103,109 @@ def list_memories(
     memory_type: str | None = None,
     status: str = "active",
     limit: int = 20,
-) -> list:
-    client = _remote()
-    if client is not None:
-        return client.get(
-            "/memory", project=project, memory_type=memory_type, status=status, limit=limit
+) -> str:
+    with _ops() as ops:
+        memories = ops.list_memories(
+            project=project, memory_type=memory_type, status=status, limit=limit
         )
-    from atocore.memory.service import list_memories as run
-
-    return _local(
-        lambda c: [
-            m.model_dump()
-            for m in run(c, project=project, memory_type=memory_type, status=status, limit=limit)
-        ]
-    )
+    return _memory_lines(memories)
 
 
 def add_memory(
     content: str, memory_type: str = "knowledge", project: str = "", confidence: float = 0.5
-) -> dict:
-    body = {
-        "content": content,
-        "memory_type": memory_type,
-        "project": project,
-        "confidence": confidence,
-        "candidate": True,  # MCP never creates active memories
-        "reason": "proposed over MCP",
-    }
-    client = _remote()
-    if client is not None:
-        return client.post("/memory", body)
-    from atocore.memory.service import create_memory
-
-    return _local(
-        lambda c: create_memory(
-            c,
-            memory_type,
-            content,
-            project=project,
-            status="candidate",
-            confidence=confidence,
-            reason=body["reason"],
-            actor="mcp",
-        ).model_dump()
-    )
-
-
-def capture_interaction(
-    prompt: str, response: str, project: str = "", session_id: str = ""
-) -> dict:
-    from atocore.hooks.text import strip_private, truncate
-
-    body = {
-        "prompt": strip_private(prompt),
-        "response": truncate(strip_private(response)),
-        "project": project,
-        "client": "mcp",
-        "session_id": session_id,
-        "reinforce": False,
-    }
-    client = _remote()
-    if client is not None:
-        result = client.post("/interactions", body)
-    else:
-        from atocore.interactions.service import record_interaction
-
-        result = _local(
-            lambda c: record_interaction(
-                c,
-                body["prompt"],
-                body["response"],
-                project=project,
-                client="mcp",
-                session_id=session_id,
-                reinforce=False,
-            ).model_dump(mode="json")
+) -> str:
+    with _ops() as ops:
+        memory = ops.propose_memory(
+            content, memory_type=memory_type, project=project, confidence=confidence, actor="mcp"
         )
-    return {k: result[k] for k in ("id", "project", "created_at", "response_truncated")}
+    return f"proposed {memory.id} as a {memory.status} {memory.memory_type} memory (for review)"
 
 
-def list_candidates(project: str | None = None, limit: int = 50) -> list:
+def capture_interaction(prompt: str, response: str, project: str = "", session_id: str = "") -> str:
+    with _ops() as ops:
+        done = ops.capture_interaction(
+            prompt, response, project=project, client="mcp", session_id=session_id
+        )
+    return f"recorded interaction {done.id} (project {done.project or 'none'})"
+
+
+def list_candidates(project: str | None = None, limit: int = 50) -> str:
     return list_memories(project=project, status="candidate", limit=limit)
 
 
 def mirror_page(project: str, page: str = "overview") -> str:
-    client = _remote()
-    if client is not None:
-        from atocore.client import segment
+    with _ops() as ops:
+        return _bounded(ops.mirror_page(project, page))
 
-        return client.get(f"/mirror/{segment(project)}/{page}")
-    from atocore.mirror.pages import list_pages, read_page
-    from atocore.mirror.renderer import render_project
 
-    if not list_pages(project):
-        _local(lambda c: render_project(c, project, trigger="mcp"))
-    return read_page(project, page)["markdown"]
+def list_conflicts(project: str | None = None, status: str = "open") -> str:
+    with _ops() as ops:
+        return _json(ops.list_conflicts(project=project, status=status))
+
+
+def list_eng_queries() -> str:
+    with _ops() as ops:
+        return _json(ops.list_eng_queries())
+
+
+def run_eng_query(
+    query_id: str,
+    project: str,
+    entity: str | None = None,
+    material: str | None = None,
+    days: int | None = None,
+) -> str:
+    with _ops() as ops:
+        result = ops.run_eng_query(
+            query_id, project=project, entity=entity, material=material, days=days
+        )
+    return _json(result)
 
 
 # --- the MCP server -------------------------------------------------------------------
 
+# (tool, read-only?) — the only writes propose a candidate or record an interaction
+TOOLS: list[tuple[Callable[..., str], bool]] = [
+    (search, True),
+    (get_chunks, True),
+    (build_context, True),
+    (get_project_state, True),
+    (list_memories, True),
+    (list_candidates, True),
+    (mirror_page, True),
+    (list_conflicts, True),
+    (list_eng_queries, True),
+    (run_eng_query, True),
+    (add_memory, False),
+    (capture_interaction, False),
+]
+
+DESCRIPTIONS = {
+    "search": "Hybrid (keyword + semantic) search over the user's notes: compact hits "
+    "(chunk id, source, heading, one-line snippet). Fetch full text with get_chunks.",
+    "get_chunks": "The full text of chunks by id (ids from search), at most 50.",
+    "build_context": "A budgeted context pack for a prompt: project state, entities, memories, "
+    'notes, as plain text. project: an id, an alias, or "auto" (default) to detect it.',
+    "get_project_state": "The project's trusted, hand-curated state (decisions, status...).",
+    "list_memories": "Memories, newest first (active by default), one line each.",
+    "list_candidates": "The review queue: candidate memories waiting for the user's decision.",
+    "mirror_page": "A Human Mirror page (markdown): overview, decisions or subsystems/<slug>.",
+    "list_conflicts": "Engineering conflicts (open by default): changed values awaiting review.",
+    "list_eng_queries": "The engineering query catalog (Q-001…): ids, titles, parameters.",
+    "run_eng_query": "Run one engineering catalog query for a project.",
+    "add_memory": "Propose a memory. It is stored as a CANDIDATE that the user reviews; "
+    "never active.",
+    "capture_interaction": "Record a prompt/response pair (<private>…</private> spans are "
+    "dropped before storage).",
+}
+
 
 def create_server():
+    import functools
+
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.types import ToolAnnotations
 
     from atocore import __version__
     from atocore.errors import AtocoreError
@@ -189,66 +213,24 @@ def create_server():
     server = MCPServer(
         name="atocore", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
+    for fn, read_only in TOOLS:
 
-    def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
-        try:
-            result = fn(*args, **kwargs)
-        except AtocoreError as exc:
-            raise ToolError(exc.message) from exc
-        return result if isinstance(result, str) else _text(result)
+        @functools.wraps(fn)
+        def tool(*args: Any, _fn: Callable[..., str] = fn, **kwargs: Any) -> str:
+            try:
+                return _fn(*args, **kwargs)
+            except AtocoreError as exc:
+                raise ToolError(exc.message) from exc
 
-    @server.tool(name="search")
-    def search_tool(query: str, project: str | None = None, limit: int = 8) -> str:
-        """Hybrid (keyword + semantic) search over the user's ingested notes."""
-        return call(search, query, project, limit)
-
-    @server.tool(name="build_context")
-    def build_context_tool(prompt: str, project: str | None = None, budget: int = 3000) -> str:
-        """A budgeted context pack for a prompt: project state, entities, memories, notes.
-
-        ``project`` may be an id, an alias, or "auto" to detect it from the prompt.
-        """
-        return call(build_context, prompt, project, budget)
-
-    @server.tool(name="get_project_state")
-    def get_project_state_tool(project: str) -> str:
-        """The project's trusted, hand-curated state (decisions, status, requirements...)."""
-        return call(get_project_state, project)
-
-    @server.tool(name="list_memories")
-    def list_memories_tool(
-        project: str | None = None,
-        memory_type: str | None = None,
-        status: str = "active",
-        limit: int = 20,
-    ) -> str:
-        """Memories, newest first (active by default)."""
-        return call(list_memories, project, memory_type, status, limit)
-
-    @server.tool(name="add_memory")
-    def add_memory_tool(
-        content: str, memory_type: str = "knowledge", project: str = "", confidence: float = 0.5
-    ) -> str:
-        """Propose a memory. It is stored as a CANDIDATE that the user reviews; never active."""
-        return call(add_memory, content, memory_type, project, confidence)
-
-    @server.tool(name="capture_interaction")
-    def capture_interaction_tool(
-        prompt: str, response: str, project: str = "", session_id: str = ""
-    ) -> str:
-        """Record a prompt/response pair (<private>…</private> spans are dropped)."""
-        return call(capture_interaction, prompt, response, project, session_id)
-
-    @server.tool(name="list_candidates")
-    def list_candidates_tool(project: str | None = None, limit: int = 50) -> str:
-        """The review queue: candidate memories waiting for the user's decision."""
-        return call(list_candidates, project, limit)
-
-    @server.tool(name="mirror_page")
-    def mirror_page_tool(project: str, page: str = "overview") -> str:
-        """A Human Mirror page (markdown): overview, decisions or subsystems/<slug>."""
-        return call(mirror_page, project, page)
-
+        annotations = ToolAnnotations(
+            readOnlyHint=read_only,
+            destructiveHint=False,
+            idempotentHint=read_only,
+            openWorldHint=False,
+        )
+        server.tool(
+            name=fn.__name__, description=DESCRIPTIONS[fn.__name__], annotations=annotations
+        )(tool)
     return server
 
 

@@ -7,11 +7,12 @@ row here, in the same transaction as the change it records.
 from __future__ import annotations
 
 import getpass
-import os
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+
+from atocore.env import read
 
 
 class ReviewEntry(BaseModel):
@@ -29,7 +30,7 @@ class ReviewEntry(BaseModel):
 def default_actor() -> str:
     """``ATOCORE_ACTOR`` or the OS user name."""
     try:
-        return os.environ.get("ATOCORE_ACTOR") or getpass.getuser()
+        return read("ATOCORE_ACTOR") or getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in some containers
         return "unknown"
 

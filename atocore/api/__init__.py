@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from atocore.api.admin import AdminOperations
+from atocore.api.clients import ClientOperations
 from atocore.api.engineering import EngineeringOperations
-from atocore.api.hooks import HooksOperations
 from atocore.api.ingest import IngestOperations
 from atocore.api.interactions import InteractionsOperations
 from atocore.api.memory import MemoryOperations
@@ -40,7 +40,7 @@ class Operations(
     MirrorOperations,
     IngestOperations,
     AdminOperations,
-    HooksOperations,
+    ClientOperations,
 ):
     """Every operation, run on a local connection."""
 

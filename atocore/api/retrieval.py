@@ -12,6 +12,7 @@ from atocore.api.routing import route
 if TYPE_CHECKING:
     from atocore.context.builder import ContextPack
     from atocore.retrieval.audit import AuditReport
+    from atocore.retrieval.chunks import Chunk
     from atocore.retrieval.search import SearchResult
 
 Mode = Literal["hybrid", "bm25", "vector"]
@@ -55,3 +56,10 @@ class RetrievalOperations(OperationsBase):
         from atocore.retrieval.audit import audit_query
 
         return audit_query(self.conn, query, project=project, top_k=top_k, mode=mode)
+
+    @route("POST", "/chunks")
+    def get_chunks(self, ids: list[int]) -> list[Chunk]:
+        """Chunks in full by id (after a search showed compact hits)."""
+        from atocore.retrieval.chunks import get_chunks
+
+        return get_chunks(self.conn, ids)

@@ -83,9 +83,14 @@ def print_json(data: Any) -> None:
 
 
 def console(stderr: bool = False):
+    """Rich output; when the stream is not a terminal (a pipe, a log file) lines
+    are never wrapped, so scripts and logs see whole lines."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=100_000)
 
 
 def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
@@ -152,6 +157,8 @@ class AtocoreGroup(TyperGroup):
     """The one error edge: domain errors become a message and an exit code."""
 
     def invoke(self, ctx):  # type: ignore[override]
+        from atocore.config import set_overrides
+
         try:
             return super().invoke(ctx)
         except AtocoreError as exc:
@@ -171,6 +178,8 @@ class AtocoreGroup(TyperGroup):
                 AtocoreError(f"unexpected {type(exc).__name__}: {exc} (re-run with -v for details)")
             )
             raise typer.Exit(1) from None
+        finally:
+            set_overrides()  # the global options belong to this invocation only
 
 
 def new_app(help_text: str) -> typer.Typer:

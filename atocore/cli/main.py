@@ -13,7 +13,6 @@ and ``from atocore.cli.main import app`` get everything.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from typing import Annotated
 
@@ -86,7 +85,7 @@ _app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -118,10 +117,9 @@ def main(
     ] = False,
 ) -> None:
     """Global options apply to every command."""
-    if data_dir is not None:
-        os.environ["ATOCORE_DATA_DIR"] = str(data_dir)
-    if url is not None:
-        os.environ["ATOCORE_URL"] = url
+    from atocore.config import set_overrides
+
+    set_overrides(data_dir=str(data_dir) if data_dir is not None else None, url=url)
     state.json = json_output
     state.verbose = verbose
 

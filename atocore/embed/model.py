@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atocore.config import get_settings
+from atocore.env import read
 from atocore.errors import OperationFailed
 
 DEFAULT_FASTEMBED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -77,7 +78,7 @@ class ModelSpec:
 def resolve_model() -> ModelSpec:
     """The model this process should use (does not load or verify it)."""
     settings = get_settings()
-    name = os.environ.get("ATOCORE_EMBED_MODEL", "").strip()
+    name = read("ATOCORE_EMBED_MODEL") or ""
     if settings.embed_model_path is not None:
         path = settings.embed_model_path.resolve()
         return ModelSpec(

@@ -3,29 +3,24 @@
 Each handler takes the parsed hook payload and returns what the hook
 prints on stdout (a dict, or None for nothing). :func:`run_hook` is the
 fail-open edge: whatever happens, the hook process exits 0. This package
-module stays import-free: every hook process loads it.
+module stays light (atocore.env only): every hook process loads it.
 """
 
-import os
+from atocore.env import read
 
 HOOK_NAMES = ("stop", "prompt", "session-start")
-HOOK_TIMEOUT_S = 8.0
 
 
-def env_seconds(name: str, default: float) -> float:
-    """A positive number of seconds from the environment; garbage means the default."""
-    try:
-        value = float(os.environ.get(name) or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
+def env_seconds(name: str) -> float:
+    """A positive number of seconds from the environment (atocore.env)."""
+    return float(read(name))
 
 
 def hook_timeout_s() -> float:
     """How long a hook waits for a server: a hook must never hang a turn."""
-    return env_seconds("ATOCORE_HOOK_TIMEOUT_SECONDS", HOOK_TIMEOUT_S)
+    return env_seconds("ATOCORE_HOOK_TIMEOUT_SECONDS")
 
 
 def env_flag(name: str) -> bool:
-    """An on/off switch from the environment (1/true/yes/on)."""
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+    """An on/off switch from the environment (one meaning of true: atocore.env)."""
+    return bool(read(name))

@@ -11,11 +11,11 @@ same code whether it runs here on the data dir or on a server (``--url`` /
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
 from atocore.context.sessions import SESSION_OFF, SESSION_ON
+from atocore.env import read
 from atocore.hooks import env_flag, hook_timeout_s
 from atocore.hooks.text import is_real_prompt, last_exchange, strip_private, truncate
 
@@ -23,11 +23,6 @@ from atocore.hooks.text import is_real_prompt, last_exchange, strip_private, tru
 def log(message: str) -> None:
     """Hooks talk to people only through stderr (Claude Code shows it in verbose mode)."""
     print(f"atocore hook: {message}", file=sys.stderr)
-
-
-def _int_env(name: str) -> int | None:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else None
 
 
 def stop(payload: dict[str, Any], ops: Any) -> dict | None:
@@ -54,8 +49,8 @@ def prompt(payload: dict[str, Any], ops: Any) -> dict | None:
     if env_flag("ATOCORE_CONTEXT_DISABLED"):
         return None
     forwarded = {**payload, "prompt": strip_private(str(payload.get("prompt") or ""))}
-    mode = os.environ.get("ATOCORE_HOOK_MODE", "").strip() or None
-    result = ops.prompt_hook(forwarded, budget=_int_env("ATOCORE_HOOK_BUDGET"), mode=mode)
+    mode = read("ATOCORE_HOOK_MODE")
+    result = ops.prompt_hook(forwarded, budget=read("ATOCORE_HOOK_BUDGET"), mode=mode)
     return result.model_dump() if result else None
 
 
@@ -63,7 +58,7 @@ def session_start(payload: dict[str, Any], ops: Any) -> dict | None:
     """Inject the project's trusted state and recent decisions at session start."""
     if env_flag("ATOCORE_CONTEXT_DISABLED"):
         return None
-    result = ops.session_start_hook(payload, budget=_int_env("ATOCORE_SESSION_BUDGET"))
+    result = ops.session_start_hook(payload, budget=read("ATOCORE_SESSION_BUDGET"))
     return result.model_dump() if result else None
 
 

@@ -16,8 +16,7 @@ which talks to the same endpoint through :mod:`atocore.client`.
 
 from __future__ import annotations
 
-import os
-
+from atocore.env import read
 from atocore.hooks import env_flag, env_seconds, hook_timeout_s
 
 try:  # the C module: ``socket`` itself builds enums at import (~10 ms here)
@@ -64,8 +63,8 @@ def _target(url: str) -> tuple[str, int, str] | None:
 def _query(name: str) -> str:
     pairs = []
     for param, env in _OPTIONS.get(name, ()):
-        value = os.environ.get(env, "").strip()
-        if value.isalnum() and value.isascii():  # anything odd: leave the server default
+        value = read(env)
+        if value is not None and str(value).isalnum() and str(value).isascii():
             pairs.append(f"{param}={value}")
     return "?" + "&".join(pairs) if pairs else ""
 
@@ -140,7 +139,7 @@ def relay(name: str, payload: bytes) -> bytes | None:
     """
     if name in RELAYED and env_flag("ATOCORE_CONTEXT_DISABLED"):
         return b""  # the switch is this machine's, so it is checked here
-    target = _target(os.environ.get("ATOCORE_URL", "").strip())
+    target = _target(read("ATOCORE_URL") or "")
     if name not in RELAYED or target is None or b"<private" in payload.lower():
         return None
     host, port, prefix = target
@@ -151,11 +150,11 @@ def relay(name: str, payload: bytes) -> bytes | None:
         f"Content-Length: {len(payload)}",
         "Connection: close",
     ]
-    token = os.environ.get("ATOCORE_API_TOKEN", "").strip()
+    token = read("ATOCORE_API_TOKEN")
     if token:
         headers.append(f"Authorization: Bearer {token}")
     request = ("\r\n".join(headers) + "\r\n\r\n").encode("latin-1") + payload
-    timeout = min(env_seconds("ATOCORE_TIMEOUT_SECONDS", 30.0), hook_timeout_s())
+    timeout = min(env_seconds("ATOCORE_TIMEOUT_SECONDS"), hook_timeout_s())
     try:
         # an ASCII host as bytes: a str host loads the idna codec (~4 ms, with re)
         lookup = host.encode("ascii") if host.isascii() else host

@@ -7,6 +7,7 @@ from typing import Any
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
+from atocore.env import read
 from atocore.errors import InvalidInput
 
 # Tables counted in status when they exist (later migrations add more).
@@ -68,9 +69,9 @@ def build_provenance() -> dict[str, str]:
     commit it just shipped; ``version`` only changes on manual bumps.
     """
     return {
-        "build_sha": os.environ.get("ATOCORE_BUILD_SHA", "").strip() or "unknown",
-        "build_time": os.environ.get("ATOCORE_BUILD_TIME", "").strip() or "unknown",
-        "build_branch": os.environ.get("ATOCORE_BUILD_BRANCH", "").strip() or "unknown",
+        "build_sha": read("ATOCORE_BUILD_SHA") or "unknown",
+        "build_time": read("ATOCORE_BUILD_TIME") or "unknown",
+        "build_branch": read("ATOCORE_BUILD_BRANCH") or "unknown",
     }
 
 

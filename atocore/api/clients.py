@@ -1,5 +1,9 @@
-"""The Claude Code hooks' operations: inject context, record a turn.
+"""What LLM clients call on their own: the hooks and MCP.
 
+Policy: nothing proposed here is ever active or trusted. A memory proposed by
+a client is a candidate for the user's review; injections only read.
+
+The Claude Code hooks inject context and record a turn.
 The prompt and session-start routes are written by hand (raw): their body is
 the hook's own JSON payload and they answer with the hook's stdout JSON, or
 204 when there is nothing to inject, so the relay can pass bytes through.
@@ -7,7 +11,9 @@ the hook's own JSON payload and they answer with the hook's stdout JSON, or
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
 
 from atocore.api.base import OperationsBase
 from atocore.api.retrieval import Budget, Mode
@@ -16,11 +22,12 @@ from atocore.api.routing import route
 if TYPE_CHECKING:
     from atocore.context.hook_context import Injection
     from atocore.interactions.service import Interaction
+    from atocore.memory.service import Memory
 
 HOOK_CLIENT = "claude-code"
 
 
-class HooksOperations(OperationsBase):
+class ClientOperations(OperationsBase):
     @route("POST", "/hooks/prompt", raw=True)
     def prompt_hook(
         self, payload: dict[str, Any], budget: Budget | None = None, mode: Mode | None = None
@@ -58,4 +65,27 @@ class HooksOperations(OperationsBase):
             client=HOOK_CLIENT,
             session_id=session_id,
             context_pack=recall_pack(session_id, prompt),
+        )
+
+    @route("POST", "/memory/proposals", status=201)
+    def propose_memory(
+        self,
+        content: str,
+        memory_type: str = "knowledge",
+        project: str = "",
+        confidence: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5,
+        actor: str = "llm-client",
+    ) -> Memory:
+        """Propose a memory for review: always a candidate, whoever asks."""
+        from atocore.memory.service import create_memory
+
+        return create_memory(
+            self.conn,
+            memory_type,
+            content,
+            project=project,
+            status="candidate",
+            confidence=confidence,
+            reason=f"proposed by {actor}",
+            actor=actor,
         )
