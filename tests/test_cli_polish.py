@@ -38,3 +38,39 @@ def test_piped_output_is_not_wrapped(cli, data_dir):
     lines = [line for line in done.output.splitlines() if line.strip()]
     # one message, one line, however long (rich would wrap at 80 columns)
     assert len(lines) == 1, done.output
+
+
+def test_help_reads_like_prose():
+    """Placeholders a person reads, choices for closed sets, an example."""
+    done = _atocore("context", "--help", env={"COLUMNS": "200"})
+    assert done.returncode == 0
+    for typer_noise in ("<bool>", "<int", "list[", "[x>=", "<str>", "<Path>"):
+        assert typer_noise not in done.stdout, typer_noise
+    assert "hybrid|bm25|vector" in done.stdout
+    assert "Example:" in done.stdout and "atocore context" in done.stdout
+
+
+def test_closed_choices_are_refused_before_running(cli, data_dir):
+    done = cli("query", "anything", "--mode", "fuzzy")
+    assert done.exit_code == 2
+    assert "fuzzy" in done.output
+
+
+def test_a_closed_pipe_is_not_an_error():
+    """`atocore … | head`: the reader goes away while help is still being written."""
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: the help does not fit at once
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("atocore")), "context", "--help"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    os.close(write_end)
+    os.read(read_end, 100)
+    os.close(read_end)
+    _, stderr = proc.communicate(timeout=60)
+    assert stderr == ""  # no "unexpected BrokenPipeError" from the error edge

@@ -182,6 +182,34 @@ class AtocoreGroup(TyperGroup):
             set_overrides()  # the global options belong to this invocation only
 
 
+_METAVARS = {"int": "N", "float": "NUMBER", "str": "TEXT", "Path": "PATH", "datetime": "WHEN"}
+
+
+def _humane_help() -> None:
+    """Placeholders a person reads in ``--help``: ``N``, ``TEXT``, ``PATH``,
+    ``hybrid|bm25|vector`` and nothing after a flag, instead of Typer's
+    ``<int range> [x>=1]``, ``<list[Path]>`` and ``<bool>``. (Ranges are still
+    enforced; the error message states them.)"""
+    from typer.core import TyperOption, _TyperParameter
+
+    typer_display = _TyperParameter.display_type
+
+    def display_type(self: Any, ctx: Any) -> str:
+        if getattr(self, "is_flag", False):
+            return ""
+        label = typer_display(self, ctx).strip("<>")
+        many = label.startswith("list[")
+        label = label.removeprefix("list[").removesuffix("]").removesuffix(" range")
+        label = _METAVARS.get(label, label)
+        return f"{label}..." if many else label
+
+    _TyperParameter.display_type = display_type  # type: ignore[method-assign]
+    TyperOption._get_number_range_help_str = lambda self: None  # type: ignore[method-assign]
+
+
+_humane_help()
+
+
 def new_app(help_text: str) -> typer.Typer:
     """A command group with atocore's conventions."""
     return typer.Typer(

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from atocore.api.retrieval import Mode
 from atocore.cli.common import (
     JsonOpt,
     console,
@@ -18,8 +19,8 @@ from atocore.cli.common import (
 )
 
 ModeOpt = Annotated[
-    str,
-    typer.Option("--mode", "-m", help="Retrieval mode: hybrid | bm25 | vector."),
+    Mode,
+    typer.Option("--mode", "-m", help="Retrieval: keywords and meaning fused, or one of them."),
 ]
 TopKOpt = Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of results.")]
 
@@ -48,7 +49,10 @@ def query(
     mode: ModeOpt = "hybrid",
     json_output: JsonOpt = False,
 ) -> None:
-    """Search the ingested sources (BM25 + vectors, fused)."""
+    """Search the ingested sources (BM25 + vectors, fused).
+
+    [dim]Example:[/dim] atocore query "mirror mount material" -p p05 -k 5
+    """
     with operations() as ops:
         result = to_jsonable(ops.search(text, project=project, top_k=top_k, mode=mode))
 
@@ -113,7 +117,12 @@ def context(
     ] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Build a context pack: project state, entities, memories, then retrieved notes."""
+    """Build a context pack: project state, entities, memories, then retrieved notes.
+
+    The pack goes to stdout (paste it into a prompt); a summary line goes to stderr.
+
+    [dim]Example:[/dim] atocore context "What material did we choose for the mirror mount?" -p auto -b 2000
+    """
     from atocore.errors import InvalidInput
 
     if not last and (not prompt or not prompt.strip()):
@@ -136,7 +145,10 @@ def audit_query(
     mode: ModeOpt = "hybrid",
     json_output: JsonOpt = False,
 ) -> None:
-    """Audit retrieval: label each corpus-wide hit on-/off-project, flag weak ones."""
+    """Audit retrieval: label each corpus-wide hit on-/off-project, flag weak ones.
+
+    [dim]Example:[/dim] atocore audit-query "thermal drift" -p p05
+    """
     with operations() as ops:
         report = ops.audit_query(text, project=project, top_k=top_k, mode=mode)
 
