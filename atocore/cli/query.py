@@ -121,7 +121,7 @@ def context(
 
     The pack goes to stdout (paste it into a prompt); a summary line goes to stderr.
 
-    [dim]Example:[/dim] atocore context "What material did we choose for the mirror mount?" -p auto -b 2000
+    [dim]Example:[/dim] atocore context "Which material is the mirror mount?" -p auto -b 2000
     """
     from atocore.errors import InvalidInput
 
