@@ -42,6 +42,7 @@ from atocore.ingest.store import (
     PendingFile,
     Target,
     delete_document,
+    same_chunks,
     load_existing,
     store_document,
 )
@@ -329,6 +330,23 @@ class _Run:
         chunks = chunk_document(doc.body, markdown=doc.kind == "markdown", opts=self.options)
         if not chunks:
             self._skip(target, "empty", "no text after frontmatter", row)
+            return None
+        if (
+            row is not None
+            and row["content_hash"] == digest
+            and row["project"] == target.project
+            and model_ok
+            and same_chunks(self.conn, row["id"], doc.title, chunks)
+        ):
+            # only the chunker's signature changed (new options, an upgrade), not
+            # its output: keep the chunks and their vectors, record the signature
+            with transaction(self.conn):
+                self.conn.execute(
+                    "UPDATE source_documents SET size = ?, mtime_ns = ?, chunk_sig = ? "
+                    "WHERE id = ?",
+                    (stat.st_size, stat.st_mtime_ns, self.sig, row["id"]),
+                )
+            report.unchanged += 1
             return None
         doc_id = row["id"] if row is not None else None
         return PendingFile(
