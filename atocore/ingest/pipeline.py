@@ -42,8 +42,8 @@ from atocore.ingest.store import (
     PendingFile,
     Target,
     delete_document,
-    same_chunks,
     load_existing,
+    same_chunks,
     store_document,
 )
 from atocore.projects.registry import (
