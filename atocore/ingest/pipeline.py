@@ -402,7 +402,7 @@ def _targets_for_root(
     ``shown``: the display path of a single file (watch passes it relative to
     its project root, so an edit keeps the label a full scan gave it).
     """
-    if root.is_file():
+    if not root.is_dir():  # a file, or a pipe/socket/device that read_source turns down
         return [Target(root, normalize(root), shown or root.name, project)]
     from atocore.config import get_settings
 
@@ -459,7 +459,7 @@ def _ingest_roots(
             report.missing_roots.append(gone)
             report.warnings.append(f"source root not found, skipped (nothing purged): {gone}")
             continue
-        if resolved.is_file() and resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if not resolved.is_dir() and resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped += 1
             report.files_seen += 1
             report.skipped_files.append(
