@@ -170,6 +170,9 @@ def test_cli_on_a_full_disk_and_a_read_only_one(small_disk: Path):
     assert result is not None and result.returncode == 1, result.stderr
     assert result.stderr.startswith("error: disk full: nothing was written"), result.stderr
     assert "Traceback" not in result.stderr
+    result = _atocore(data, "backup", "create")
+    assert result.returncode == 1 and result.stderr.startswith("error: disk full:"), result.stderr
+    assert not list((data / "backups" / "snapshots").glob("*"))  # no partial left behind
     full = os.statvfs(small_disk)
     (small_disk / "more").write_bytes(b"\0" * (full.f_bavail * full.f_frsize))
     result = _atocore(data, "memory", "add", "Not even the WAL fits now.")
@@ -182,6 +185,7 @@ def test_cli_on_a_full_disk_and_a_read_only_one(small_disk: Path):
     finally:
         conn.close()
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    result = _atocore(data, "memory", "add", "Another one.")
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: read-only:"), result.stderr
+    for args in (["memory", "add", "Another one."], ["backup", "create"]):
+        result = _atocore(data, *args)
+        assert result.returncode == 1
+        assert result.stderr.startswith("error: read-only:"), result.stderr
