@@ -7,6 +7,8 @@ Nothing below the edge prints or exits.
 
 from __future__ import annotations
 
+import errno
+
 
 class AtocoreError(Exception):
     """Base class: an operation failed for a reason the user can act on."""
@@ -62,8 +64,6 @@ def storage_failure(exc: BaseException, action: str = "nothing was written") -> 
     ``exc`` is an SQLite error (matched by its code name or message, so any
     driver works) or an ``OSError``; ``action`` says what became of the data.
     """
-    import errno
-
     name = str(getattr(exc, "sqlite_errorname", "") or "")
     text = str(exc)
     code = getattr(exc, "errno", None) if isinstance(exc, OSError) else None

@@ -92,6 +92,8 @@ def connect(
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite.connect(str(path), isolation_level=None, check_same_thread=False)
     except (OSError, sqlite.Error) as exc:
+        if readonly:  # a read-only place is expected here: not the reason
+            raise InvalidInput(f"cannot open database at {path}: {exc}") from exc
         raise _open_failure(path, exc, "cannot open database") from exc
     conn.row_factory = sqlite.Row
     _load_vec(conn)
