@@ -92,7 +92,8 @@ def test_the_prompt_hook_with_a_10_mb_prompt_injects_context(conn, p05, data_dir
     create_memory(conn, "knowledge", "The kinematic mount uses three Invar balls.", project="p05")
     prompt = _huge("p05:", "Which balls does the kinematic mount use?")
     payload = json.dumps({"prompt": prompt, "session_id": "s1", "cwd": str(data_dir)}).encode()
-    code, out, err = _hook(payload, {"ATOCORE_HOOK_MODE": "bm25"})
+    slow_machine = {"ATOCORE_HOOK_TIMEOUT_SECONDS": "120"}  # the bound is tested below
+    code, out, err = _hook(payload, {"ATOCORE_HOOK_MODE": "bm25", **slow_machine})
     assert code == 0, err
     assert "Invar balls" in json.loads(out)["hookSpecificOutput"]["additionalContext"], err
 
