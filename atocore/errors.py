@@ -7,6 +7,8 @@ Nothing below the edge prints or exits.
 
 from __future__ import annotations
 
+import errno
+
 
 class AtocoreError(Exception):
     """Base class: an operation failed for a reason the user can act on."""
@@ -46,5 +48,31 @@ class ConflictError(InvalidInput):
     code = "conflict"
 
 
+class NoData(NotFound):
+    """The data dir holds no atocore database (not initialised, or a mistyped path)."""
+
+    code = "no_data"
+
+
 class OperationFailed(AtocoreError):
     """The input was fine but the operation could not complete."""
+
+
+def storage_failure(exc: BaseException, action: str = "nothing was written") -> AtocoreError | None:
+    """The clear error for a full or read-only disk behind ``exc``, else None.
+
+    ``exc`` is an SQLite error (matched by its code name or message, so any
+    driver works) or an ``OSError``; ``action`` says what became of the data.
+    """
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = str(exc)
+    code = getattr(exc, "errno", None) if isinstance(exc, OSError) else None
+    if (
+        name.startswith("SQLITE_FULL")
+        or "disk is full" in text
+        or code in (errno.ENOSPC, errno.EDQUOT)
+    ):
+        return OperationFailed(f"disk full: {action} (free some space and retry)")
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text or code == errno.EROFS:
+        return OperationFailed(f"read-only: {action} (the data dir or its disk is read-only)")
+    return None

@@ -283,6 +283,19 @@ def test_unreadable_files_and_wrong_project_are_refused(conn, p05, tmp_path):
     assert import_file(conn, "kb-cad", CAD, project="interferometer").created > 0
 
 
+@pytest.mark.parametrize("kind", ["kb-cad", "kb-fem"])
+def test_deeply_nested_json_is_not_valid_json(conn, p05, tmp_path, cli, kind):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"project": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InvalidInput, match="is not valid JSON: nested too deeply"):
+        import_file(conn, kind, deep)
+    result = cli("import", kind, str(deep))
+    assert result.exit_code == 2, result.output
+    assert "not valid JSON: nested too deeply" in result.output
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
+    assert count(conn, "entities") == 0
+
+
 def test_alias_in_the_export_lands_on_the_canonical_project(conn, p05):
     data = cad()
     data["project"] = "p05"

@@ -242,17 +242,18 @@ def test_bad_files_are_skipped_and_counted(conn, tmp_path, embedder) -> None:
 
 def test_sources_are_never_written(conn, vault, embedder, two_projects) -> None:
     def snapshot() -> dict:
-        return {
-            str(p): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(vault.rglob("*"))
-            if p.is_file()
-        }
+        """Every entry under the vault, folders included: kind, mode, mtime, bytes."""
+        tree = {}
+        for p in [vault, *sorted(vault.rglob("*"))]:
+            st = p.lstat()
+            tree[str(p)] = (st.st_mode, st.st_mtime_ns, p.read_bytes() if p.is_file() else None)
+        return tree
 
     before = snapshot()
+    assert any(p.is_dir() for p in vault.rglob("*"))  # folders are part of what is compared
     ingest_all(conn, embedder=embedder)
     ingest_all(conn, embedder=embedder, purge_deleted=True)
     assert snapshot() == before
-    assert sorted(p.name for p in vault.rglob("*")) == sorted(p.name for p in vault.rglob("*"))
 
 
 def test_projects_from_roots_aliases_and_frontmatter(conn, vault, embedder, two_projects) -> None:

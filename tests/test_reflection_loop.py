@@ -10,9 +10,8 @@ import json
 
 import pytest
 
+from atocore.context import builder
 from atocore.memory.service import get_memory
-
-builder = pytest.importorskip("atocore.context.builder")
 
 DECISION = "Decision: use GF-PTFE pads on the lateral supports for thermal stability"
 

@@ -25,6 +25,9 @@ def test_resolve_project_name_contract(p05):
     assert resolve_project_name("Interferometer") == "p05-interferometer"
     assert resolve_project_name("p05-interferometer") == "p05-interferometer"
     assert resolve_project_name("unregistered-thing") == "unregistered-thing"
+    # unchanged means unchanged: not lower-cased, only stripped
+    assert resolve_project_name("Side-Project_B") == "Side-Project_B"
+    assert resolve_project_name("  Side-Project_B ") == "Side-Project_B"
     assert resolve_project_name("") == ""
     assert resolve_project_name(None) == ""
     assert resolve_project_name("   ") == ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from atocore.memory.review_queue import memory_queue
 from atocore.memory.service import create_memory, get_memory
 from atocore.review_log import list_reviews
@@ -135,7 +133,8 @@ def test_empty_queue_and_bad_flags(cli):
 
 
 def test_entity_candidates_in_the_same_review(cli, conn, p05):
-    entities = pytest.importorskip("atocore.engineering.entities")
+    from atocore.engineering import entities
+
     refs = [{"kind": "manual", "ref": "test"}]
     first = entities.create_entity(
         conn, "p05", "Decision", "Frame material", {"statement": "Use Invar"}, source_refs=refs

@@ -33,6 +33,7 @@ from atocore.config import get_settings
 from atocore.context.blocks import ContextBlock
 from atocore.errors import InvalidInput, NotFound
 from atocore.projects.registry import detect_project, resolve_project_name
+from atocore.retrieval.query import MAX_QUERY_CHARS, query_text
 from atocore.retrieval.search import MODES, RetrievalParams, VectorSide
 
 LAST_PACK_FILE = "last-context.json"
@@ -404,8 +405,14 @@ def build_context(
     for name in ("state_share", "entity_share", "memory_share"):
         if not 0.0 <= getattr(options, name) <= 1.0:
             raise InvalidInput(f"{name} must be between 0 and 1")
-    project, detected = resolve_pack_project(prompt, project)
     warnings: list[str] = []
+    if len(prompt) > MAX_QUERY_CHARS:
+        warnings.append(
+            f"prompt is {len(prompt):,} characters; context was chosen from its first and "
+            f"last {MAX_QUERY_CHARS // 2:,}"
+        )
+        prompt = query_text(prompt)
+    project, detected = resolve_pack_project(prompt, project)
     packer = _Packer(options.budget, project, options.headers, options.group_sources)
     seen = _Seen(options.dedupe_threshold)
     layers = dict.fromkeys(TRUST_ORDER, 0)

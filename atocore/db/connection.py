@@ -9,13 +9,15 @@ choice is made here and nowhere else.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from atocore.errors import InvalidInput, OperationFailed
+from atocore.errors import InvalidInput, NoData, OperationFailed, storage_failure
 
 
 def can_load_extensions(module: ModuleType) -> bool:
@@ -82,14 +84,17 @@ def connect(
     if (readonly or not create) and not path.exists():
         raise InvalidInput(f"database not found: {path} (run `atocore init`)")
     try:
-        if readonly:
-            uri = f"{path.absolute().as_uri()}?mode=ro"
+        if readonly or not create:
+            # mode=rw: a file that vanished since the check is an error, not a new database
+            uri = f"{path.absolute().as_uri()}?mode={'ro' if readonly else 'rw'}"
             conn = sqlite.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite.connect(str(path), isolation_level=None, check_same_thread=False)
     except (OSError, sqlite.Error) as exc:
-        raise InvalidInput(f"cannot open database at {path}: {exc}") from exc
+        if readonly:  # a read-only place is expected here: not the reason
+            raise InvalidInput(f"cannot open database at {path}: {exc}") from exc
+        raise _open_failure(path, exc, "cannot open database") from exc
     conn.row_factory = sqlite.Row
     _load_vec(conn)
     if readonly:
@@ -102,17 +107,58 @@ def connect(
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite.Error as exc:
         conn.close()
-        raise InvalidInput(f"cannot use database at {path}: {exc}") from exc
+        raise _open_failure(path, exc, "cannot use database") from exc
     return conn
 
 
-def open_db(settings: Any = None, *, migrate: bool = True) -> Any:
-    """Connection to the data dir's database, migrated to the latest schema."""
+def _open_failure(path: Path, exc: BaseException, what: str) -> Exception:
+    """Why ``path`` could not be opened, saying so when the place is read-only
+    (SQLite only says "unable to open database file": WAL must write beside it)."""
+    where = path if path.exists() else path.parent
+    if where.exists() and not (
+        os.access(where, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+    ):
+        return OperationFailed(
+            f"read-only: {what} at {path} (atocore writes to its data dir; "
+            "make it writable, or point ATOCORE_DATA_DIR elsewhere)"
+        )
+    if _out_of_space(path.parent):
+        return OperationFailed(f"disk full: {what} at {path} (free some space and retry)")
+    return storage_failure(exc, f"{what} at {path}") or InvalidInput(f"{what} at {path}: {exc}")
+
+
+def _out_of_space(folder: Path) -> bool:
+    """Whether ``folder``'s filesystem is (nearly) full: SQLite reports a failed
+    WAL or shared-memory write there as a plain "disk I/O error"."""
+    try:
+        vfs = os.statvfs(folder)
+    except OSError:
+        return False
+    return vfs.f_bavail * vfs.f_frsize < 64 * 1024
+
+
+def _db_folder(conn: Any) -> Path | None:
+    try:
+        row = conn.execute("PRAGMA database_list").fetchone()
+    except Exception:  # noqa: BLE001 - only used to word an error
+        return None
+    return Path(row[2]).parent if row and row[2] else None
+
+
+def open_db(settings: Any = None, *, migrate: bool = True, create: bool = True) -> Any:
+    """Connection to the data dir's database, migrated to the latest schema.
+
+    ``create=False`` is for operations that only read: a data dir without a
+    database (a mistyped ATOCORE_DATA_DIR) is refused with :class:`NoData`
+    and nothing is created there.
+    """
     from atocore.config import get_settings
     from atocore.db.migrations import apply_migrations
 
     settings = settings or get_settings()
-    conn = connect(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
+    if not create and not settings.db_path.is_file():
+        raise NoData(f"no atocore data in {settings.data_dir} — run `atocore init`")
+    conn = connect(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms, create=create)
     if migrate:
         try:
             apply_migrations(conn)
@@ -124,19 +170,47 @@ def open_db(settings: Any = None, *, migrate: bool = True) -> Any:
 
 @contextlib.contextmanager
 def transaction(conn: Any, *, immediate: bool = True) -> Iterator[Any]:
-    """All-or-nothing block. Nested use joins the outer transaction."""
+    """All-or-nothing block. Nested use joins the outer transaction.
+
+    A full or read-only disk comes out as a clear :class:`OperationFailed`;
+    SQLite may already have rolled back by itself (disk full does), so the
+    rollback here never replaces the error that caused it.
+    """
     if conn.in_transaction:
         yield conn
         return
     conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield conn
+    except Exception as exc:
+        _rollback(conn)
+        failure = _write_failure(conn, exc)
+        if failure is not None:
+            raise failure from exc
+        raise
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     else:
         try:
             conn.execute("COMMIT")
-        except Exception as exc:  # pragma: no cover - disk full and friends
-            conn.execute("ROLLBACK")
-            raise OperationFailed(f"commit failed: {exc}") from exc
+        except Exception as exc:
+            _rollback(conn)
+            failure = _write_failure(conn, exc)
+            raise failure or OperationFailed(f"commit failed: {exc}") from exc
+
+
+def _write_failure(conn: Any, exc: Exception) -> Exception | None:
+    failure = storage_failure(exc)
+    if failure is None and "disk I/O error" in str(exc):
+        folder = _db_folder(conn)
+        if folder is not None and _out_of_space(folder):
+            failure = storage_failure(OSError(errno.ENOSPC, "no space"))
+    return failure
+
+
+def _rollback(conn: Any) -> None:
+    if not conn.in_transaction:
+        return
+    with contextlib.suppress(Exception):  # the caller re-raises the error that matters
+        conn.execute("ROLLBACK")

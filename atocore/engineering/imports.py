@@ -460,4 +460,6 @@ def import_file(
         raise InvalidInput(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError as exc:  # the decoder recurses per nesting level
+        raise InvalidInput(f"{path} is not valid JSON: nested too deeply") from exc
     return import_export(conn, kind, data, project=project, dry_run=dry_run, source=str(path))

@@ -8,7 +8,9 @@ frontmatter and finds the title. Nothing here writes anything.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,17 +52,29 @@ def content_hash(data: bytes) -> str:
 
 
 def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, str]:
-    """Raw bytes and decoded text of an ingestible file, else :class:`SkipFile`."""
+    """Raw bytes and decoded text of an ingestible file, else :class:`SkipFile`.
+
+    The file is opened without blocking and checked on the open descriptor:
+    a named pipe, socket or device under a vault (even one swapped in after
+    the scan) is skipped instead of hanging the read.
+    """
     try:
-        size = path.stat().st_size
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise SkipFile("unreadable", f"cannot stat: {exc.strerror or exc}") from exc
-    if size > max_bytes:
-        raise SkipFile("too_large", f"{size} bytes exceeds the {max_bytes}-byte limit")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SkipFile("unreadable", f"cannot read: {exc.strerror or exc}") from exc
+        raise SkipFile("unreadable", f"cannot open: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise SkipFile("not_regular", f"not a regular file ({_kind(mode)})")
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise SkipFile("too_large", f"{size} bytes exceeds the {max_bytes}-byte limit")
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise SkipFile("unreadable", f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:  # grew since the size check
+        raise SkipFile("too_large", f"more than {max_bytes} bytes")
     if b"\x00" in data[:8192]:
         raise SkipFile("binary", "looks binary (NUL bytes)")
     try:
@@ -70,6 +84,18 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[byte
     if not text.strip():
         raise SkipFile("empty", "no text")
     return data, text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
 
 
 def _string_list(value: Any) -> list[str]:

@@ -43,6 +43,7 @@ from atocore.ingest.store import (
     Target,
     delete_document,
     load_existing,
+    same_chunks,
     store_document,
 )
 from atocore.projects.registry import (
@@ -330,6 +331,23 @@ class _Run:
         if not chunks:
             self._skip(target, "empty", "no text after frontmatter", row)
             return None
+        if (
+            row is not None
+            and row["content_hash"] == digest
+            and row["project"] == target.project
+            and model_ok
+            and same_chunks(self.conn, row["id"], doc.title, chunks)
+        ):
+            # only the chunker's signature changed (new options, an upgrade), not
+            # its output: keep the chunks and their vectors, record the signature
+            with transaction(self.conn):
+                self.conn.execute(
+                    "UPDATE source_documents SET size = ?, mtime_ns = ?, chunk_sig = ? "
+                    "WHERE id = ?",
+                    (stat.st_size, stat.st_mtime_ns, self.sig, row["id"]),
+                )
+            report.unchanged += 1
+            return None
         doc_id = row["id"] if row is not None else None
         return PendingFile(
             target, doc, chunks, digest, stat.st_size, stat.st_mtime_ns, doc_id, self.sig
@@ -384,7 +402,7 @@ def _targets_for_root(
     ``shown``: the display path of a single file (watch passes it relative to
     its project root, so an edit keeps the label a full scan gave it).
     """
-    if root.is_file():
+    if not root.is_dir():  # a file, or a pipe/socket/device that read_source turns down
         return [Target(root, normalize(root), shown or root.name, project)]
     from atocore.config import get_settings
 
@@ -441,7 +459,7 @@ def _ingest_roots(
             report.missing_roots.append(gone)
             report.warnings.append(f"source root not found, skipped (nothing purged): {gone}")
             continue
-        if resolved.is_file() and resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if not resolved.is_dir() and resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped += 1
             report.files_seen += 1
             report.skipped_files.append(

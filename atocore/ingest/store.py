@@ -52,6 +52,18 @@ def load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) ->
     return out
 
 
+def same_chunks(conn: Any, doc_id: int, title: str, chunks: list[Chunk]) -> bool:
+    """Whether ``doc_id`` already holds exactly ``chunks`` (so their vectors still fit)."""
+    stored = conn.execute(
+        "SELECT ordinal, title, heading_path, text, char_start, char_end FROM source_chunks "
+        "WHERE document_id = ? ORDER BY ordinal",
+        (doc_id,),
+    ).fetchall()
+    return [tuple(r) for r in stored] == [
+        (c.ordinal, title, c.heading, c.text, c.char_start, c.char_end) for c in chunks
+    ]
+
+
 def delete_document(conn: Any, doc_id: int, vectors_ok: bool) -> int:
     from atocore.retrieval.vectors import delete_vectors
 

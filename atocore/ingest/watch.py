@@ -46,6 +46,7 @@ class Batch:
     removed: list[str] = field(default_factory=list)
     rescanned: list[str] = field(default_factory=list)  # projects
     ignored: int = 0
+    skipped: list[str] = field(default_factory=list)  # "path: why" (pipes, bad text…)
     errors: list[str] = field(default_factory=list)
     projects: set[str] = field(default_factory=set)
     duration_ms: float = 0.0
@@ -57,6 +58,8 @@ class Batch:
             parts.append(f"rescanned {', '.join(self.rescanned)}")
         if self.ignored:
             parts.append(f"{self.ignored} ignored")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
         if self.errors:
             parts.append(f"{len(self.errors)} error(s)")
         return ", ".join(parts) + f" in {self.duration_ms:.0f} ms"
@@ -140,13 +143,14 @@ def apply_changes(
                 if remove_file(conn, path):
                     batch.removed.append(str(path))
                     batch.projects.add(target.project)
-            elif path.is_file():
+            else:  # a file; a pipe, socket or device comes back skipped with its reason
                 report = ingest_file(
                     conn, path, target.project, embedder=embedder, root=target.root
                 )
                 if report.added or report.updated:
                     batch.ingested.append(str(path))
                     batch.projects.add(target.project)
+                batch.skipped.extend(f"{s.path}: {s.detail}" for s in report.skipped_files)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the watcher
             batch.errors.append(f"{path}: {exc}")
     for project in sorted(rescan):

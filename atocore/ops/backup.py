@@ -33,8 +33,16 @@ from typing import Any
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
-from atocore.errors import ConflictError, InvalidInput, NotFound, OperationFailed
-from atocore.ops.retention import STAMP_FORMAT, cleanup_snapshots, parse_stamp
+from atocore.errors import ConflictError, InvalidInput, NotFound, OperationFailed, storage_failure
+from atocore.ops.locks import lock_path
+from atocore.ops.retention import (
+    PARTIAL_SUFFIX,
+    STAMP_FORMAT,
+    cleanup_snapshots,
+    parse_stamp,
+    partials,
+    remove_stale_partials,
+)
 
 METADATA_FILE = "backup-metadata.json"
 VALIDATION_FILE = "validation.json"
@@ -207,72 +215,30 @@ def create_backup(
 
 
 def _create_backup(settings, dest, kind, progress, step_pages) -> dict[str, Any]:
-    from atocore.ops.health import build_provenance
-
     if not settings.db_path.exists():
         raise InvalidInput(f"nothing to back up: no database at {settings.db_path}")
     root = snapshots_root(settings, dest)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InvalidInput(f"cannot create backup dir {root}: {exc.strerror or exc}") from exc
+        failure = storage_failure(exc, f"no backup was made (cannot create {root})")
+        raise failure or InvalidInput(
+            f"cannot create backup dir {root}: {exc.strerror or exc}"
+        ) from exc
+    removed_partials, _ = remove_stale_partials(root)  # left by interrupted backups
     stamp = _free_stamp(root)
-    work = root / f"{stamp}.partial"
+    work = root / f"{stamp}{PARTIAL_SUFFIX}"
     started = _now()
     try:
         work.mkdir()
-        db_info = _copy_database(settings.db_path, work / DB_REL, settings, progress, step_pages)
-        db_file = work / DB_REL
-        _fsync_file(db_file)
-        registry = None
-        if settings.registry_path.is_file():
-            data = settings.registry_path.read_bytes()
-            (work / REGISTRY_REL).parent.mkdir(parents=True, exist_ok=True)
-            (work / REGISTRY_REL).write_bytes(data)
-            registry = {
-                "path": REGISTRY_REL,
-                "source": str(settings.registry_path),
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        templates, template_files = [], []
-        for rel in TEMPLATE_TREES:
-            source = settings.data_dir / rel
-            if source.is_dir() and any(source.iterdir()):
-                shutil.copytree(source, work / rel, dirs_exist_ok=True)
-                templates.append(rel)
-                template_files += sorted(
-                    f.relative_to(work).as_posix() for f in (work / rel).rglob("*") if f.is_file()
-                )
-        metadata: dict[str, Any] = {
-            "format": FORMAT_VERSION,
-            "stamp": stamp,
-            "kind": kind,
-            "created_at": _iso(started),
-            "finished_at": _iso(_now()),
-            "atocore_version": __version__,
-            **build_provenance(),
-            "source": {
-                "data_dir": str(settings.data_dir),
-                "db_path": str(settings.db_path),
-                "registry_path": str(settings.registry_path),
-            },
-            "db": {
-                "path": DB_REL,
-                "bytes": db_file.stat().st_size,
-                "sha256": _sha256(db_file),
-                **db_info,
-            },
-            "registry": registry,
-            "templates": templates,
-            "template_files": template_files,
-            "validated": None,
-            "validation_errors": [],
-        }
-        _write_json(work / METADATA_FILE, metadata)
-        os.replace(work, root / stamp)
+        with lock_path(work):  # a concurrent backup or cleanup sees it is not stale
+            metadata = _write_snapshot(settings, work, stamp, kind, started, progress, step_pages)
+            os.replace(work, root / stamp)
     except BaseException as exc:
         shutil.rmtree(work, ignore_errors=True)
+        failure = storage_failure(exc, "no backup was made") if isinstance(exc, Exception) else None
+        if failure is not None:
+            raise failure from exc
         if isinstance(exc, OSError):
             raise OperationFailed(f"backup failed: {exc.strerror or exc}") from exc
         raise
@@ -281,7 +247,68 @@ def _create_backup(settings, dest, kind, progress, step_pages) -> dict[str, Any]
     metadata["validation_errors"] = validation["errors"]
     with contextlib.suppress(OSError):
         _write_json(root / stamp / METADATA_FILE, metadata)
-    return {**metadata, "path": str(root / stamp), "validation": validation}
+    return {
+        **metadata,
+        "path": str(root / stamp),
+        "validation": validation,
+        "removed_partials": removed_partials,
+    }
+
+
+def _write_snapshot(settings, work, stamp, kind, started, progress, step_pages) -> dict:
+    """Copy everything into ``work`` and write its metadata; returns the metadata."""
+    from atocore.ops.health import build_provenance
+
+    db_info = _copy_database(settings.db_path, work / DB_REL, settings, progress, step_pages)
+    db_file = work / DB_REL
+    _fsync_file(db_file)
+    registry = None
+    if settings.registry_path.is_file():
+        data = settings.registry_path.read_bytes()
+        (work / REGISTRY_REL).parent.mkdir(parents=True, exist_ok=True)
+        (work / REGISTRY_REL).write_bytes(data)
+        registry = {
+            "path": REGISTRY_REL,
+            "source": str(settings.registry_path),
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    templates, template_files = [], []
+    for rel in TEMPLATE_TREES:
+        source = settings.data_dir / rel
+        if source.is_dir() and any(source.iterdir()):
+            shutil.copytree(source, work / rel, dirs_exist_ok=True)
+            templates.append(rel)
+            template_files += sorted(
+                f.relative_to(work).as_posix() for f in (work / rel).rglob("*") if f.is_file()
+            )
+    metadata: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "stamp": stamp,
+        "kind": kind,
+        "created_at": _iso(started),
+        "finished_at": _iso(_now()),
+        "atocore_version": __version__,
+        **build_provenance(),
+        "source": {
+            "data_dir": str(settings.data_dir),
+            "db_path": str(settings.db_path),
+            "registry_path": str(settings.registry_path),
+        },
+        "db": {
+            "path": DB_REL,
+            "bytes": db_file.stat().st_size,
+            "sha256": _sha256(db_file),
+            **db_info,
+        },
+        "registry": registry,
+        "templates": templates,
+        "template_files": template_files,
+        "validated": None,
+        "validation_errors": [],
+    }
+    _write_json(work / METADATA_FILE, metadata)
+    return metadata
 
 
 # --- list -----------------------------------------------------------------------
@@ -306,16 +333,19 @@ def _summary(path: Path) -> dict[str, Any]:
 
 
 def list_backups(settings: Settings | None = None, *, dest: Path | None = None) -> dict[str, Any]:
-    """Snapshots under the root, oldest first; other entries listed apart."""
+    """Snapshots under the root, oldest first; ``*.partial`` folders (backups in
+    progress or interrupted: ``stale``) and other entries listed apart."""
     root = snapshots_root(settings, dest)
     snapshots, other = [], []
+    found = partials(root)
+    names = {p["name"] for p in found}
     if root.is_dir():
         for entry in sorted(root.iterdir()):
             if entry.is_dir() and parse_stamp(entry.name):
                 snapshots.append(_summary(entry))
-            else:
+            elif entry.name not in names:
                 other.append(entry.name)
-    return {"root": str(root), "snapshots": snapshots, "other": other}
+    return {"root": str(root), "snapshots": snapshots, "partials": found, "other": other}
 
 
 def latest_stamp(settings: Settings | None = None, *, dest: Path | None = None) -> str | None:
@@ -447,6 +477,8 @@ def validate_backup(
         "warning_details": warnings,
         "db": db_info,
         "has_registry": registry_file.is_file(),
+        # interrupted backups beside it (removed by the next backup or `backup cleanup`)
+        "stale_partials": [p["name"] for p in partials(path.parent) if p["stale"]],
         "validated_at": _iso(_now()),
         "recorded": False,
     }

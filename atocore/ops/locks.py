@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from atocore.config import Settings, get_settings
-from atocore.errors import ConflictError, InvalidInput
+from atocore.errors import ConflictError, InvalidInput, OperationFailed, storage_failure
 
 try:  # pragma: no cover - always present on Linux/macOS
     import fcntl
@@ -111,6 +111,29 @@ def _is_live(path: Path) -> bool:
         os.close(fd)
 
 
+def _lock_failure(exc: OSError, name: str, path: Path) -> Exception:
+    return storage_failure(exc, f"cannot take the {name} lock ({path})") or OperationFailed(
+        f"cannot take the {name} lock ({path}): {exc.strerror or exc}"
+    )
+
+
+def is_locked(path: Path) -> bool:
+    """Whether a live process holds :func:`lock_path` (or a process lock) on ``path``."""
+    return _is_live(path)
+
+
+@contextlib.contextmanager
+def lock_path(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (a file or a folder) for the block;
+    other processes see it with :func:`is_locked`, and it ends with this one."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        _try_flock(fd)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _info(path: Path) -> ProcessInfo:
     record = _read_record(path)
     return ProcessInfo(
@@ -152,7 +175,10 @@ def hold_process_lock(name: str, settings: Settings | None = None) -> Iterator[P
     try:
         settings.run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InvalidInput(f"cannot create {settings.run_dir}: {exc.strerror or exc}") from exc
+        failure = storage_failure(exc, f"cannot take the {name} lock in {settings.run_dir}")
+        raise failure or InvalidInput(
+            f"cannot create {settings.run_dir}: {exc.strerror or exc}"
+        ) from exc
     if name != RESTORE_LOCK:
         restore = _lock_path(settings, RESTORE_LOCK)
         if restore.exists() and _is_live(restore):
@@ -161,7 +187,10 @@ def hold_process_lock(name: str, settings: Settings | None = None) -> Iterator[P
                 f"start atocore {name} after it finishes"
             )
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _lock_failure(exc, name, path) from exc
         if not _try_flock(fd):
             os.close(fd)
             info = _info(path)
@@ -186,9 +215,15 @@ def hold_process_lock(name: str, settings: Settings | None = None) -> Iterator[P
         path=str(path),
     )
     record = {k: v for k, v in asdict(info).items() if k != "path"}
-    os.ftruncate(fd, 0)
-    os.write(fd, (json.dumps(record) + "\n").encode("utf-8"))
-    os.fsync(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, (json.dumps(record) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    except OSError as exc:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise _lock_failure(exc, name, path) from exc
     try:
         yield info
     finally:

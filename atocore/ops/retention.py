@@ -93,17 +93,60 @@ def plan_retention(
     return plan
 
 
+PARTIAL_SUFFIX = ".partial"
+# a partial this young may be one a backup created a moment ago and is about to lock
+PARTIAL_GRACE_S = 60.0
+
+
+def partials(root: Path) -> list[dict]:
+    """``*.partial`` folders under ``root``: backups being written, or left by one
+    that was interrupted (``stale``: no live backup holds their lock, and they
+    are older than :data:`PARTIAL_GRACE_S`)."""
+    import time
+
+    from atocore.ops.locks import is_locked
+
+    if not root.is_dir():
+        return []
+    found = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.endswith(PARTIAL_SUFFIX) and entry.is_dir() and not entry.is_symlink():
+            size = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+            young = time.time() - entry.stat().st_mtime < PARTIAL_GRACE_S
+            stale = not young and not is_locked(entry)
+            found.append({"name": entry.name, "bytes": size, "stale": stale})
+    return found
+
+
+def remove_stale_partials(root: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Delete the stale ``*.partial`` folders; returns (removed, errors)."""
+    removed: list[str] = []
+    errors: list[dict[str, str]] = []
+    for partial in partials(root):
+        if not partial["stale"]:
+            continue
+        try:
+            shutil.rmtree(root / partial["name"])
+            removed.append(partial["name"])
+        except OSError as exc:
+            errors.append({"stamp": partial["name"], "error": str(exc.strerror or exc)})
+    return removed, errors
+
+
 def cleanup_snapshots(root: Path, *, confirm: bool = False) -> dict:
     """Plan retention over the snapshot directories under ``root``; delete when confirmed.
 
     Dry-run by default. Only directories with a parseable stamp name are ever
-    removed; anything else (a half-written ``*.partial`` dir, a hand-made
-    folder, loose files) is left alone.
+    removed, plus stale ``*.partial`` folders (an interrupted backup's);
+    anything else (a backup still being written, a hand-made folder, loose
+    files) is left alone.
     """
     names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    plan = plan_retention(names)
+    found = partials(root)
+    plan = plan_retention([n for n in names if not n.endswith(PARTIAL_SUFFIX)])
     deleted: list[str] = []
     errors: list[dict[str, str]] = []
+    partials_deleted: list[str] = []
     if confirm:
         for stamp in plan.delete:
             try:
@@ -111,10 +154,14 @@ def cleanup_snapshots(root: Path, *, confirm: bool = False) -> dict:
                 deleted.append(stamp)
             except OSError as exc:
                 errors.append({"stamp": stamp, "error": str(exc.strerror or exc)})
+        partials_deleted, partial_errors = remove_stale_partials(root)
+        errors += partial_errors
     return {
         "root": str(root),
         "dry_run": not confirm,
         **plan.to_dict(),
         "deleted": deleted,
+        "partials": found,
+        "partials_deleted": partials_deleted,
         "errors": errors,
     }

@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from atocore.config import get_settings
 from atocore.errors import ConflictError, InvalidInput, NotFound
+from atocore.retrieval.query import query_text
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -302,7 +303,7 @@ def detect_project(text: str, cwd: Path | None = None) -> RegisteredProject | No
                 path = resolve_root(root, registry)
                 if cwd == path or path in cwd.parents:
                     return project
-    lowered = text.lower()
+    lowered = query_text(text).lower()  # a pasted megabyte log is not scanned whole
     words = {w.strip(".-") for w in _WORD.findall(lowered)}
     candidates = sorted(
         ((name.lower(), project) for project in registry.projects for name in project.names()),

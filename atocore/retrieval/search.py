@@ -25,6 +25,7 @@ from atocore.db.connection import vec_available
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.projects.registry import resolve_project_name
 from atocore.retrieval.fts import search_fts
+from atocore.retrieval.query import query_text
 from atocore.retrieval.scope import effective_project
 
 Mode = Literal["hybrid", "bm25", "vector"]
@@ -235,6 +236,7 @@ def search(
         raise InvalidInput(f"invalid retrieval mode {mode!r}; choose one of: {', '.join(MODES)}")
     if not query or not query.strip():
         raise InvalidInput("query text must be non-empty")
+    query = query_text(query)
     if top_k < 1:
         raise InvalidInput(f"top-k must be at least 1, got {top_k}")
     project = resolve_project_name(project) or None
