@@ -62,3 +62,16 @@ def test_local_only_operations_refuse_remotely():
     for name in local_only:
         with pytest.raises(InvalidInput, match="does not work with --url"):
             getattr(ops, name)()
+
+
+def test_reads_on_a_missing_data_dir_refuse_and_create_nothing(cli, tmp_path, monkeypatch):
+    """A mistyped data dir is not a new, empty store."""
+    typo = tmp_path / "mistyped"
+    monkeypatch.setenv("ATOCORE_DATA_DIR", str(typo))
+    for args in (["query", "foo"], ["context", "what is the mount?"], ["audit-query", "foo"]):
+        done = cli(*args)
+        assert done.exit_code == 2, (args, done.output)
+        assert "no atocore data in" in done.output and "atocore init" in done.output
+    assert not typo.exists()
+    assert cli("init").exit_code == 0
+    assert cli("query", "foo").exit_code == 0

@@ -165,16 +165,19 @@ def test_nothing_automatic_writes_project_state(cli, conn, world, http, monkeypa
     before = _state(conn)
     session = {"session_id": "s2", "cwd": str(world)}
     stop = {**session, "transcript_path": _transcript(tmp_path, PROMPT, "status: done")}
-    for name, payload in (("prompt", {**session, "prompt": PROMPT}), ("session-start", session)):
+    hooks = (("prompt", {**session, "prompt": PROMPT}), ("session-start", session), ("stop", stop))
+    for name, payload in hooks:
         _hook(name, payload)
-    _hook("stop", stop)
     http.post("/interactions", json={"prompt": "decision: use steel", "response": "ok"})
     _mcp(monkeypatch, None, "capture_interaction", prompt="decision: use steel", response="ok")
     _mcp(monkeypatch, None, "add_memory", content="the project status is done", project="p05")
     cli("mirror", "render", "p05")
     with live_server() as url:
         remote = {"ATOCORE_URL": url}
-        for name, payload in (("prompt", {**session, "prompt": PROMPT}), ("session-start", session)):
+        for name, payload in (
+            ("prompt", {**session, "prompt": PROMPT}),
+            ("session-start", session),
+        ):
             _hook(name, payload, remote)
         _hook("stop", stop, remote)
         _mcp(monkeypatch, url, "capture_interaction", prompt="status: shipped", response="ok")

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from atocore.config import Settings, get_settings
 from atocore.db.types import Connection
+
+
+def _reading(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def run(self: OperationsBase, *args: Any, **kwargs: Any) -> Any:
+        self._reading += 1
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            self._reading -= 1
+
+    return run
 
 
 class OperationsBase:
@@ -21,6 +34,7 @@ class OperationsBase:
         create: bool = True,
     ) -> None:
         self._conn = conn
+        self._reading = 0
         self._owned = False
         self._settings = settings
         self._create = create
@@ -31,17 +45,24 @@ class OperationsBase:
             self._settings = get_settings()
         return self._settings
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Operations that change nothing run in "reading" mode: on a data dir
+        without a database they refuse (exit 2 / 404) instead of creating one."""
+        super().__init_subclass__(**kwargs)
+        from atocore.api.routing import routes_of
+
+        for name, fn in list(vars(cls).items()):
+            specs = routes_of(fn) if callable(fn) else []
+            if specs and specs[0].changes_nothing:
+                setattr(cls, name, _reading(fn))
+
     @property
     def conn(self) -> Connection:
         if self._conn is None:
             from atocore.db import open_db
-            from atocore.errors import InvalidInput
 
-            if not self._create and not self.settings.db_path.exists():
-                raise InvalidInput(
-                    f"no atocore data in {self.settings.data_dir} — run `atocore init`"
-                )
-            self._conn = open_db(self.settings)
+            create = self._create and not self._reading
+            self._conn = open_db(self.settings, create=create)
             self._owned = True
         return self._conn
 

@@ -28,7 +28,7 @@ HOOK_CLIENT = "claude-code"
 
 
 class ClientOperations(OperationsBase):
-    @route("POST", "/hooks/prompt", raw=True)
+    @route("POST", "/hooks/prompt", raw=True, only_reads=True)
     def prompt_hook(
         self, payload: dict[str, Any], budget: Budget | None = None, mode: Mode | None = None
     ) -> Injection | None:
@@ -37,7 +37,7 @@ class ClientOperations(OperationsBase):
 
         return prompt_injection(self.conn, payload, budget=budget, mode=mode or "hybrid")
 
-    @route("POST", "/hooks/session-start", raw=True)
+    @route("POST", "/hooks/session-start", raw=True, only_reads=True)
     def session_start_hook(
         self, payload: dict[str, Any], budget: Budget | None = None
     ) -> Injection | None:

@@ -21,7 +21,7 @@ Budget = Annotated[int, Field(ge=1, le=200_000)]
 
 
 class RetrievalOperations(OperationsBase):
-    @route("POST", "/query")
+    @route("POST", "/query", only_reads=True)
     def search(
         self, query: str, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
     ) -> SearchResult:
@@ -30,7 +30,7 @@ class RetrievalOperations(OperationsBase):
 
         return search(self.conn, query, project=project, top_k=top_k, mode=mode)
 
-    @route("POST", "/context/build")
+    @route("POST", "/context/build", only_reads=True)
     def build_context(
         self, prompt: str, project: str | None = None, budget: Budget = 3000, mode: Mode = "hybrid"
     ) -> ContextPack:
@@ -48,7 +48,7 @@ class RetrievalOperations(OperationsBase):
 
         return load_last_pack()
 
-    @route("POST", "/query/audit")
+    @route("POST", "/query/audit", only_reads=True)
     def audit_query(
         self, query: str, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
     ) -> AuditReport:
@@ -57,7 +57,7 @@ class RetrievalOperations(OperationsBase):
 
         return audit_query(self.conn, query, project=project, top_k=top_k, mode=mode)
 
-    @route("POST", "/chunks")
+    @route("POST", "/chunks", only_reads=True)
     def get_chunks(self, ids: list[int]) -> list[Chunk]:
         """Chunks in full by id (after a search showed compact hits)."""
         from atocore.retrieval.chunks import get_chunks

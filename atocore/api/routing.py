@@ -36,6 +36,7 @@ class Route:
     path: str
     status: int = 200
     raw: bool = False  # the route is written by hand (e.g. a 204 or text response)
+    only_reads: bool = False  # a POST that changes nothing (its query is too big for a URL)
 
     @property
     def path_params(self) -> list[str]:
@@ -43,7 +44,13 @@ class Route:
 
     @property
     def reads(self) -> bool:
+        """Sent as a query string (GET)."""
         return self.method == "GET"
+
+    @property
+    def changes_nothing(self) -> bool:
+        """The operation never writes: run locally, it must not create a database."""
+        return self.reads or self.only_reads
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,9 @@ class LocalOnly:
     reason: str
 
 
-def route(method: str, path: str, *, status: int = 200, raw: bool = False) -> Callable[[F], F]:
+def route(
+    method: str, path: str, *, status: int = 200, raw: bool = False, only_reads: bool = False
+) -> Callable[[F], F]:
     """Declare the HTTP route of an operation.
 
     Stacked declarations add compatibility paths (names a client of the
@@ -60,7 +69,7 @@ def route(method: str, path: str, *, status: int = 200, raw: bool = False) -> Ca
     """
 
     def mark(fn: F) -> F:
-        spec = Route(method.upper(), path, status, raw)
+        spec = Route(method.upper(), path, status, raw, only_reads)
         fn.__atocore_routes__ = [spec, *getattr(fn, "__atocore_routes__", [])]  # type: ignore[attr-defined]
         return fn
 
