@@ -33,7 +33,7 @@ TypeOpt = Annotated[
         help="identity|preference|project|episodic|knowledge|adaptation",
     ),
 ]
-ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the review log).")]
+ReasonOpt = Annotated[str, typer.Option("--reason", "-r", help="Why (kept in the review log).")]
 
 
 def register(app: typer.Typer) -> None:
