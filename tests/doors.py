@@ -23,3 +23,21 @@ def refused_when_unreachable(cli, data_dir: Path, args: list[str]) -> None:
     assert result.exit_code == 1, (args, result.output)
     assert "cannot reach" in result.output, (args, result.output)
     assert _files(data_dir) == before, args
+
+
+class Local:
+    """The CLI without ``--url``. The CLI passes ``--url`` on as ATOCORE_URL, which
+    outlives one in-process invocation: a local call must clear it first."""
+
+    def __init__(self, cli, monkeypatch) -> None:
+        self.cli = cli
+        self.monkeypatch = monkeypatch
+
+    def run(self, *args):
+        self.monkeypatch.delenv("ATOCORE_URL", raising=False)
+        return self.cli(*args)
+
+    def __call__(self, *args):
+        """``--json`` output, parsed (the command must succeed)."""
+        self.monkeypatch.delenv("ATOCORE_URL", raising=False)
+        return self.cli.json(*args)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from doors import refused_when_unreachable
+from doors import Local, refused_when_unreachable
 from serverproc import live_server
 
 SECRET = "secret-token-123"
@@ -53,10 +53,11 @@ def test_private_spans_are_never_stored(cli, conn, p05, door):
     assert SECRET not in _stored_text(conn)
 
 
-def test_private_spans_leave_no_trace_in_packs_or_candidates(cli, conn, p05, tmp_path):
+def test_private_spans_leave_no_trace_in_packs_or_candidates(cli, conn, p05, tmp_path, monkeypatch):
+    local = Local(cli, monkeypatch)
     pack = tmp_path / "pack.json"
     pack.write_text(f'{{"blocks": [{{"kind": "note", "text": "<private>{SECRET}</private>"}}]}}')
-    cli.json("interactions", "capture", "a question", "an answer", "--context-pack", pack)
+    local("interactions", "capture", "a question", "an answer", "--context-pack", pack)
     # a row stored before capture stripped spans: its extracted candidates still carry none
     conn.execute(
         "INSERT INTO interactions (id, prompt, response, project, created_at) "
@@ -65,7 +66,7 @@ def test_private_spans_leave_no_trace_in_packs_or_candidates(cli, conn, p05, tmp
         (f"Decision: the mount key is <private>{SECRET}</private> forever.",),
     )
     conn.commit()
-    extracted = cli.json("interactions", "extract", "legacy-1", "--persist")
+    extracted = local("interactions", "extract", "legacy-1", "--persist")
     assert extracted["created_ids"]
     assert SECRET not in str(extracted)
     conn.execute("DELETE FROM interactions WHERE id = 'legacy-1'")
@@ -89,22 +90,23 @@ def test_one_reinforcement_default(cli, conn, door):
     assert (get_memory(conn, memory.id).confidence > 0.5) is REINFORCE_BY_DEFAULT
 
 
-def test_interactions_through_every_door(cli, conn, p05):
+def test_interactions_through_every_door(cli, conn, p05, monkeypatch):
+    local = Local(cli, monkeypatch)
     with live_server() as url:
-        first = cli.json(
+        first = local(
             "interactions", "capture", "how is the mount built?", "Decision: three balls.",
             "-p", "p05", "--no-reinforce",
         )  # fmt: skip
-        listed = cli.json("interactions", "list", "-p", "p05")
+        listed = local("interactions", "list", "-p", "p05")
         assert cli.json("--url", url, "interactions", "list", "-p", "p05") == listed
         assert httpx.get(f"{url}/interactions", params={"project": "p05"}).json() == listed
 
-        shown = cli.json("interactions", "show", first["id"][:8])
+        shown = local("interactions", "show", first["id"][:8])
         assert "reinforcement" not in shown  # only a capture reports what it reinforced
         assert cli.json("--url", url, "interactions", "show", first["id"][:8]) == shown
         assert httpx.get(f"{url}/interactions/{first['id']}").json() == shown
 
-        preview = cli.json("interactions", "extract", first["id"])
+        preview = local("interactions", "extract", first["id"])
         assert cli.json("--url", url, "interactions", "extract", first["id"]) == preview
         assert httpx.post(f"{url}/interactions/{first['id']}/extract").json() == preview
         stored = cli.json("--url", url, "interactions", "extract", first["id"], "--persist")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from doors import refused_when_unreachable
+from doors import Local, refused_when_unreachable
 from serverproc import live_server
 
 
@@ -24,9 +24,10 @@ def _interaction_with_candidates(conn) -> tuple[str, list[str]]:
     return item.id, extract_from_interaction(conn, item.id, persist=True).created_ids
 
 
-def test_memory_lifecycle_through_every_door(cli, conn, p05):
+def test_memory_lifecycle_through_every_door(cli, conn, p05, monkeypatch):
+    local = Local(cli, monkeypatch)
     with live_server() as url:
-        local = cli.json("memory", "add", "Lab 2 holds the bench", "-p", "p05", "--candidate")
+        mine = local("memory", "add", "Lab 2 holds the bench", "-p", "p05", "--candidate")
         remote = cli.json(
             "--url", url, "memory", "add", "The vendor ships in six weeks", "-p", "interferometer"
         )
@@ -36,27 +37,27 @@ def test_memory_lifecycle_through_every_door(cli, conn, p05):
         )
         assert created.status_code == 201
         http = created.json()
-        assert (local["status"], remote["status"], http["status"]) == (
+        assert (mine["status"], remote["status"], http["status"]) == (
             "candidate",
             "active",
             "active",
         )
-        assert {m["project"] for m in (local, remote, http)} == {"p05-interferometer"}
+        assert {m["project"] for m in (mine, remote, http)} == {"p05-interferometer"}
 
-        listed = cli.json("memory", "list", "-p", "p05")
+        listed = local("memory", "list", "-p", "p05")
         assert cli.json("--url", url, "memory", "list", "-p", "p05") == listed
         assert httpx.get(f"{url}/memory", params={"project": "p05"}).json() == listed
 
-        detail = cli.json("memory", "show", local["id"][:8])
+        detail = local("memory", "show", mine["id"][:8])
         assert set(detail) == {"memory", "provenance", "history"}
-        assert cli.json("--url", url, "memory", "show", local["id"][:8]) == detail
-        assert httpx.get(f"{url}/memory/{local['id']}").json() == detail
+        assert cli.json("--url", url, "memory", "show", mine["id"][:8]) == detail
+        assert httpx.get(f"{url}/memory/{mine['id']}").json() == detail
 
-        edited = cli.json("--url", url, "memory", "edit", local["id"], "-c", "Lab 2 holds it")
+        edited = cli.json("--url", url, "memory", "edit", mine["id"], "-c", "Lab 2 holds it")
         assert edited["content"] == "Lab 2 holds it"
-        promoted = cli.json("--url", url, "memory", "promote", local["id"], "-r", "checked")
+        promoted = cli.json("--url", url, "memory", "promote", mine["id"], "-r", "checked")
         assert [m["status"] for m in promoted] == ["active"]
-        assert httpx.get(f"{url}/memory/{local['id']}").json()["history"][-1]["reason"] == (
+        assert httpx.get(f"{url}/memory/{mine['id']}").json()["history"][-1]["reason"] == (
             "checked"
         )
         rejected = httpx.post(f"{url}/memory/{http['id']}/reject", json={"reason": "wrong"})

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from doors import refused_when_unreachable
+from doors import Local, refused_when_unreachable
 from serverproc import live_server
 
 
 def test_state_through_every_door(cli, p05, monkeypatch):
+    local = Local(cli, monkeypatch)
     with live_server() as url:
-        local = cli.json("state", "set", "p05", "decision", "mount", "kinematic")
+        here = local("state", "set", "p05", "decision", "mount", "kinematic")
         remote = cli.json("--url", url, "state", "set", "interferometer", "status", "phase", "X")
         http = httpx.post(
             f"{url}/state",
@@ -21,9 +22,9 @@ def test_state_through_every_door(cli, p05, monkeypatch):
             f"{url}/project/state",
             json={"project": "p05", "category": "contact", "key": "pi", "value": "Ana"},
         ).json()
-        assert {e["project"] for e in (local, remote, http, compat)} == {"p05-interferometer"}
+        assert {e["project"] for e in (here, remote, http, compat)} == {"p05-interferometer"}
 
-        listed = cli.json("state", "list", "p05")
+        listed = local("state", "list", "p05")
         assert cli.json("--url", url, "state", "list", "p05") == listed
         assert httpx.get(f"{url}/state/p05").json() == listed
         assert httpx.get(f"{url}/project/state/interferometer").json() == listed
@@ -41,7 +42,7 @@ def test_state_through_every_door(cli, p05, monkeypatch):
         active = cli.json("--url", url, "state", "list", "p05")
         assert [e["key"] for e in active] == ["mount"]
         history = httpx.get(f"{url}/state/p05", params={"all": "true"}).json()
-        assert history == cli.json("state", "list", "p05", "--all")
+        assert history == local("state", "list", "p05", "--all")
         assert len(history) == 4
 
         bad = cli("--url", url, "state", "set", "p05", "rumour", "k", "v")
