@@ -1,5 +1,5 @@
 """Memories through every door: CLI local, CLI --url (a real server), HTTP.
-The same operation gives the same JSON; review, forget and graduation work
+The same operation gives the same JSON; review and forget work
 remotely; a dead server is an error, never a local write."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_memory_lifecycle_through_every_door(cli, conn, p05, monkeypatch):
 
         edited = cli.json("--url", url, "memory", "edit", mine["id"], "-c", "Lab 2 holds it")
         assert edited["content"] == "Lab 2 holds it"
-        promoted = cli.json("--url", url, "memory", "promote", mine["id"], "-r", "checked")
+        promoted = cli.json("--url", url, "memory", "promote", mine["id"], "--reason", "checked")
         assert [m["status"] for m in promoted] == ["active"]
         assert httpx.get(f"{url}/memory/{mine['id']}").json()["history"][-1]["reason"] == (
             "checked"
@@ -94,27 +94,6 @@ def test_batch_review_and_forget_with_interaction_remotely(cli, conn, p05):
         assert (http["forgotten"], http["interaction_forgotten"]) == (True, None)
 
 
-@pytest.mark.parametrize("door", ["cli", "cli --url", "http"])
-def test_graduate_through_every_door(cli, conn, p05, door):
-    from atocore.memory.service import create_memory
-
-    memory = create_memory(conn, "adaptation", "Decision: frame material is Invar", project="p05")
-    with live_server() as url:
-        if door == "http":
-            response = httpx.post(f"{url}/memory/{memory.id}/graduate", json={"reason": "eng"})
-            assert response.status_code == 200
-            result = response.json()
-        else:
-            prefix = ["--url", url] if door == "cli --url" else []
-            result = cli.json(*prefix, "memory", "graduate", memory.id, "-r", "eng")
-        assert result["memory"]["status"] == "graduated"
-        assert result["memory"]["graduated_to"] == result["entity"]["id"]
-        assert (result["entity"]["entity_type"], result["entity"]["status"]) == (
-            "Decision",
-            "candidate",
-        )
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -122,7 +101,6 @@ def test_graduate_through_every_door(cli, conn, p05, door):
         ["memory", "reject", "abc"],
         ["memory", "add", "x is y", "-p", "p05"],
         ["memory", "forget", "abc", "--yes"],
-        ["memory", "graduate", "abc"],
         ["memory", "list"],
     ],
 )

@@ -1,5 +1,5 @@
 """Memories and their review: list, add, show, edit, promote, reject,
-supersede, forget, graduate."""
+supersede, forget (graduation is an engineering operation)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from atocore.api.base import OperationsBase
 from atocore.api.routing import route
 
 if TYPE_CHECKING:
-    from atocore.engineering.graduation import Graduation
     from atocore.memory.service import Memory, MemoryDetail, Supersession
 
 Limit = Annotated[int, Field(ge=1)]
@@ -143,20 +142,3 @@ class MemoryOperations(OperationsBase):
         from atocore.memory.service import forget_memory
 
         return forget_memory(self.conn, memory_id, with_interaction=with_interaction, reason=reason)
-
-    @route("POST", "/memory/{memory_id}/graduate")
-    def graduate_memory(
-        self,
-        memory_id: str,
-        entity_type: str | None = None,
-        name: str | None = None,
-        project: str | None = None,
-        reason: str = "",
-    ) -> Graduation:
-        """Turn a memory into an entity candidate (adaptation → Decision, project →
-        Requirement, knowledge → Constraint); the memory becomes graduated."""
-        from atocore.engineering.graduation import graduate_memory
-
-        return graduate_memory(
-            self.conn, memory_id, entity_type=entity_type, name=name, project=project, reason=reason
-        )

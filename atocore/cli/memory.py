@@ -33,7 +33,7 @@ TypeOpt = Annotated[
         help="identity|preference|project|episodic|knowledge|adaptation",
     ),
 ]
-ReasonOpt = Annotated[str, typer.Option("--reason", "-r", help="Why (kept in the review log).")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the review log).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -301,33 +301,5 @@ def forget_cmd(
                 if d["interaction_forgotten"]
                 else ""
             )
-        ),
-    )
-
-
-@memory_app.command("graduate")
-def graduate_cmd(
-    memory_id: Annotated[str, typer.Argument(help="Memory id or unique prefix.")],
-    entity_type: Annotated[
-        str | None,
-        typer.Option("--type", "-t", help="Override the mapped entity type."),
-    ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Entity name.")] = None,
-    project: ProjectOpt = None,
-    reason: ReasonOpt = "",
-    json_output: JsonOpt = False,
-) -> None:
-    """Graduate a memory into an entity candidate (adaptation → Decision, project →
-    Requirement, knowledge → Constraint); the memory becomes graduated, not deleted."""
-    with operations() as ops:
-        result = ops.graduate_memory(
-            memory_id, entity_type=entity_type, name=name, project=project, reason=reason
-        )
-    emit(
-        to_jsonable(result),
-        state.json,
-        lambda r: success(
-            f"memory {r['memory']['id'][:12]} graduated → {r['entity']['entity_type']} "
-            f"candidate {r['entity']['id'][:12]} (review with: atocore review --entities)"
         ),
     )

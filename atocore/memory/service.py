@@ -524,9 +524,10 @@ def forget_memory(
     with transaction(conn):
         memory = get_memory(conn, memory_id)
         source = memory.source_interaction_id if with_interaction else None
-        if source and not conn.execute(
-            "SELECT 1 FROM interactions WHERE id = ?", (source,)
-        ).fetchone():
+        if (
+            source
+            and not conn.execute("SELECT 1 FROM interactions WHERE id = ?", (source,)).fetchone()
+        ):
             source = None
         conn.execute(
             "UPDATE memories SET superseded_by = NULL WHERE superseded_by = ?", (memory.id,)

@@ -13,6 +13,7 @@ hand in their own module.
 from __future__ import annotations
 
 import inspect
+from dataclasses import fields
 from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Query
@@ -38,13 +39,10 @@ def _query_param(annotation: Any) -> Any:
         base, *extra = get_args(annotation)
         for item in extra:
             if isinstance(item, FieldInfo):
-                for meta in item.metadata:  # annotated_types dataclasses (Ge, MaxLen...)
-                    names = getattr(meta, "__dataclass_fields__", None) or vars(meta)
-                    constraints.update(
-                        {k: getattr(meta, k) for k in names if not k.startswith("_")}
-                    )
+                for meta in item.metadata:
+                    constraints.update({f.name: getattr(meta, f.name) for f in fields(meta)})
         annotation = base
-    return Annotated[annotation, Query(**constraints)]  # FastAPI takes the default from `=`
+    return Annotated[annotation, Query(**constraints)]
 
 
 def _endpoint(name: str, fn: Any, spec: Route) -> Any:
