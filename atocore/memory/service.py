@@ -567,6 +567,7 @@ def review_memories(
 ) -> list[Memory]:
     """Promote or reject several memories, or every candidate of one interaction
     (exactly one of the two), all or nothing."""
+    memory_ids = memory_ids or []
     if bool(memory_ids) == bool(interaction):
         raise InvalidInput("give memory ids or --all-from-interaction ID (one of the two)")
     if action not in ("promote", "reject"):
