@@ -279,9 +279,9 @@ def test_openapi_documents_request_and_response_models(api):
     spec = api.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
     for name in (
-        "StateSet",
+        "SetStateBody",
         "BuildContextBody",
-        "InteractionIn",
+        "CaptureInteractionBody",
         "StateEntry",
         "ContextPack",
         "Memory",

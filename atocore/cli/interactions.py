@@ -13,13 +13,15 @@ from atocore.cli.common import (
     LimitOpt,
     ProjectOpt,
     console,
-    db,
     emit,
     new_app,
+    operations,
     state,
     success,
     table,
+    to_jsonable,
 )
+from atocore.interactions import REINFORCE_BY_DEFAULT
 
 interactions_app = new_app(
     "Captured interactions (prompt, response, context used): reinforce memories the "
@@ -88,37 +90,28 @@ def capture_cmd(
     reinforce: Annotated[
         bool,
         typer.Option("--reinforce/--no-reinforce", help="Reinforce memories it confirms."),
-    ] = True,
+    ] = REINFORCE_BY_DEFAULT,
     json_output: JsonOpt = False,
 ) -> None:
-    """Store an interaction; by default reinforce the active memories its response restates."""
+    """Store an interaction (private spans stripped); by default reinforce the active
+    memories its response restates."""
     from atocore.errors import InvalidInput
-    from atocore.interactions.service import record_interaction
 
     if [prompt, response].count("-") + [prompt_file, response_file].count(Path("-")) > 1:
         raise InvalidInput("only one of the prompt and the response can come from stdin")
     prompt_text = _read_text(prompt, prompt_file, "prompt")
     response_text = _read_text(response, response_file, "response")
     pack = _read_pack(context_pack)
-    from atocore.client import fetch, remote
-
-    if remote():
-        body = dict(prompt=prompt_text, response=response_text, project=project or "")
-        body |= dict(client=client, session_id=session, context_pack=pack, reinforce=reinforce)
-        data = fetch("POST", "/interactions", body)
-    else:
-        with db() as conn:
-            interaction = record_interaction(
-                conn,
-                prompt_text,
-                response_text,
-                project=project or "",
-                client=client,
-                session_id=session,
-                context_pack=pack,
-                reinforce=reinforce,
-            )
-        data = interaction.model_dump(mode="json")
+    with operations() as ops:
+        interaction = ops.capture_interaction(
+            prompt_text,
+            response_text,
+            project=project or "",
+            client=client,
+            session_id=session,
+            context_pack=pack,
+            reinforce=reinforce,
+        )
 
     def render(d: dict) -> None:
         success(f"captured interaction {d['id']}" + (f" ({d['project']})" if d["project"] else ""))
@@ -132,7 +125,7 @@ def capture_cmd(
                     f"{m['confidence_after']:.2f}: {_short(m['content'])}"
                 )
 
-    emit(data, state.json, render)
+    emit(to_jsonable(interaction), state.json, render)
 
 
 @interactions_app.command("list")
@@ -152,20 +145,12 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List interactions, newest first (at most 500)."""
-    from atocore.client import fetch, remote
-    from atocore.interactions.service import list_interactions
-
-    if remote():
-        params = dict(project=project, session_id=session, client=client, since=since)
-        rows = fetch("GET", "/interactions", limit=limit, **params)
-    else:
-        with db() as conn:
-            items = list_interactions(
-                conn, project=project, session_id=session, client=client, since=since, limit=limit
-            )
-        rows = [i.model_dump() for i in items]
+    with operations() as ops:
+        items = ops.list_interactions(
+            project=project, session_id=session, client=client, since=since, limit=limit
+        )
     emit(
-        rows,
+        to_jsonable(items),
         state.json,
         lambda rows: table(
             None,
@@ -192,11 +177,8 @@ def show_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Show one interaction in full."""
-    from atocore.interactions.service import get_interaction
-
-    with db() as conn:
-        interaction = get_interaction(conn, interaction_id)
-    data = interaction.model_dump(mode="json", exclude={"reinforcement"})
+    with operations() as ops:
+        interaction = ops.show_interaction(interaction_id)
 
     def render(d: dict) -> None:
         out = console()
@@ -218,7 +200,7 @@ def show_cmd(
                 f"[dim]reinforced: {', '.join(m[:8] for m in d['memories_reinforced'])}[/dim]"
             )
 
-    emit(data, state.json, render)
+    emit(to_jsonable(interaction), state.json, render)
 
 
 @interactions_app.command("reinforce")
@@ -227,10 +209,8 @@ def reinforce_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Reinforce the active memories a stored response restates (safe to re-run)."""
-    from atocore.interactions.service import reinforce_interaction
-
-    with db() as conn:
-        result = reinforce_interaction(conn, interaction_id)
+    with operations() as ops:
+        result = ops.reinforce_interaction(interaction_id)
 
     def render(d: dict) -> None:
         if not d["matched"]:
@@ -241,7 +221,7 @@ def reinforce_cmd(
                 f"({m['overlap']:.0%} overlap): {_short(m['content'])}"
             )
 
-    emit(result.model_dump(), state.json, render)
+    emit(to_jsonable(result), state.json, render)
 
 
 @interactions_app.command("extract")
@@ -253,10 +233,8 @@ def extract_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Propose candidate memories from an interaction (preview unless --persist)."""
-    from atocore.memory.extractor import extract_from_interaction
-
-    with db() as conn:
-        result = extract_from_interaction(conn, interaction_id, persist=persist)
+    with operations() as ops:
+        result = ops.extract_interaction(interaction_id, persist=persist)
 
     def render(d: dict) -> None:
         out = console()
@@ -272,7 +250,7 @@ def extract_cmd(
         elif d["candidates"]:
             out.print("[dim]preview only: add --persist to store them as candidates[/dim]")
 
-    emit(result.model_dump(), state.json, render)
+    emit(to_jsonable(result), state.json, render)
 
 
 @interactions_app.command("forget")
@@ -283,10 +261,8 @@ def forget_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Delete a captured interaction for good (privacy); the log keeps no copy of its text."""
-    from atocore.interactions.service import forget_interaction, get_interaction
-
-    with db() as conn:
-        interaction = get_interaction(conn, interaction_id)
+    with operations() as ops:
+        interaction = ops.show_interaction(interaction_id)
         if not yes:
             console(stderr=True).print(
                 f"{interaction.id[:8]} {interaction.created_at}: {_short(interaction.prompt)}"
@@ -294,5 +270,5 @@ def forget_cmd(
             if not typer.confirm("Delete this interaction permanently?", default=False, err=True):
                 console(stderr=True).print("kept")
                 raise typer.Exit(1)
-        data = forget_interaction(conn, interaction.id, reason=reason)
+        data = ops.forget_interaction(interaction.id, reason=reason)
     emit(data, state.json, lambda d: success(f"forgot interaction {d['id'][:8]}"))

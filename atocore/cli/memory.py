@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -11,12 +11,13 @@ from atocore.cli.common import (
     LimitOpt,
     ProjectOpt,
     console,
-    db,
     emit,
     new_app,
+    operations,
     state,
     success,
     table,
+    to_jsonable,
 )
 
 memory_app = new_app(
@@ -122,23 +123,15 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List memories, newest first, filtered by type, project and status."""
-    from atocore.client import fetch, remote
-    from atocore.memory.service import list_memories
-
-    if remote():
-        params = dict(memory_type=memory_type, project=project, status=status, limit=limit)
-        rows = fetch("GET", "/memory", interaction=interaction, **params)
-        return emit(rows, state.json, _render_list)
-    with db() as conn:
-        memories = list_memories(
-            conn,
+    with operations() as ops:
+        memories = ops.list_memories(
             memory_type=memory_type,
             project=project,
             status=status,
-            source_interaction_id=interaction,
+            interaction=interaction,
             limit=limit,
         )
-    emit([m.model_dump() for m in memories], state.json, _render_list)
+    emit(to_jsonable(memories), state.json, _render_list)
 
 
 @memory_app.command("add")
@@ -159,19 +152,16 @@ def add_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Add a memory by hand (active unless --candidate)."""
-    from atocore.memory.service import create_memory
-
-    with db() as conn:
-        memory = create_memory(
-            conn,
-            memory_type,
+    with operations() as ops:
+        memory = ops.add_memory(
             content,
+            memory_type=memory_type,
             project=project or "",
-            status="candidate" if candidate else "active",
             confidence=confidence,
-            reason=reason or "added by hand",
+            candidate=candidate,
+            reason=reason,
         )
-    emit(memory.model_dump(), state.json, _status_line("add"))
+    emit(to_jsonable(memory), state.json, _status_line("add"))
 
 
 @memory_app.command("show")
@@ -180,21 +170,9 @@ def show_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Show one memory with its provenance and review history."""
-    from atocore.memory.review_queue import memory_provenance
-    from atocore.memory.service import get_memory
-    from atocore.review_log import list_reviews
-
-    with db() as conn:
-        memory = get_memory(conn, memory_id)
-        data = {
-            "memory": memory.model_dump(),
-            "provenance": memory_provenance(conn, memory),
-            "history": [
-                r.model_dump()
-                for r in reversed(list_reviews(conn, target_kind="memory", target_id=memory.id))
-            ],
-        }
-    emit(data, state.json, _render_one)
+    with operations() as ops:
+        detail = ops.show_memory(memory_id)
+    emit(to_jsonable(detail), state.json, _render_one)
 
 
 @memory_app.command("edit")
@@ -208,11 +186,8 @@ def edit_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Change a candidate or active memory's text, type, project or confidence."""
-    from atocore.memory.service import edit_memory
-
-    with db() as conn:
-        memory = edit_memory(
-            conn,
+    with operations() as ops:
+        memory = ops.edit_memory(
             memory_id,
             content=content,
             memory_type=memory_type,
@@ -220,31 +195,15 @@ def edit_cmd(
             confidence=confidence,
             reason=reason,
         )
-    emit(memory.model_dump(), state.json, _status_line("edit"))
+    emit(to_jsonable(memory), state.json, _status_line("edit"))
 
 
-def _review(action: str, ids: list[str], interaction: str | None, reason: str) -> list[dict]:
-    from atocore.db import transaction
-    from atocore.errors import InvalidInput
-    from atocore.memory.service import (
-        promote_memory,
-        reject_memory,
-        review_all_from_interaction,
-    )
-
-    if bool(ids) == bool(interaction):
-        raise InvalidInput("give memory ids or --all-from-interaction ID (one of the two)")
-    with db() as conn:
-        if interaction:
-            from atocore.interactions.service import resolve_interaction_id
-
-            full = resolve_interaction_id(conn, interaction)
-            done = review_all_from_interaction(conn, full, action, reason=reason)
-        else:
-            fn = promote_memory if action == "promote" else reject_memory
-            with transaction(conn):  # all or nothing
-                done = [fn(conn, memory_id, reason=reason) for memory_id in ids]
-    return [m.model_dump() for m in done]
+def _review(
+    action: Literal["promote", "reject"], ids: list[str], interaction: str | None, reason: str
+) -> list[dict]:
+    with operations() as ops:
+        done = ops.review_memories(action, ids, interaction=interaction, reason=reason)
+    return to_jsonable(done)
 
 
 @memory_app.command("promote")
@@ -295,18 +254,15 @@ def supersede_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Mark an active memory superseded, optionally by a replacement."""
-    from atocore.memory.service import supersede_memory
-
-    with db() as conn:
-        old, new = supersede_memory(conn, memory_id, by=by, new_content=content, reason=reason)
-    data = {"superseded": old.model_dump(), "replacement": new.model_dump() if new else None}
+    with operations() as ops:
+        result = ops.supersede_memory(memory_id, by=by, content=content, reason=reason)
 
     def render(d: dict) -> None:
         success(f"{d['superseded']['id'][:8]} superseded")
         if d["replacement"]:
             success(f"replaced by {d['replacement']['id'][:8]}: {d['replacement']['content']}")
 
-    emit(data, state.json, render)
+    emit(to_jsonable(result), state.json, render)
 
 
 @memory_app.command("forget")
@@ -323,32 +279,18 @@ def forget_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Delete a memory for good (privacy). The review log keeps no copy of its text."""
-    from atocore.db import transaction
-    from atocore.interactions.service import forget_interaction
-    from atocore.memory.service import forget_memory, get_memory
-
-    with db() as conn:
-        memory = get_memory(conn, memory_id)
+    with operations() as ops:
+        memory = ops.show_memory(memory_id).memory
         source = memory.source_interaction_id if with_interaction else None
-        if (
-            source
-            and not conn.execute("SELECT 1 FROM interactions WHERE id = ?", (source,)).fetchone()
-        ):
-            source = None
         if not yes:
             console(stderr=True).print(
                 f"{memory.id[:8]} [{memory.memory_type}] {_short(memory.content, 70)}"
-                + (f"\nand interaction {source[:8]}" if source else "")
+                + (f"\nand interaction {source[:8]} (if still stored)" if source else "")
             )
             if not typer.confirm("Delete permanently?", default=False, err=True):
                 console(stderr=True).print("kept")
                 raise typer.Exit(1)
-        with transaction(conn):
-            data = forget_memory(conn, memory.id, reason=reason)
-            data["interaction_forgotten"] = None
-            if source:
-                forget_interaction(conn, source, reason=reason)
-                data["interaction_forgotten"] = source
+        data = ops.forget_memory(memory.id, with_interaction=with_interaction, reason=reason)
     emit(
         data,
         state.json,

@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from atocore.cli.common import JsonOpt, console, emit, new_app, state, success, table
+from atocore.cli.common import (
+    JsonOpt,
+    console,
+    emit,
+    new_app,
+    operations,
+    state,
+    success,
+    table,
+    to_jsonable,
+)
 
 projects_app = new_app("Register projects, their aliases and ingest roots.")
 
@@ -27,7 +37,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(projects_app, name="projects")
 
 
-def _roots(values: list[str] | None) -> list[dict] | None:
+def _roots(values: list[str] | None) -> list[Any] | None:
+    """``SOURCE[:SUBPATH]`` options as roots (the registry validates them)."""
     if values is None:
         return None
     roots = []
@@ -48,12 +59,10 @@ def _render_project(p: dict[str, Any]) -> None:
 @projects_app.command("list")
 def list_cmd(json_output: JsonOpt = False) -> None:
     """List registered projects."""
-    from atocore.client import fetch, remote
-    from atocore.projects.registry import list_projects
-
-    projects = fetch("GET", "/projects") if remote() else [p.model_dump() for p in list_projects()]
+    with operations() as ops:
+        projects = ops.list_projects()
     emit(
-        projects,
+        to_jsonable(projects),
         state.json,
         lambda rows: table(
             "Projects",
@@ -75,17 +84,8 @@ def list_cmd(json_output: JsonOpt = False) -> None:
 @projects_app.command("show")
 def show(name: str, json_output: JsonOpt = False) -> None:
     """Show one project (by id or alias) with its resolved roots."""
-    from atocore.client import fetch, remote, segment
-    from atocore.projects.registry import project_roots, require_project
-
-    if remote():
-        data = fetch("GET", f"/projects/{segment(name)}")
-    else:
-        project = require_project(name)
-        data = project.model_dump()
-        data["resolved_roots"] = [
-            {"path": str(p), "exists": p.is_dir()} for p in project_roots(project)
-        ]
+    with operations() as ops:
+        detail = ops.show_project(name)
 
     def render(p: dict[str, Any]) -> None:
         _render_project(p)
@@ -93,16 +93,16 @@ def show(name: str, json_output: JsonOpt = False) -> None:
             mark = "[green]exists[/green]" if root["exists"] else "[red]missing[/red]"
             console().print(f"  → {root['path']} {mark}")
 
-    emit(data, state.json, render)
+    emit(to_jsonable(detail), state.json, render)
 
 
 @projects_app.command("template")
-def template_cmd() -> None:
-    """Print an example registry entry to copy."""
+def template_cmd(json_output: JsonOpt = False) -> None:
+    """Print an example registry entry to copy (JSON, with or without --json)."""
     from atocore.cli.common import print_json
-    from atocore.projects.registry import template
 
-    print_json({"projects": [template()]})
+    with operations() as ops:
+        print_json(ops.project_template())
 
 
 @projects_app.command("propose")
@@ -114,15 +114,14 @@ def propose(
     json_output: JsonOpt = False,
 ) -> None:
     """Validate a registration without writing it (collisions, id format)."""
-    from atocore.projects.registry import propose_project
-
-    project = propose_project(project_id, alias, description, _roots(root))
+    with operations() as ops:
+        project = ops.propose_project(project_id, alias, description, _roots(root))
 
     def render(p: dict[str, Any]) -> None:
         success("valid — `atocore projects register` with the same arguments writes it")
         _render_project(p)
 
-    emit(project.model_dump(), state.json, render)
+    emit(to_jsonable(project), state.json, render)
 
 
 @projects_app.command("register")
@@ -134,10 +133,9 @@ def register_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Add a project to the registry."""
-    from atocore.projects.registry import register_project
-
-    project = register_project(project_id, alias, description, _roots(root))
-    emit(project.model_dump(), state.json, lambda p: success(f"registered {p['id']}"))
+    with operations() as ops:
+        project = ops.register_project(project_id, alias, description, _roots(root))
+    emit(to_jsonable(project), state.json, lambda p: success(f"registered {p['id']}"))
 
 
 @projects_app.command("update")
@@ -149,21 +147,19 @@ def update(
     json_output: JsonOpt = False,
 ) -> None:
     """Replace a project's aliases, description or roots (the id never changes)."""
-    from atocore.projects.registry import update_project
-
-    project = update_project(
-        name, aliases=alias, description=description, ingest_roots=_roots(root)
-    )
-    emit(project.model_dump(), state.json, lambda p: success(f"updated {p['id']}"))
+    with operations() as ops:
+        project = ops.update_project(
+            name, aliases=alias, description=description, ingest_roots=_roots(root)
+        )
+    emit(to_jsonable(project), state.json, lambda p: success(f"updated {p['id']}"))
 
 
 @projects_app.command("source")
-def source(name: str, path: Path) -> None:
-    """Point a named source root (e.g. `vault`) at a directory."""
-    from atocore.projects.registry import set_source
-
-    set_source(name, str(path.expanduser().resolve()))
-    success(f"source {name} → {path}")
+def source(name: str, path: Path, json_output: JsonOpt = False) -> None:
+    """Point a named source root (e.g. `vault`) at a directory (on this machine)."""
+    with operations() as ops:
+        data = ops.set_project_source(name, str(path))
+    emit(data, state.json, lambda d: success(f"source {d['source']} → {d['path']}"))
 
 
 @projects_app.command("detect")
@@ -175,10 +171,8 @@ def detect(
     json_output: JsonOpt = False,
 ) -> None:
     """Guess which project a prompt or working directory belongs to."""
-    from atocore.projects.registry import detect_project
-
-    project = detect_project(text, cwd)
-    data = {"project": project.id if project else None}
+    with operations() as ops:
+        data = ops.detect_project(text, str(cwd) if cwd else None)
     emit(
         data,
         state.json,

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import JsonOpt, db, emit, new_app, state, success, table
+from atocore.cli.common import (
+    JsonOpt,
+    emit,
+    new_app,
+    operations,
+    state,
+    success,
+    table,
+    to_jsonable,
+)
 
 state_app = new_app("Trusted project state: curated facts that lead every context pack.")
 
@@ -32,15 +41,9 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List a project's active state (or its full history with --all)."""
-    from atocore.client import fetch, remote, segment
-    from atocore.context.project_state import get_state
-
-    if remote():
-        path = f"/project/state/{segment(project)}"
-        return emit(fetch("GET", path, category=category, all=all_), state.json, _render)
-    with db() as conn:
-        entries = get_state(conn, project, category=category, include_history=all_)
-    emit([e.model_dump() for e in entries], state.json, _render)
+    with operations() as ops:
+        entries = ops.get_state(project, category=category, all=all_)
+    emit(to_jsonable(entries), state.json, _render)
 
 
 @state_app.command("set")
@@ -57,12 +60,10 @@ def set_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Set the active value of project/category/key (the old value becomes history)."""
-    from atocore.context.project_state import set_state
-
-    with db() as conn:
-        entry = set_state(conn, project, category, key, value, source=source, confidence=confidence)
+    with operations() as ops:
+        entry = ops.set_state(project, category, key, value, source=source, confidence=confidence)
     emit(
-        entry.model_dump(),
+        to_jsonable(entry),
         state.json,
         lambda e: success(f"{e['project']} {e['category']}/{e['key']} = {e['value']}"),
     )
@@ -76,12 +77,10 @@ def invalidate(
     json_output: JsonOpt = False,
 ) -> None:
     """Retire the active value of project/category/key (kept as history)."""
-    from atocore.context.project_state import invalidate_state
-
-    with db() as conn:
-        entry = invalidate_state(conn, project, category, key)
+    with operations() as ops:
+        entry = ops.invalidate_state(project, category, key)
     emit(
-        entry.model_dump(),
+        to_jsonable(entry),
         state.json,
         lambda e: success(f"superseded {e['project']} {e['category']}/{e['key']}"),
     )

@@ -1,20 +1,15 @@
-"""Text helpers shared by the hooks: private spans, truncation, transcripts."""
+"""Text helpers shared by the hooks: truncation, transcripts (and, re-exported from
+:mod:`atocore.privacy`, private spans)."""
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
+
+from atocore.privacy import strip_private as strip_private  # the hooks' import path
 
 MIN_PROMPT_CHARS = 15
 MAX_RESPONSE_CHARS = 50_000
-
-_PRIVATE = re.compile(r"<private>.*?(?:</private>|\Z)", re.IGNORECASE | re.DOTALL)
-
-
-def strip_private(text: str) -> str:
-    """Drop ``<private>…</private>`` spans (an unclosed one runs to the end)."""
-    return _PRIVATE.sub("[private]", text or "")
 
 
 def truncate(text: str, limit: int = MAX_RESPONSE_CHARS) -> str:

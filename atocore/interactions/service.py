@@ -1,9 +1,13 @@
 """Captured interactions: what was asked, what came back, what context was used.
 
-``record_interaction`` is the one capture path (CLI, HTTP, Claude Code Stop
-hook). Timestamps are stored as ``YYYY-MM-DD HH:MM:SS`` UTC so they sort
-lexically; the ``since`` filter accepts the common ISO 8601 shapes and
-normalizes them to that format before comparing.
+``record_interaction`` is the one capture path (CLI, HTTP, MCP, Claude Code
+Stop hook), so its policy holds at every door: ``<private>`` spans are
+stripped from everything stored (:mod:`atocore.privacy`), and reinforcement
+follows one default (``atocore.interactions.REINFORCE_BY_DEFAULT``).
+
+Timestamps are stored as ``YYYY-MM-DD HH:MM:SS`` UTC so they sort lexically;
+the ``since`` filter accepts the common ISO 8601 shapes and normalizes them
+to that format before comparing.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.errors import InvalidInput, NotFound
+from atocore.interactions import REINFORCE_BY_DEFAULT
 from atocore.memory.reinforcement import ReinforcementResult, reinforce_from_text
 from atocore.memory.service import now_utc
+from atocore.privacy import strip_private, strip_private_values
 from atocore.projects.registry import resolve_project_name
 
 MAX_PROMPT_CHARS = 20_000
@@ -44,6 +50,11 @@ class Interaction(BaseModel):
     response_truncated: bool = False
     memories_reinforced: list[str] = Field(default_factory=list)
     created_at: str
+
+
+class CapturedInteraction(Interaction):
+    """An interaction just recorded, with what its capture reinforced (None: not run)."""
+
     reinforcement: ReinforcementResult | None = None
 
 
@@ -110,7 +121,8 @@ def _pack_to_json(context_pack: Any) -> tuple[str | None, list[str], list[str]]:
         try:
             pack = json.loads(pack)
         except json.JSONDecodeError:
-            return json.dumps({"text": context_pack}), [], []
+            return json.dumps({"text": strip_private(context_pack)}), [], []
+    pack = strip_private_values(pack)
     memories: list[str] = []
     chunks: list[str] = []
     if isinstance(pack, dict):
@@ -169,21 +181,22 @@ def record_interaction(
     memories_used: list[str] | None = None,
     chunks_used: list[str] | None = None,
     response_summary: str = "",
-    reinforce: bool = True,
-) -> Interaction:
-    """Store one interaction and (unless ``reinforce=False``) reinforce memories.
+    reinforce: bool = REINFORCE_BY_DEFAULT,
+) -> CapturedInteraction:
+    """Store one interaction, private spans stripped, and (unless ``reinforce=False``)
+    reinforce memories.
 
     The returned interaction carries ``reinforcement`` (None when disabled).
     """
     if not prompt or not prompt.strip():
         raise InvalidInput("interaction prompt must be non-empty")
     project = resolve_project_name(project)
-    prompt, _ = truncate(prompt, MAX_PROMPT_CHARS)
-    response, truncated = truncate(response or "", MAX_RESPONSE_CHARS)
+    prompt, _ = truncate(strip_private(prompt), MAX_PROMPT_CHARS)
+    response, truncated = truncate(strip_private(response or ""), MAX_RESPONSE_CHARS)
     pack_json, pack_memories, pack_chunks = _pack_to_json(context_pack)
     memories = list(dict.fromkeys([*(memories_used or []), *pack_memories]))
     chunks = list(dict.fromkeys([*(chunks_used or []), *pack_chunks]))
-    summary = (response_summary or "").strip() or _summarize(response)
+    summary = strip_private(response_summary or "").strip() or _summarize(response)
     interaction_id = str(uuid.uuid4())
     created_at = now_utc()
     with transaction(conn):
@@ -210,8 +223,7 @@ def record_interaction(
         if reinforce and response.strip():
             reinforcement = _reinforce(conn, interaction_id, response, project, set())
         interaction = get_interaction(conn, interaction_id)
-    interaction.reinforcement = reinforcement
-    return interaction
+    return CapturedInteraction(**interaction.model_dump(), reinforcement=reinforcement)
 
 
 def _summarize(response: str, limit: int = 200) -> str:

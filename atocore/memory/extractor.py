@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from atocore.db import transaction
 from atocore.memory.service import create_memory, normalize_content
 from atocore.memory.tokens import token_set
+from atocore.privacy import strip_private
 
 MIN_CHARS = 12
 MAX_CHARS = 400
@@ -213,9 +214,12 @@ def _finish(text: str) -> str:
 
 
 def propose(text: str, *, source: str = "response", project: str = "") -> list[Proposal]:
-    """Candidate memories found in ``text`` by the rules (no database access)."""
+    """Candidate memories found in ``text`` by the rules (no database access).
+
+    Private spans are stripped first, so no candidate can carry one (even from
+    an interaction stored before capture stripped them)."""
     proposals: list[Proposal] = []
-    for segment in _segments(text or ""):
+    for segment in _segments(strip_private(text or "")):
         match = _LABEL_LINE.match(segment)
         if match:
             label = match.group("label").lower()

@@ -27,7 +27,7 @@ from atocore.db import transaction
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.memory.index import index_memory
 from atocore.projects.registry import resolve_project_name
-from atocore.review_log import record_review
+from atocore.review_log import ReviewEntry, list_reviews, record_review
 
 MEMORY_TYPES = ("identity", "preference", "project", "episodic", "knowledge", "adaptation")
 MEMORY_STATUSES = ("candidate", "active", "superseded", "invalid", "graduated")
@@ -51,6 +51,19 @@ class Memory(BaseModel):
     graduated_to: str | None = None
     created_at: str
     updated_at: str
+
+
+class MemoryDetail(BaseModel):
+    """One memory as ``memory show`` and ``GET /memory/{id}`` give it."""
+
+    memory: Memory
+    provenance: list[str]
+    history: list[ReviewEntry]  # oldest first
+
+
+class Supersession(BaseModel):
+    superseded: Memory
+    replacement: Memory | None = None
 
 
 def now_utc() -> str:
@@ -135,6 +148,19 @@ def get_memory(conn: Any, memory_id: str) -> Memory:
     full_id = resolve_memory_id(conn, memory_id)
     row = conn.execute("SELECT * FROM memories WHERE id = ?", (full_id,)).fetchone()
     return _memory(row)
+
+
+def memory_detail(conn: Any, memory_id: str) -> MemoryDetail:
+    """A memory with where it came from and its review history."""
+    from atocore.memory.review_queue import memory_provenance
+
+    memory = get_memory(conn, memory_id)
+    history = list_reviews(conn, target_kind=TARGET_KIND, target_id=memory.id)
+    return MemoryDetail(
+        memory=memory,
+        provenance=memory_provenance(conn, memory),
+        history=list(reversed(history)),
+    )
 
 
 def list_memories(
@@ -479,10 +505,30 @@ def mark_graduated(
     )
 
 
-def forget_memory(conn: Any, memory_id: str, *, reason: str = "", actor: str | None = None) -> dict:
-    """Hard-delete a memory (any status). The log keeps no trace of its text."""
+def forget_memory(
+    conn: Any,
+    memory_id: str,
+    *,
+    with_interaction: bool = False,
+    reason: str = "",
+    actor: str | None = None,
+) -> dict:
+    """Hard-delete a memory (any status). The log keeps no trace of its text.
+
+    ``with_interaction`` also deletes the captured interaction it was
+    extracted from, if still stored (same transaction); the result names it
+    in ``interaction_forgotten`` (None otherwise).
+    """
+    from atocore.interactions.service import forget_interaction
+
     with transaction(conn):
         memory = get_memory(conn, memory_id)
+        source = memory.source_interaction_id if with_interaction else None
+        if (
+            source
+            and not conn.execute("SELECT 1 FROM interactions WHERE id = ?", (source,)).fetchone()
+        ):
+            source = None
         conn.execute(
             "UPDATE memories SET superseded_by = NULL WHERE superseded_by = ?", (memory.id,)
         )
@@ -498,13 +544,42 @@ def forget_memory(conn: Any, memory_id: str, *, reason: str = "", actor: str | N
             reason=reason,
             actor=actor,
         )
+        if source:
+            forget_interaction(conn, source, reason=reason, actor=actor)
     return {
         "id": memory.id,
         "memory_type": memory.memory_type,
         "project": memory.project,
         "from_status": memory.status,
         "forgotten": True,
+        "interaction_forgotten": source,
     }
+
+
+def review_memories(
+    conn: Any,
+    action: str,
+    memory_ids: list[str] | None = None,
+    *,
+    interaction: str | None = None,
+    reason: str = "",
+    actor: str | None = None,
+) -> list[Memory]:
+    """Promote or reject several memories, or every candidate of one interaction
+    (exactly one of the two), all or nothing."""
+    memory_ids = memory_ids or []
+    if bool(memory_ids) == bool(interaction):
+        raise InvalidInput("give memory ids or --all-from-interaction ID (one of the two)")
+    if action not in ("promote", "reject"):
+        raise InvalidInput(f"unknown review action {action!r}")
+    if interaction:
+        from atocore.interactions.service import resolve_interaction_id
+
+        full = resolve_interaction_id(conn, interaction)
+        return review_all_from_interaction(conn, full, action, reason=reason, actor=actor)
+    review = promote_memory if action == "promote" else reject_memory
+    with transaction(conn):
+        return [review(conn, memory_id, reason=reason, actor=actor) for memory_id in memory_ids]
 
 
 def review_all_from_interaction(

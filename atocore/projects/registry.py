@@ -313,3 +313,24 @@ def detect_project(text: str, cwd: Path | None = None) -> RegisteredProject | No
         if name in words or (" " in name and re.search(rf"\b{re.escape(name)}\b", lowered)):
             return project
     return None
+
+
+# --- detail -----------------------------------------------------------------------
+
+
+class ResolvedRoot(BaseModel):
+    path: str
+    exists: bool
+
+
+class ProjectDetail(RegisteredProject):
+    """A project as ``projects show`` and ``GET /projects/{name}`` give it."""
+
+    resolved_roots: list[ResolvedRoot] = Field(default_factory=list)
+
+
+def project_detail(name: str) -> ProjectDetail:
+    """The project ``name`` (id or alias) with the directories its roots point at."""
+    project = require_project(name)
+    roots = [ResolvedRoot(path=str(p), exists=p.is_dir()) for p in project_roots(project)]
+    return ProjectDetail(**project.model_dump(), resolved_roots=roots)

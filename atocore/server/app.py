@@ -33,10 +33,7 @@ log = logging.getLogger("atocore.server")
 ROUTE_MODULES = [
     "operations",
     "health",
-    "projects",
-    "interactions",
     "hooks",
-    "memory",
     "retrieval",
     "engineering",
     "mirror",

@@ -1,7 +1,8 @@
 """The HTTP form of every operation, generated from its declaration.
 
 Each routed method of :class:`atocore.api.Operations` becomes one FastAPI
-route (plus its compatibility paths): path parameters from the path, the other
+route (plus its compatibility paths): path parameters from the path (a name
+that could walk a filesystem path, such as ``..``, is refused), the other
 parameters as a JSON body (validated by a generated pydantic model that
 forbids unknown fields) or as query parameters for GET. The route runs the
 operation on the request's pooled connection and returns its result, so
@@ -12,6 +13,7 @@ hand in their own module.
 from __future__ import annotations
 
 import inspect
+from dataclasses import fields
 from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Query
@@ -21,6 +23,7 @@ from pydantic.fields import FieldInfo
 from atocore.api import Operations
 from atocore.api.routing import Route, public_operations, routes_of, type_hints
 from atocore.server.app import changed, get_conn
+from atocore.server.security import safe_name
 
 router = APIRouter()
 
@@ -29,7 +32,7 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def _query_param(annotation: Any, default: Any) -> Any:
+def _query_param(annotation: Any) -> Any:
     """A query parameter with the annotation's constraints (``Field(ge=1)``)."""
     constraints: dict[str, Any] = {}
     if get_origin(annotation) is Annotated:
@@ -37,18 +40,16 @@ def _query_param(annotation: Any, default: Any) -> Any:
         for item in extra:
             if isinstance(item, FieldInfo):
                 for meta in item.metadata:
-                    constraints.update(
-                        {k: v for k, v in vars(meta).items() if not k.startswith("_")}
-                    )
+                    constraints.update({f.name: getattr(meta, f.name) for f in fields(meta)})
         annotation = base
-    required = default is inspect.Parameter.empty
-    return Annotated[annotation, Query(... if required else default, **constraints)]
+    return Annotated[annotation, Query(**constraints)]
 
 
 def _endpoint(name: str, fn: Any, spec: Route) -> Any:
     hints = type_hints(fn)
     params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
     in_path = set(spec.path_params)
+    plain_path_params = [p for p in in_path if f"{{{p}:path}}" not in spec.path]
     new: list[inspect.Parameter] = []
     keyword = inspect.Parameter.KEYWORD_ONLY
     for p in params:
@@ -60,7 +61,7 @@ def _endpoint(name: str, fn: Any, spec: Route) -> Any:
         for p in rest:
             new.append(
                 inspect.Parameter(
-                    p.name, keyword, annotation=_query_param(hints[p.name], p.default)
+                    p.name, keyword, annotation=_query_param(hints[p.name]), default=p.default
                 )
             )
     elif rest:
@@ -84,6 +85,8 @@ def _endpoint(name: str, fn: Any, spec: Route) -> Any:
 
     def endpoint(**kwargs: Any) -> Any:
         conn = kwargs.pop("conn")
+        for param in plain_path_params:  # a name from the URL never walks a path
+            safe_name(kwargs[param], param.replace("_", " "))
         body = kwargs.pop("body", None)
         if body is not None:
             kwargs.update({key: getattr(body, key) for key in type(body).model_fields})
