@@ -138,14 +138,6 @@ _declare(
     "Stop injecting context (prompt, session start).",
 )
 _declare("ATOCORE_CAPTURE_DISABLED", False, flag, "hooks", "Stop recording turns (stop hook).")
-# --- capture ------------------------------------------------------------------------
-_declare(
-    "ATOCORE_REINFORCE",
-    True,
-    flag,
-    "all",
-    "Captured interactions reinforce the active memories they confirm (every door).",
-)
 # --- server -------------------------------------------------------------------------
 _declare(
     "ATOCORE_MAX_BODY_BYTES", 8 * 1024 * 1024, count, "server", "Largest request body (bytes)."

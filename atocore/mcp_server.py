@@ -81,7 +81,7 @@ def build_context(prompt: str, project: str | None = "auto", budget: int = 3000)
 
 def get_project_state(project: str) -> str:
     with _ops() as ops:
-        entries = ops.list_state(project)
+        entries = ops.get_state(project)
     if not entries:
         return f"no trusted state for {project}"
     return _bounded("\n".join(f"[{e.category}] {e.key}: {e.value}" for e in entries))

@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
-from atocore.api.base import OperationsBase
+from atocore.api.interactions import InteractionsOperations
 from atocore.api.retrieval import Budget, Mode
 from atocore.api.routing import route
 
 if TYPE_CHECKING:
     from atocore.context.hook_context import Injection
-    from atocore.interactions.service import Interaction
+    from atocore.interactions.service import CapturedInteraction
     from atocore.memory.service import Memory
 
 HOOK_CLIENT = "claude-code"
 
 
-class ClientOperations(OperationsBase):
+class ClientOperations(InteractionsOperations):
     @route("POST", "/hooks/prompt", raw=True, only_reads=True)
     def prompt_hook(
         self, payload: dict[str, Any], budget: Budget | None = None, mode: Mode | None = None
@@ -49,22 +49,14 @@ class ClientOperations(OperationsBase):
     @route("POST", "/hooks/stop", status=201)
     def capture_turn(
         self, prompt: str, response: str = "", cwd: str | None = None, session_id: str = ""
-    ) -> Interaction:
-        """Record one Claude Code turn: the project is detected from ``cwd`` and
-        the pack injected for this prompt (if any) is attached, on the side that
-        built it."""
+    ) -> CapturedInteraction:
+        """Record one Claude Code turn (the stop hook), on the side that holds the
+        data: the project is detected from ``cwd`` and the pack injected for this
+        prompt is attached."""
         from atocore.context.hook_context import detect
-        from atocore.context.sessions import recall_pack
-        from atocore.interactions.service import record_interaction
 
-        return record_interaction(
-            self.conn,
-            prompt,
-            response,
-            project=detect("", cwd),
-            client=HOOK_CLIENT,
-            session_id=session_id,
-            context_pack=recall_pack(session_id, prompt),
+        return self.capture_interaction(
+            prompt, response, project=detect("", cwd), client=HOOK_CLIENT, session_id=session_id
         )
 
     @route("POST", "/memory/proposals", status=201)

@@ -44,7 +44,7 @@ class InteractionsOperations(OperationsBase):
         Without a ``context_pack``, the pack the prompt hook injected on this side
         (this data dir, or the server) for the same session and prompt is attached.
         """
-        from atocore.hooks.session import recall_pack
+        from atocore.context.sessions import recall_pack
         from atocore.interactions.service import record_interaction
 
         if context_pack is None and session_id:
