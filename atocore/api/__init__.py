@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 
 class Operations(
+    ClientOperations,
     RetrievalOperations,
     StateOperations,
     MemoryOperations,
@@ -40,7 +41,6 @@ class Operations(
     MirrorOperations,
     IngestOperations,
     AdminOperations,
-    ClientOperations,
 ):
     """Every operation, run on a local connection."""
 
