@@ -8,12 +8,18 @@ and the server all see the same paths without passing them around.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from atocore.errors import InvalidInput
 
 DB_FILENAME = "atocore.db"
+
+# True while the server handles a request: services that take a path from
+# their caller apply the remote-client policy (see projects.registry.paths_allowed)
+# whichever route calls them.
+remote_caller: ContextVar[bool] = ContextVar("atocore_remote_caller", default=False)
 
 
 def _default_data_dir() -> Path:
@@ -42,6 +48,8 @@ class Settings:
     embed_model_path: Path | None
     url: str | None
     timeout_seconds: float
+    allow_remote_paths: bool = False
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def db_path(self) -> Path:
@@ -85,6 +93,10 @@ class Settings:
         }
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def get_settings() -> Settings:
     """Resolve settings from ``ATOCORE_*`` environment variables."""
     raw_dir = os.environ.get("ATOCORE_DATA_DIR")
@@ -103,4 +115,10 @@ def get_settings() -> Settings:
         embed_model_path=Path(raw_model).expanduser() if raw_model else None,
         url=os.environ.get("ATOCORE_URL") or None,
         timeout_seconds=_env_float("ATOCORE_TIMEOUT_SECONDS", 30.0),
+        allow_remote_paths=_env_flag("ATOCORE_ALLOW_REMOTE_PATHS"),
+        allowed_hosts=tuple(
+            h.strip().lower()
+            for h in os.environ.get("ATOCORE_ALLOWED_HOSTS", "").split(",")
+            if h.strip()
+        ),
     )

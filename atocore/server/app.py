@@ -25,7 +25,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from atocore import __version__
 from atocore.config import Settings, get_settings
 from atocore.errors import AtocoreError
-from atocore.server.security import GuardMiddleware, api_token, check_bind, max_body_bytes
+from atocore.server.security import (
+    GuardMiddleware,
+    allowed_hosts,
+    api_token,
+    check_bind,
+    max_body_bytes,
+)
 
 log = logging.getLogger("atocore.server")
 
@@ -188,7 +194,12 @@ def create_app(
     app.state.settings = settings
     app.state.pool = ConnectionPool(settings)
     app.state.host = host
-    app.add_middleware(GuardMiddleware, token=token, max_bytes=max_body_bytes())
+    app.add_middleware(
+        GuardMiddleware,
+        token=token,
+        max_bytes=max_body_bytes(),
+        hosts=allowed_hosts(host, settings.allowed_hosts),
+    )
     _install_error_edge(app)
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"atocore.server.routes.{name}").router)
