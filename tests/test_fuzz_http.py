@@ -32,7 +32,7 @@ _UNTRACKED = {"mirror", "logs", "run"}  # regenerated in the background, not by 
 
 def fingerprint(conn, data_dir: Path) -> tuple:
     files = sorted(
-        (str(p.relative_to(data_dir)), p.stat().st_size)
+        (str(p.relative_to(data_dir)), p.stat().st_size, p.stat().st_mtime_ns)
         for p in data_dir.rglob("*")
         if p.is_file()
         and not p.name.startswith("atocore.db")

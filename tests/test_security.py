@@ -125,18 +125,21 @@ def test_configured_and_bind_hosts(monkeypatch, registry):
         assert client.get("/health", headers={**auth, "Host": "evil"}).status_code == 421
 
 
-def test_symlinked_file_out_of_the_root_is_not_ingested(conn, vault, secret, registry, embedder):
+def test_symlinked_file_out_of_the_root_is_not_ingested(
+    conn, vault, secret, tmp_path, registry, embedder
+):
     from atocore.ingest.pipeline import ingest_all
 
-    os.symlink(secret / "secret.md", vault / "p05" / "leak.md")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "common.md").write_text("# Common\n\nShared notes.\n")
+    os.symlink(secret / "secret.md", vault / "p05" / "leak.md")  # a file out of the root
     os.symlink(vault / "p05" / "note.md", vault / "p05" / "alias.md")  # inside: followed
-    linked = vault / "p05" / "shared"
-    os.symlink(secret, linked)  # a symlinked folder stays supported
+    os.symlink(shared, vault / "p05" / "shared")  # a symlinked folder stays supported
     registry(
         [{"id": "p05-x", "ingest_roots": [{"source": "vault", "subpath": "p05"}]}],
         sources={"vault": str(vault)},
     )
     ingest_all(conn, embedder=embedder)
     paths = {Path(r[0]).name for r in conn.execute("SELECT path FROM source_documents")}
-    assert "leak.md" not in paths
-    assert {"note.md", "secret.md"} <= paths  # note via its real path; secret via the folder
+    assert paths == {"note.md", "common.md"}  # files are stored under their real path
