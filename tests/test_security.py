@@ -143,3 +143,10 @@ def test_symlinked_file_out_of_the_root_is_not_ingested(
     ingest_all(conn, embedder=embedder)
     paths = {Path(r[0]).name for r in conn.execute("SELECT path FROM source_documents")}
     assert paths == {"note.md", "common.md"}  # files are stored under their real path
+
+
+def test_detect_with_a_nul_in_cwd_is_400_not_500(api):
+    """Found by the schema-driven fuzz run (ATOCORE_FUZZ_EXAMPLES=25)."""
+    response = api.post("/projects/detect", json={"text": "x", "cwd": "/tmp/a\x00b"})
+    assert response.status_code == 400
+    assert "working directory" in response.json()["error"]["message"]
