@@ -137,3 +137,12 @@ def test_registering_is_the_explicit_create(cli, conn):
     assert cli("state", "set", "p11-new", "decision", "k", "v").exit_code == 2
     assert cli("projects", "register", "p11-new").exit_code == 0
     assert cli("state", "set", "p11-new", "decision", "k", "v").exit_code == 0
+
+
+def test_ingest_into_an_unknown_project_is_refused(cli, conn, tmp_path, p05):
+    note = tmp_path / "loose.md"
+    note.write_text("# Loose\n\nA loose note.\n")
+    result = cli("ingest", note, "--project", "p5")
+    assert result.exit_code == 2
+    assert "did you mean p05?" in result.output
+    assert conn.execute("SELECT count(*) FROM source_documents").fetchone()[0] == 0
