@@ -7,12 +7,18 @@ and the server all see the same paths without passing them around.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from atocore.env import read
 
 DB_FILENAME = "atocore.db"
+
+# True while the server handles a request: services that take a path from
+# their caller apply the remote-client policy (see projects.registry.paths_allowed)
+# whichever route calls them.
+remote_caller: ContextVar[bool] = ContextVar("atocore_remote_caller", default=False)
 
 
 def _default_data_dir() -> Path:
@@ -31,6 +37,8 @@ class Settings:
     embed_model_path: Path | None
     url: str | None
     timeout_seconds: float
+    allow_remote_paths: bool = False
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def db_path(self) -> Path:
@@ -103,4 +111,8 @@ def get_settings() -> Settings:
         embed_model_path=Path(raw_model).expanduser() if raw_model else None,
         url=_overrides.get("url") or read("ATOCORE_URL"),
         timeout_seconds=read("ATOCORE_TIMEOUT_SECONDS"),
+        allow_remote_paths=read("ATOCORE_ALLOW_REMOTE_PATHS"),
+        allowed_hosts=tuple(
+            h.strip().lower() for h in (read("ATOCORE_ALLOWED_HOSTS") or "").split(",") if h.strip()
+        ),
     )

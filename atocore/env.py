@@ -142,6 +142,20 @@ _declare("ATOCORE_CAPTURE_DISABLED", False, flag, "hooks", "Stop recording turns
 _declare(
     "ATOCORE_MAX_BODY_BYTES", 8 * 1024 * 1024, count, "server", "Largest request body (bytes)."
 )
+_declare(
+    "ATOCORE_ALLOW_REMOTE_PATHS",
+    False,
+    flag,
+    "server",
+    "Let HTTP clients register filesystem paths as ingest roots (off: named sources only).",
+)
+_declare(
+    "ATOCORE_ALLOWED_HOSTS",
+    None,
+    text,
+    "server",
+    "Extra Host header names the server answers (comma-separated; loopback always).",
+)
 _declare("ATOCORE_WARM_MODEL", True, flag, "server", "Load the embedding model at start.")
 _declare("ATOCORE_BUILD_SHA", None, text, "server", "Commit reported by /health (set by deploy).")
 _declare("ATOCORE_BUILD_TIME", None, text, "server", "Build time reported by /health.")

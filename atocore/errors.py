@@ -54,6 +54,13 @@ class NoData(NotFound):
     code = "no_data"
 
 
+class Forbidden(InvalidInput):
+    """The request is well-formed but policy refuses it (e.g. a client naming a path)."""
+
+    http_status = 403
+    code = "forbidden"
+
+
 class OperationFailed(AtocoreError):
     """The input was fine but the operation could not complete."""
 

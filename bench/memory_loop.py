@@ -72,8 +72,10 @@ def main() -> None:
         from atocore.memory import tokens as tok
         from atocore.memory.context import memory_blocks
         from atocore.memory.reinforcement import reinforce_from_text
+        from atocore.projects.registry import register_project
 
         conn = open_db()
+        register_project("p05")  # writes need a known project
         _fill(conn, n)
 
         def cold(fn, conn=conn):

@@ -43,6 +43,20 @@ def registry(data_dir: Path):
 
 
 @pytest.fixture
+def projects(registry, data_dir: Path):
+    """Register bare project ids next to any already registered (writes need a
+    known project): ``projects("p06", "atocore")``."""
+    path = data_dir / "config" / "project-registry.json"
+
+    def add(*ids: str) -> Path:
+        data = json.loads(path.read_text()) if path.exists() else {}
+        listed = [*data.get("projects", []), *({"id": i} for i in ids)]
+        return registry(listed, data.get("sources"))
+
+    return add
+
+
+@pytest.fixture
 def p05(registry):
     """The canonical aliased project most tests use."""
     return registry(

@@ -143,8 +143,11 @@ def test_auto_detects_project_from_prompt(corpus, embedder) -> None:
 
 
 def test_unregistered_project_passes_through(corpus, embedder) -> None:
-    pack = build_context(corpus, PROMPT, project="p99-unknown", embedder=embedder)
-    assert pack.project == "p99-unknown" and pack.chunks == []
+    with pytest.raises(NotFound, match="unknown project"):
+        build_context(corpus, PROMPT, project="p99-unknown", embedder=embedder)
+    corpus.execute("INSERT INTO projects (id, name) VALUES ('x', 'p99-Legacy')")  # legacy data
+    pack = build_context(corpus, PROMPT, project="p99-Legacy", embedder=embedder)
+    assert pack.project == "p99-Legacy" and pack.chunks == []
 
 
 def test_modes_and_neighbours(corpus, embedder) -> None:

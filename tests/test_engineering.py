@@ -99,7 +99,8 @@ def test_alias_and_canonical_id_read_and_write_the_same_rows(conn, p05):
     }
 
 
-def test_relationships_are_typed_and_idempotent(conn, p05):
+def test_relationships_are_typed_and_idempotent(conn, p05, projects):
+    projects("p06")
     comp = create_entity(conn, "p05", "Component", "Mount", status="active")
     req = create_entity(conn, "p05", "Requirement", "Drift", {"statement": "s"}, status="active")
     edge = relate(conn, comp.id, "satisfies", req.id)

@@ -153,7 +153,7 @@ def test_server_down_hook_process_says_unavailable_and_exits_zero(data_dir):
 
 @pytest.fixture
 def api(data_dir):
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         yield client
 
 

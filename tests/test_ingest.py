@@ -359,7 +359,8 @@ def test_cli_model_mismatch_exit_code(cli, conn, vault, embedder, two_projects) 
     assert data["error"]["code"] == "conflict"
 
 
-def test_single_file_paths_and_unsupported_suffix(conn, tmp_path, embedder) -> None:
+def test_single_file_paths_and_unsupported_suffix(conn, tmp_path, embedder, projects) -> None:
+    projects("p07")
     from atocore.ingest import ingest_file
 
     note = write(tmp_path, "one.md", "# One\n\nA single note about pupil normalisation.")

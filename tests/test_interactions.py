@@ -22,7 +22,8 @@ def _set_time(conn, interaction_id: str, stamp: str) -> None:
     conn.execute("UPDATE interactions SET created_at = ? WHERE id = ?", (stamp, interaction_id))
 
 
-def test_capture_stores_everything(conn):
+def test_capture_stores_everything(conn, projects):
+    projects("p05-interferometer")
     pack = {
         "blocks": [
             {"kind": "memory", "source": "mem-1", "text": "x"},
@@ -68,7 +69,7 @@ def test_long_response_truncated_with_marker(conn):
 
 
 def test_capture_and_list_canonicalize_aliases(conn, registry):
-    registry([{"id": "p06-polisher", "aliases": ["p06", "polisher"]}])
+    registry([{"id": "p06-polisher", "aliases": ["p06", "polisher"]}, {"id": "atocore"}])
     a = record_interaction(conn, "a", "ra", project="p06-polisher", reinforce=False)
     b = record_interaction(conn, "b", "rb", project="polisher", reinforce=False)
     record_interaction(conn, "c", "rc", project="atocore", reinforce=False)

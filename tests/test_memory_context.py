@@ -17,7 +17,8 @@ def test_rare_shared_words_rank_above_common_ones(conn):
     assert {b.source for b in blocks} == {rare.id, *(m.id for m in common)}
 
 
-def test_without_project_all_relevant_memories_qualify(conn):
+def test_without_project_all_relevant_memories_qualify(conn, projects):
+    projects("p05", "p06")
     p05 = create_memory(conn, "project", "Interferometer stand uses a HeNe laser", project="p05")
     unrelated = create_memory(conn, "project", "Polisher spindle runs at 60 rpm", project="p06")
     blocks = memory_blocks(conn, "", "which laser does the interferometer use?", 2000)

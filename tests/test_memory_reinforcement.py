@@ -94,7 +94,8 @@ def test_short_memories_ignored(conn):
     assert reinforce_from_text(conn, "everything uses SI units").matched == []
 
 
-def test_project_scope(conn, p05):
+def test_project_scope(conn, p05, projects):
+    projects("p06")
     mine = create_memory(conn, "project", "Mirror blank supplier is Schott", project="p05")
     other = create_memory(conn, "project", "Mirror blank supplier is Schott", project="p06")
     glob = create_memory(conn, "knowledge", "Schott makes the Zerodur mirror blank")

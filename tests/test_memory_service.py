@@ -64,7 +64,8 @@ def test_confidence_edges_accepted(conn):
     assert (low.confidence, high.confidence) == (0.0, 1.0)
 
 
-def test_duplicate_memory_refused_per_project(conn):
+def test_duplicate_memory_refused_per_project(conn, projects):
+    projects("p05", "p06")
     create_memory(conn, "knowledge", "The stand uses a HeNe laser", project="p05")
     with pytest.raises(ConflictError, match="already exists"):
         create_memory(conn, "knowledge", "the stand uses a  HeNe laser.", project="p05")
@@ -133,7 +134,8 @@ def test_reject_retires_active_memory(conn):
     assert reject_memory(conn, memory.id, reason="wrong").status == "invalid"
 
 
-def test_edit_refuses_duplicate_of_existing(conn):
+def test_edit_refuses_duplicate_of_existing(conn, projects):
+    projects("p05", "p05-other", "p06")
     create_memory(conn, "knowledge", "The pump runs at 40 Hz", project="p05")
     candidate = create_memory(
         conn, "knowledge", "The pump runs at 40 Hz", project="p05-other", status="candidate"
@@ -216,6 +218,8 @@ def test_unknown_and_ambiguous_ids(conn):
 
 
 def test_alias_canonicalization_on_write_and_filter(conn, p05):
+    # legacy data: a name already in the data is known without registration
+    conn.execute("INSERT INTO projects (id, name) VALUES ('legacy', 'unregistered-x')")
     via_alias = create_memory(conn, "project", "The stand sits on an optical table", project="p05")
     assert via_alias.project == "p05-interferometer"
     create_memory(conn, "project", "Other project memory text", project="unregistered-x")
@@ -251,7 +255,8 @@ def test_candidates_never_in_pack(conn, p05):
     assert all(b.kind == "memory" for b in blocks)
 
 
-def test_pack_slot_ranking_scope_and_budget(conn, p05):
+def test_pack_slot_ranking_scope_and_budget(conn, p05, projects):
+    projects("p06")
     relevant = create_memory(conn, "project", "Mirror blank supplier is Schott", project="p05")
     create_memory(conn, "project", "Unrelated budget spreadsheet lives in drive", project="p05")
     other = create_memory(conn, "project", "Mirror blank supplier is Ohara", project="p06")

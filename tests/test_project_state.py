@@ -44,8 +44,14 @@ def test_alias_and_canonical_hit_the_same_rows(conn, p05, writer, reader):
 
 
 def test_unregistered_project_passes_through(conn):
-    set_state(conn, "side-project", "status", "phase", "idea")
-    assert get_state(conn, "side-project")[0].project == "side-project"
+    with pytest.raises(NotFound, match="register it first"):
+        set_state(conn, "side-project", "status", "phase", "idea")
+    conn.execute(
+        "INSERT INTO memories (id, memory_type, content, project) "
+        "VALUES ('m', 'knowledge', 'x', 'Side-Project')"
+    )
+    set_state(conn, "Side-Project", "status", "phase", "idea")  # legacy data: known
+    assert get_state(conn, "Side-Project")[0].project == "Side-Project"
 
 
 def test_invalid_input_writes_nothing(conn, p05):

@@ -126,3 +126,13 @@ def test_named_source_can_be_overridden_by_env(registry, tmp_path, monkeypatch):
     )
     monkeypatch.setenv("ATOCORE_SOURCE_VAULT", str(tmp_path))
     assert project_roots(require_project("p1")) == [(tmp_path / "a").resolve()]
+
+
+def test_detect_with_an_unusable_cwd_is_bad_input(p05):
+    """Found by fuzzing POST /projects/detect: a NUL byte in cwd was a 500."""
+    from pathlib import Path
+
+    from atocore.projects.registry import detect_project
+
+    with pytest.raises(InvalidInput, match="working directory"):
+        detect_project("p05", Path("/tmp/a\x00b"))

@@ -14,7 +14,7 @@ from atocore.server.security import is_loopback
 
 @pytest.fixture
 def api(data_dir):
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         yield client
 
 
@@ -139,9 +139,10 @@ def test_unknown_route_is_json_404(api):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_body_size_limit(monkeypatch, data_dir):
+def test_body_size_limit(monkeypatch, data_dir, projects):
+    projects("p")
     monkeypatch.setenv("ATOCORE_MAX_BODY_BYTES", "200")
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         big = {"project": "p", "category": "fact", "key": "k", "value": "x" * 500}
         response = client.post("/project/state", json=big)
         assert response.status_code == 413
@@ -191,7 +192,9 @@ def test_non_loopback_bind_refused_by_cli(cli, monkeypatch):
 
 def test_token_required_on_every_request(monkeypatch, data_dir, p05):
     monkeypatch.setenv("ATOCORE_API_TOKEN", "s3cret-token")
-    with TestClient(create_app(host="0.0.0.0", warm=False)) as client:
+    with TestClient(
+        create_app(host="0.0.0.0", warm=False), base_url="http://localhost:8100"
+    ) as client:
         for path in ("/health", "/projects", "/project/state/p05", "/openapi.json"):
             denied = client.get(path)
             assert denied.status_code == 401, path
@@ -253,7 +256,9 @@ def test_real_socket_server(data_dir, p05):
 )
 def test_every_route_group_needs_the_token(monkeypatch, data_dir, p05, method, path):
     monkeypatch.setenv("ATOCORE_API_TOKEN", "s3cret-token")
-    with TestClient(create_app(host="10.0.0.5", warm=False)) as client:
+    with TestClient(
+        create_app(host="10.0.0.5", warm=False), base_url="http://10.0.0.5:8100"
+    ) as client:
         response = client.request(method, path, json={})
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "unauthorized"

@@ -15,7 +15,7 @@ KB = Path(__file__).resolve().parents[1] / "examples" / "kb"
 
 @pytest.fixture
 def api(data_dir):
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -10,7 +10,7 @@ from atocore.server.app import create_app
 
 @pytest.fixture
 def api(data_dir):
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         yield client
 
 

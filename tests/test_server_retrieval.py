@@ -30,7 +30,7 @@ def vault(registry, tmp_path):
 
 @pytest.fixture
 def api(data_dir):
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         yield client
 
 

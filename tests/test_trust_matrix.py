@@ -126,7 +126,7 @@ def http():
 
     from atocore.server.app import create_app
 
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         yield client
 
 
@@ -205,7 +205,8 @@ def test_alias_and_canonical_id_are_the_same_rows(cli, conn, world, http, monkey
         cli("--url", url, "state", "set", "p05", "status", "via-cli-url", "v")
         remote_read = _mcp(monkeypatch, url, "get_project_state", project="p05-interferometer")
     rows = conn.execute(
-        "SELECT key FROM project_state WHERE project = 'p05-interferometer' AND key LIKE 'via-%'"
+        "SELECT s.key FROM project_state s JOIN projects p ON p.id = s.project_id "
+        "WHERE p.name = 'p05-interferometer' AND s.key LIKE 'via-%'"
     ).fetchall()
     assert sorted(r["key"] for r in rows) == ["via-cli", "via-cli-url", "via-http"]
     local_read = _mcp(monkeypatch, None, "get_project_state", project="p05")
@@ -231,8 +232,10 @@ def test_private_spans_are_never_stored(cli, conn, world, http, monkeypatch, tmp
         _hook("stop", {**stop, "session_id": "s4"}, {"ATOCORE_URL": url})
     captured = conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]
     assert captured >= 7  # every door above stored its interaction
-    dump = "\n".join(conn.iterdump())
-    assert SECRET not in dump
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for row in conn.execute(f'SELECT * FROM "{table}"'):
+            assert SECRET not in " ".join(map(str, tuple(row))), table
 
 
 # --- LLM clients only ever propose ---------------------------------------------------

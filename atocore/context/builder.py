@@ -32,7 +32,8 @@ from pydantic import BaseModel, Field
 from atocore.config import get_settings
 from atocore.context.blocks import ContextBlock
 from atocore.errors import InvalidInput, NotFound
-from atocore.projects.registry import detect_project, resolve_project_name
+from atocore.projects.known import require_known_project
+from atocore.projects.registry import detect_project
 from atocore.retrieval.query import MAX_QUERY_CHARS, query_text
 from atocore.retrieval.search import MODES, RetrievalParams, VectorSide
 
@@ -371,12 +372,12 @@ def _neighbour_text(
     return "\n\n".join(parts), [r["id"] for r in run], (first, last)
 
 
-def resolve_pack_project(prompt: str, project: str | None) -> tuple[str | None, bool]:
+def resolve_pack_project(conn: Any, prompt: str, project: str | None) -> tuple[str | None, bool]:
     """``(canonical project or None, detected?)``; ``"auto"`` detects from the prompt."""
     if project is not None and project.strip().lower() == "auto":
         found = detect_project(prompt)
         return (found.id if found else None), found is not None
-    return resolve_project_name(project) or None, False
+    return require_known_project(conn, project, for_write=False) or None, False
 
 
 def build_context(
@@ -412,7 +413,7 @@ def build_context(
             f"last {MAX_QUERY_CHARS // 2:,}"
         )
         prompt = query_text(prompt)
-    project, detected = resolve_pack_project(prompt, project)
+    project, detected = resolve_pack_project(conn, prompt, project)
     packer = _Packer(options.budget, project, options.headers, options.group_sources)
     seen = _Seen(options.dedupe_threshold)
     layers = dict.fromkeys(TRUST_ORDER, 0)

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from atocore.db import transaction
 from atocore.errors import InvalidInput, NotFound
-from atocore.projects.registry import resolve_project_name
+from atocore.projects.known import require_known_project
 from atocore.projects.store import ensure_project, find_project_id
 
 CATEGORIES = ("status", "decision", "requirement", "contact", "milestone", "fact", "config")
@@ -77,7 +77,7 @@ def set_state(
     confidence: float = 1.0,
 ) -> StateEntry:
     """Upsert the active value of (project, category, key)."""
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=True)
     if not project:
         raise InvalidInput("a project is required")
     key, value = key.strip(), value.strip()
@@ -132,7 +132,7 @@ def get_state(
     include_history: bool = False,
 ) -> list[StateEntry]:
     """Active entries of a project (all statuses with ``include_history``)."""
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=False)
     if category is not None and category not in CATEGORIES:
         raise InvalidInput(f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}")
     project_id = find_project_id(conn, project) if project else None
@@ -151,7 +151,7 @@ def get_state(
 
 def invalidate_state(conn: Any, project: str, category: str, key: str) -> StateEntry:
     """Mark the active value superseded (kept for history)."""
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=True)
     if category not in CATEGORIES:
         raise InvalidInput(f"invalid category {category!r}; choose one of: {', '.join(CATEGORIES)}")
     project_id = find_project_id(conn, project) if project else None

@@ -24,6 +24,7 @@ from atocore.db import transaction
 from atocore.engineering.entities import find_entity, get_entity, now, set_status, slugify
 from atocore.engineering.schemas import Entity, field_names
 from atocore.errors import ConflictError, InvalidInput, NotFound
+from atocore.projects.known import require_known_project
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import record_review
 
@@ -324,7 +325,7 @@ def list_conflicts(
     conn: Any, project: str | None = None, *, status: str | None = "open"
 ) -> list[Conflict]:
     """Conflicts sorted by slot, then creation time."""
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=False)
     if status is not None and status not in CONFLICT_STATUSES:
         raise InvalidInput(
             f"invalid conflict status {status!r}; choose one of: {', '.join(CONFLICT_STATUSES)}"

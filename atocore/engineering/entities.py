@@ -25,6 +25,7 @@ from atocore.engineering.schemas import (
     validate_attributes,
 )
 from atocore.errors import ConflictError, InvalidInput, NotFound
+from atocore.projects.known import require_known_project
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import default_actor
 
@@ -138,7 +139,7 @@ def create_entity(
     canonical_home: str | None = None,
 ) -> Entity:
     """Create an entity (candidate by default). An active create runs conflict detection."""
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=True)
     if not project:
         raise InvalidInput("a project is required")
     entity_type = normalize_type(entity_type)
@@ -231,7 +232,7 @@ def list_entities(
     limit: int = 1000,
 ) -> list[Entity]:
     """Entities sorted by type, name, id (``status=None`` for every status)."""
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=False)
     sql = "SELECT * FROM entities WHERE 1=1"
     params: list[Any] = []
     if project:

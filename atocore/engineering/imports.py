@@ -29,6 +29,7 @@ from atocore.engineering.kb_schemas import EXPORT_MODELS, KbCadExport, KbFemExpo
 from atocore.engineering.relationships import add_edge
 from atocore.engineering.schemas import Entity, canonical_home_for, validate_attributes
 from atocore.errors import InvalidInput
+from atocore.projects.known import require_known_project
 from atocore.projects.registry import resolve_project_name
 
 EXTRACTOR_VERSION = "kb-import/1"
@@ -324,7 +325,7 @@ def import_export(
 ) -> ImportSummary:
     """Validate and import one export (already parsed JSON). See the module docstring."""
     export = validate_export(kind, data)
-    export_project = resolve_project_name(export.project)
+    export_project = require_known_project(conn, export.project, for_write=True)
     if project:
         wanted = resolve_project_name(project)
         if wanted != export_project:

@@ -37,7 +37,7 @@ from atocore.engineering.queries_evidence import (  # noqa: F401 - registers Q-0
 )
 from atocore.engineering.query_registry import _CATALOG, QueryDef, QueryResult
 from atocore.errors import InvalidInput
-from atocore.projects.registry import resolve_project_name
+from atocore.projects.known import require_known_project
 
 __all__ = ["QueryDef", "QueryResult", "catalog", "normalize_query_id", "run_query"]
 
@@ -62,7 +62,7 @@ def normalize_query_id(qid: str) -> str:
 
 def run_query(conn: Any, qid: str, *, project: str, **args: Any) -> QueryResult:
     """Run a catalog query against a project's active entities."""
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=False)
     if not project:
         raise InvalidInput("a project is required (--project)")
     name = normalize_query_id(qid)

@@ -46,6 +46,7 @@ from atocore.ingest.store import (
     same_chunks,
     store_document,
 )
+from atocore.projects.known import require_known_project
 from atocore.projects.registry import (
     list_projects,
     project_roots,
@@ -516,7 +517,7 @@ def ingest_paths(
     contains it (or none); a frontmatter ``project:`` always wins. A path
     that does not exist is bad input. ``shown``: a single file's display path.
     """
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=True)
     roots = []
     for raw in paths:
         path = Path(raw).expanduser()

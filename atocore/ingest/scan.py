@@ -46,8 +46,11 @@ def scan_root(
     that lie outside ``root``: the files there are stored under those paths,
     and the caller needs them to notice when such files vanish. Folders that
     resolve into ``skip`` (real paths: atocore's own data dir) are left out.
+    A symlinked *file* is followed only when it points inside the root or a
+    followed folder: a stray ``secret.md -> ~/.ssh/...`` is not read.
     """
     seen = {os.path.realpath(root)}
+    bases = list(seen)  # the real root plus every followed folder link
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         kept = []
         for name in sorted(dirnames):
@@ -59,9 +62,18 @@ def scan_root(
                 continue
             seen.add(real)
             kept.append(name)
-            if linked is not None and os.path.islink(full):
-                linked.append(real)
+            if os.path.islink(full):
+                bases.append(real)
+                if linked is not None:
+                    linked.append(real)
         dirnames[:] = kept
         for name in sorted(filenames):
-            if is_candidate(name):
-                yield Path(dirpath) / name
+            full = os.path.join(dirpath, name)
+            if is_candidate(name) and (not os.path.islink(full) or _inside(full, bases)):
+                yield Path(full)
+
+
+def _inside(link: str, bases: list[str]) -> bool:
+    """Whether a file link's target lies under one of ``bases`` (real paths)."""
+    target = os.path.realpath(link)
+    return any(target.startswith(base + os.sep) for base in bases)

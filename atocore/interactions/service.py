@@ -26,7 +26,7 @@ from atocore.interactions import REINFORCE_BY_DEFAULT
 from atocore.memory.reinforcement import ReinforcementResult, reinforce_from_text
 from atocore.memory.service import now_utc
 from atocore.privacy import strip_private, strip_private_values
-from atocore.projects.registry import resolve_project_name
+from atocore.projects.known import require_known_project
 
 MAX_PROMPT_CHARS = 20_000
 MAX_RESPONSE_CHARS = 50_000
@@ -190,7 +190,7 @@ def record_interaction(
     """
     if not prompt or not prompt.strip():
         raise InvalidInput("interaction prompt must be non-empty")
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=True)
     prompt, _ = truncate(strip_private(prompt), MAX_PROMPT_CHARS)
     response, truncated = truncate(strip_private(response or ""), MAX_RESPONSE_CHARS)
     pack_json, pack_memories, pack_chunks = _pack_to_json(context_pack)
@@ -302,7 +302,7 @@ def list_interactions(
     params: list[Any] = []
     if project:
         sql += " AND project = ?"
-        params.append(resolve_project_name(project))
+        params.append(require_known_project(conn, project, for_write=False))
     if session_id:
         sql += " AND session_id = ?"
         params.append(session_id)

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from atocore.db import transaction
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.memory.index import index_memory
-from atocore.projects.registry import resolve_project_name
+from atocore.projects.known import require_known_project
 from atocore.review_log import ReviewEntry, list_reviews, record_review
 
 MEMORY_TYPES = ("identity", "preference", "project", "episodic", "knowledge", "adaptation")
@@ -184,7 +184,7 @@ def list_memories(
         params.append(check_type(memory_type))
     if project is not None:
         sql += " AND project = ?"
-        params.append(resolve_project_name(project))
+        params.append(require_known_project(conn, project, for_write=False))
     if status:
         sql += " AND status = ?"
         params.append(check_status(status))
@@ -245,7 +245,7 @@ def create_memory(
     status = check_status(status)
     if status not in ("candidate", "active"):
         raise InvalidInput("new memories start as 'candidate' or 'active'")
-    project = resolve_project_name(project)
+    project = require_known_project(conn, project, for_write=True)
     memory_id = str(uuid.uuid4())
     now = now_utc()
     with transaction(conn):
@@ -310,7 +310,7 @@ def edit_memory(
         if memory_type is not None:
             changes["memory_type"] = check_type(memory_type)
         if project is not None:
-            changes["project"] = resolve_project_name(project)
+            changes["project"] = require_known_project(conn, project, for_write=True)
         if confidence is not None:
             changes["confidence"] = check_confidence(confidence)
         if not changes:

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from atocore.config import get_settings
-from atocore.errors import InvalidInput, NotFound, OperationFailed
+from atocore.errors import InvalidInput, OperationFailed
 from atocore.mirror import templates as tpl
+from atocore.projects.known import require_known_project
 from atocore.projects.registry import get_registered_project, resolve_project_name
 
 log = logging.getLogger(__name__)
@@ -280,21 +281,6 @@ def record_failure(conn: Any, project: str, trigger: str, error: str, now: datet
         log.warning("could not record mirror failure for %s: %s", project, exc)
 
 
-def project_known(conn: Any, project: str) -> bool:
-    if get_registered_project(project) is not None:
-        return True
-    for sql in (
-        "SELECT 1 FROM entities WHERE project = ? LIMIT 1",
-        "SELECT 1 FROM projects WHERE lower(name) = lower(?) LIMIT 1",
-    ):
-        try:
-            if conn.execute(sql, (project,)).fetchone():
-                return True
-        except Exception:  # noqa: BLE001 - table not there yet
-            continue
-    return False
-
-
 def render_project(
     conn: Any,
     project: str,
@@ -305,9 +291,7 @@ def render_project(
     env: Any = None,
 ) -> RenderReport:
     """Regenerate one project's pages; ``OperationFailed`` (old pages kept) on error."""
-    project = check_project_name(project)
-    if not project_known(conn, project):
-        raise NotFound(f"unknown project {project!r}: not registered and no entities")
+    project = check_project_name(require_known_project(conn, project, for_write=False) or project)
     now = now or datetime.now(UTC)
     directory = project_dir(project)
     report = RenderReport(project, stamp(now), directory)

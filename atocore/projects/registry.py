@@ -16,30 +16,51 @@ File shape::
 
 A root's ``source`` names an entry of ``sources`` (overridable with the env
 var ``ATOCORE_SOURCE_<NAME>``) or is itself a path; relative paths are
-relative to the registry file.
+relative to the registry file. A ``subpath`` is relative and stays inside
+its source (normalised; ``..`` refused). A new path source can only come
+from this machine: inside an HTTP request it is refused unless the operator
+set ``ATOCORE_ALLOW_REMOTE_PATHS=1`` (see ``paths_allowed``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from atocore.config import get_settings
-from atocore.errors import ConflictError, InvalidInput, NotFound
+from atocore.config import get_settings, remote_caller
+from atocore.errors import ConflictError, Forbidden, InvalidInput, NotFound
+from atocore.projects.names import id_error, name_error
 from atocore.retrieval.query import query_text
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+def normalize_subpath(value: str) -> str:
+    """A relative, normalised subpath that cannot leave its source."""
+    text = value.strip().replace("\\", "/")
+    if not text:
+        return ""
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
+        raise ValueError(f"subpath must be relative to its source, got {value!r}")
+    if ".." in text.split("/"):
+        raise ValueError(f"subpath must stay inside its source (no '..'), got {value!r}")
+    normal = posixpath.normpath(text)
+    return "" if normal == "." else normal
 
 
 class IngestRoot(BaseModel):
     source: str = Field(min_length=1)
     subpath: str = ""
     label: str = ""
+
+    @field_validator("subpath")
+    @classmethod
+    def _check_subpath(cls, value: str) -> str:
+        return normalize_subpath(value)
 
 
 class RegisteredProject(BaseModel):
@@ -51,19 +72,19 @@ class RegisteredProject(BaseModel):
     @field_validator("id")
     @classmethod
     def _check_id(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError(
-                "project id must be lowercase letters, digits, '.', '_' or '-' "
-                f"(max 64 chars), got {value!r}"
-            )
+        error = id_error(value)
+        if error:
+            raise ValueError(error)
         return value
 
     @field_validator("aliases")
     @classmethod
     def _check_aliases(cls, value: list[str]) -> list[str]:
         cleaned = [a.strip() for a in value]
-        if any(not a for a in cleaned):
-            raise ValueError("aliases must be non-empty strings")
+        for alias in cleaned:
+            error = name_error(alias)
+            if error:
+                raise ValueError(error.replace("project name", "alias", 1))
         return cleaned
 
     def names(self) -> list[str]:
@@ -186,11 +207,19 @@ def list_projects() -> list[RegisteredProject]:
     return sorted(load_registry().projects, key=lambda p: p.id)
 
 
+def _source_env(source: str) -> str | None:
+    return os.environ.get(f"ATOCORE_SOURCE_{source.upper().replace('-', '_')}")
+
+
+def is_named_source(source: str, registry: Registry) -> bool:
+    """Whether ``source`` names a source configured on this machine (not a path)."""
+    return source in registry.sources or bool(_source_env(source))
+
+
 def resolve_root(root: IngestRoot, registry: Registry | None = None) -> Path:
     """Absolute directory an ingest root points at."""
     registry = registry or load_registry()
-    env = os.environ.get(f"ATOCORE_SOURCE_{root.source.upper().replace('-', '_')}")
-    base = env or registry.sources.get(root.source) or root.source
+    base = _source_env(root.source) or registry.sources.get(root.source) or root.source
     path = Path(base).expanduser()
     if not path.is_absolute():
         path = registry_path().parent / path
@@ -215,11 +244,46 @@ def template() -> dict:
     }
 
 
+def paths_allowed(allow_paths: bool | None = None) -> bool:
+    """Whether a new ingest root may name a filesystem path (not a named source).
+
+    An explicit ``allow_paths`` wins. Otherwise a local caller may; an HTTP
+    client (``remote_caller``) only when the operator set
+    ``ATOCORE_ALLOW_REMOTE_PATHS=1`` — the server never reads a path a
+    client made up.
+    """
+    if allow_paths is not None:
+        return allow_paths
+    return not remote_caller.get() or get_settings().allow_remote_paths
+
+
+def _check_sources(
+    project: RegisteredProject,
+    registry: Registry,
+    allow_paths: bool | None,
+    kept: tuple[str, ...] = (),
+) -> None:
+    """Refuse a root whose source is a new path when paths are not allowed."""
+    if paths_allowed(allow_paths):
+        return
+    for root in project.ingest_roots:
+        if is_named_source(root.source, registry) or root.source in kept:
+            continue
+        named = ", ".join(sorted(registry.sources)) or "none configured"
+        raise Forbidden(
+            f"ingest root source {root.source!r} is not a named source of this server "
+            f"(named sources: {named}); configure it on the server's machine "
+            "(`atocore projects source NAME PATH`) or set ATOCORE_ALLOW_REMOTE_PATHS=1 there"
+        )
+
+
 def propose_project(
     project_id: str,
     aliases: list[str] | None = None,
     description: str = "",
     ingest_roots: list[dict] | None = None,
+    *,
+    allow_paths: bool | None = None,
 ) -> RegisteredProject:
     """Validate a new project against the registry without writing anything."""
     try:
@@ -235,6 +299,7 @@ def propose_project(
     if any(p.id == project.id for p in registry.projects):
         raise ConflictError(f"project {project.id!r} is already registered")
     check_collisions([*registry.projects, project])
+    _check_sources(project, registry, allow_paths)
     return project
 
 
@@ -243,8 +308,13 @@ def register_project(
     aliases: list[str] | None = None,
     description: str = "",
     ingest_roots: list[dict] | None = None,
+    *,
+    allow_paths: bool | None = None,
 ) -> RegisteredProject:
-    project = propose_project(project_id, aliases, description, ingest_roots)
+    """Add a project (this is also how a new project name is created explicitly)."""
+    project = propose_project(
+        project_id, aliases, description, ingest_roots, allow_paths=allow_paths
+    )
     registry = load_registry()
     save_registry(Registry(sources=registry.sources, projects=[*registry.projects, project]))
     return project
@@ -256,8 +326,13 @@ def update_project(
     aliases: list[str] | None = None,
     description: str | None = None,
     ingest_roots: list[dict] | None = None,
+    allow_paths: bool | None = None,
 ) -> RegisteredProject:
-    """Change aliases, description or roots. The id itself never changes."""
+    """Change aliases, description or roots. The id itself never changes.
+
+    Roots whose source the project already had stay allowed; a new path
+    source follows ``paths_allowed``.
+    """
     current = require_project(name)
     data = current.model_dump()
     if aliases is not None:
@@ -271,6 +346,7 @@ def update_project(
     except ValidationError as exc:
         raise InvalidInput(_first_error(exc)) from exc
     registry = load_registry()
+    _check_sources(updated, registry, allow_paths, tuple(r.source for r in current.ingest_roots))
     projects = [updated if p.id == current.id else p for p in registry.projects]
     save_registry(Registry(sources=registry.sources, projects=projects))
     return updated
@@ -297,7 +373,10 @@ def detect_project(text: str, cwd: Path | None = None) -> RegisteredProject | No
     """
     registry = load_registry()
     if cwd is not None:
-        cwd = cwd.resolve()
+        try:
+            cwd = cwd.resolve()
+        except (ValueError, OSError) as exc:  # a NUL byte, a loop
+            raise InvalidInput(f"invalid working directory {str(cwd)!r}: {exc}") from exc
         for project in registry.projects:
             for root in project.ingest_roots:
                 path = resolve_root(root, registry)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from atocore.projects.registry import resolve_project_name
+from atocore.projects.known import require_known_project
 from atocore.retrieval.search import RetrievalParams, VectorSide, search
 
 SHORT_CHARS = 80
@@ -77,7 +77,7 @@ def audit_query(
     embedder: Any = None,
 ) -> AuditReport:
     """Classify the corpus-wide results of ``query`` against ``project``."""
-    project = resolve_project_name(project) or None
+    project = require_known_project(conn, project, for_write=False) or None
     params = (params or RetrievalParams()).with_(scope="boost", project_boost=1.0)
     result = search(
         conn, query, project=None, top_k=top_k, mode=mode, params=params, embedder=embedder

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from atocore.db.connection import vec_available
 from atocore.errors import InvalidInput, OperationFailed
-from atocore.projects.registry import resolve_project_name
+from atocore.projects.known import require_known_project
 from atocore.retrieval.fts import search_fts
 from atocore.retrieval.query import query_text
 from atocore.retrieval.scope import effective_project
@@ -239,7 +239,7 @@ def search(
     query = query_text(query)
     if top_k < 1:
         raise InvalidInput(f"top-k must be at least 1, got {top_k}")
-    project = resolve_project_name(project) or None
+    project = require_known_project(conn, project, for_write=False) or None
     filter_project = project if params.scope == "filter" else None
     # a filter that keeps every row is only per-row cost (half the exact vector scan at 100K)
     filter_project = effective_project(conn, filter_project)

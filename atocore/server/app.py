@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -24,8 +23,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
+from atocore.env import read
 from atocore.errors import AtocoreError
-from atocore.server.security import GuardMiddleware, api_token, check_bind, max_body_bytes
+from atocore.server.security import (
+    GuardMiddleware,
+    allowed_hosts,
+    api_token,
+    check_bind,
+    max_body_bytes,
+)
 
 log = logging.getLogger("atocore.server")
 
@@ -157,7 +163,7 @@ def create_app(
     """
     settings = settings or get_settings()
     if warm is None:
-        warm = os.environ.get("ATOCORE_WARM_MODEL", "1").strip() not in ("0", "false", "no")
+        warm = bool(read("ATOCORE_WARM_MODEL"))
     token = api_token()
     check_bind(host, token)
 
@@ -186,7 +192,12 @@ def create_app(
     app.state.settings = settings
     app.state.pool = ConnectionPool(settings)
     app.state.host = host
-    app.add_middleware(GuardMiddleware, token=token, max_bytes=max_body_bytes())
+    app.add_middleware(
+        GuardMiddleware,
+        token=token,
+        max_bytes=max_body_bytes(),
+        hosts=allowed_hosts(host, settings.allowed_hosts),
+    )
     _install_error_edge(app)
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"atocore.server.routes.{name}").router)

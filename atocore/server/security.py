@@ -1,8 +1,12 @@
-"""Bind policy, bearer-token auth, request body limits, safe names.
+"""Bind policy, Host allow-list, bearer-token auth, request body limits, safe names.
 
 Policy: a server bound to a loopback address may run without a token.
 Binding anywhere else requires ``ATOCORE_API_TOKEN``. Whenever a token is
 configured, every request must carry ``Authorization: Bearer <token>``.
+Every request's ``Host`` must be an allowed name (``allowed_hosts``), so a
+web page cannot reach a loopback server through DNS rebinding. Requests
+run with ``remote_caller`` set: services refuse what only a local user
+may ask for (a new filesystem path).
 """
 
 from __future__ import annotations
@@ -10,31 +14,26 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-import os
 import re
+import socket
 
 from starlette.exceptions import HTTPException
 
+from atocore.config import remote_caller
+from atocore.env import read
 from atocore.errors import InvalidInput
 
-DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,127}$")
 
 
 def api_token() -> str | None:
-    token = os.environ.get("ATOCORE_API_TOKEN", "").strip()
-    return token or None
+    return read("ATOCORE_API_TOKEN")
 
 
 def max_body_bytes() -> int:
-    raw = os.environ.get("ATOCORE_MAX_BODY_BYTES", "")
-    try:
-        value = int(raw) if raw else DEFAULT_MAX_BODY_BYTES
-    except ValueError as exc:
-        raise InvalidInput(f"ATOCORE_MAX_BODY_BYTES must be an integer, got {raw!r}") from exc
-    if value <= 0:
-        raise InvalidInput("ATOCORE_MAX_BODY_BYTES must be positive")
-    return value
+    return int(read("ATOCORE_MAX_BODY_BYTES"))
 
 
 def is_loopback(host: str) -> bool:
@@ -55,6 +54,32 @@ def check_bind(host: str, token: str | None) -> None:
             f"binding to {host} exposes atocore beyond this machine: set ATOCORE_API_TOKEN "
             "(clients then send `Authorization: Bearer <token>`) or bind 127.0.0.1"
         )
+
+
+def allowed_hosts(bind: str, configured: tuple[str, ...] = ()) -> frozenset[str]:
+    """Host names (no port) a request may address the server by.
+
+    Loopback names always; the bind address when it is a specific one; this
+    machine's hostname when bound to every interface; plus
+    ``ATOCORE_ALLOWED_HOSTS`` (comma-separated, ``*`` allows any).
+    """
+    hosts = {*LOOPBACK_NAMES, *(h.strip("[]").lower() for h in configured)}
+    bind = bind.strip().strip("[]").lower()
+    if bind in ("0.0.0.0", "::", ""):
+        hosts.add(socket.gethostname().lower())
+    else:
+        hosts.add(bind)
+    return frozenset(hosts)
+
+
+def host_name(header: str) -> str:
+    """The name part of a Host header (``[::1]:8100`` → ``::1``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    if header.count(":") == 1:
+        return header.partition(":")[0]
+    return header
 
 
 def safe_name(value: str, what: str = "name") -> str:
@@ -91,17 +116,30 @@ class BodyTooLarge(HTTPException):
 
 
 class GuardMiddleware:
-    """Pure ASGI middleware: bearer auth first, then the body size limit."""
+    """Pure ASGI middleware: Host allow-list, bearer auth, then the body size limit."""
 
-    def __init__(self, app, *, token: str | None, max_bytes: int) -> None:
+    def __init__(
+        self, app, *, token: str | None, max_bytes: int, hosts: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.token = token
         self.max_bytes = max_bytes
+        self.hosts = hosts or frozenset(LOOPBACK_NAMES)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        remote_caller.set(True)  # this task serves one request; the route inherits it
         headers = dict(scope.get("headers") or [])
+        host = host_name(headers.get(b"host", b"").decode("latin-1"))
+        if "*" not in self.hosts and host not in self.hosts:
+            status, body = _error_body(
+                421,
+                "wrong_host",
+                f"Host {host!r} is not an allowed name of this server "
+                "(loopback names, the bind address, ATOCORE_ALLOWED_HOSTS)",
+            )
+            return await _send_json(send, status, body)
         if self.token is not None:
             supplied = headers.get(b"authorization", b"").decode("latin-1")
             scheme, _, value = supplied.partition(" ")
