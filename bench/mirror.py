@@ -211,8 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         directory = project_dir(PROJECT)
 
         def load() -> None:
-            load_graph(conn, PROJECT)
-            Catalog(conn, PROJECT)
+            Catalog(conn, load_graph(conn, PROJECT))
 
         def cold() -> None:
             shutil.rmtree(directory, ignore_errors=True)

@@ -106,22 +106,6 @@ def connect(
     return conn
 
 
-def open_db(settings: Any = None, *, migrate: bool = True) -> Any:
-    """Connection to the data dir's database, migrated to the latest schema."""
-    from atocore.config import get_settings
-    from atocore.db.migrations import apply_migrations
-
-    settings = settings or get_settings()
-    conn = connect(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
-    if migrate:
-        try:
-            apply_migrations(conn)
-        except Exception:
-            conn.close()
-            raise
-    return conn
-
-
 @contextlib.contextmanager
 def transaction(conn: Any, *, immediate: bool = True) -> Iterator[Any]:
     """All-or-nothing block. Nested use joins the outer transaction."""

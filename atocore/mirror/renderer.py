@@ -184,7 +184,7 @@ def plan_pages(conn: Any, project: str, now: datetime) -> list[tuple[str, str, d
 
     registered = get_registered_project(project)
     graph = load_graph(conn, project)
-    builder = FactBuilder(graph, Catalog(conn, project), get_state(conn, project), now)
+    builder = FactBuilder(graph, Catalog(conn, graph), get_state(conn, project), now)
     if not graph.active():
         return [("overview", tpl.EMPTY, builder.empty(registered))]
     pages = [

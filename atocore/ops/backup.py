@@ -207,7 +207,7 @@ def create_backup(
 
 
 def _create_backup(settings, dest, kind, progress, step_pages) -> dict[str, Any]:
-    from atocore.ops.health import build_provenance
+    from atocore.ops.provenance import build_provenance
 
     if not settings.db_path.exists():
         raise InvalidInput(f"nothing to back up: no database at {settings.db_path}")
