@@ -144,7 +144,7 @@ def _fem_export() -> dict:
 
 
 def build(conn, rng: random.Random) -> dict:
-    from atocore.engineering.entities import create_entity
+    from atocore.engineering.create import create_entity
     from atocore.engineering.imports import import_export
     from atocore.engineering.relationships import relate
     from atocore.engineering.review import list_entity_candidates, promote_entity
@@ -235,7 +235,8 @@ def main() -> None:
     from atocore.context.project_state import set_state
     from atocore.db import open_db, transaction
     from atocore.engineering.conflicts import detect_for_entity
-    from atocore.engineering.entities import create_entity, find_entity, get_entity
+    from atocore.engineering.create import create_entity
+    from atocore.engineering.entities import find_entity, get_entity
     from atocore.engineering.graph import Graph
     from atocore.engineering.queries import run_query
     from atocore.engineering.review import promote_entity

@@ -367,7 +367,7 @@ def test_stop_records_the_pack_the_prompt_hook_injected(cli, conn, vault_project
 
 def test_session_start_includes_decision_entities_newest_first(cli, conn, vault_project):
     from atocore.context.project_state import set_state
-    from atocore.engineering.entities import create_entity
+    from atocore.engineering.create import create_entity
 
     set_state(conn, "p05", "decision", "mount", "kinematic")
     create_entity(

@@ -21,7 +21,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
-from atocore.engineering.entities import find_entity, get_entity, now, set_status, slugify
+from atocore.engineering.entities import (
+    find_entity,
+    get_entity,
+    now,
+    row_to_entity,
+    set_status,
+    slugify,
+)
+from atocore.engineering.relationships import add_edge, carry_edges
 from atocore.engineering.schemas import Entity, field_names
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.projects.registry import resolve_project_name
@@ -149,8 +157,6 @@ def detect_for_entity(conn: Any, entity: Entity, *, detected_by: str) -> list[st
         "AND status = 'active' AND id != ? ORDER BY created_at, id",
         (entity.project, entity.entity_type, entity.identity_key, entity.id),
     ).fetchall()
-    from atocore.engineering.entities import row_to_entity
-
     for row in others:
         other = row_to_entity(row)
         for field in differing_fields(other, entity):
@@ -232,8 +238,6 @@ def check_conflicts_for_state(conn: Any, entry: Any) -> list[str]:
             "AND (lower(identity_key) = lower(?) OR lower(name) = lower(?)) ORDER BY id",
             (project, ref, ref.replace("-", " ").replace("_", " ")),
         ).fetchall()
-        from atocore.engineering.entities import row_to_entity
-
         found: list[str] = []
         for row in rows:
             entity = row_to_entity(row)
@@ -423,8 +427,6 @@ def resolve_conflict(
     if conflict.status != "open":
         raise ConflictError(f"conflict {conflict.id} is already {conflict.status}")
     touched: set[str] = {m.id for m in conflict.members}
-    from atocore.engineering.relationships import add_edge, carry_edges
-
     with transaction(conn):
         if action == "supersede_others":
             win = _pick_winner(conn, conflict, winner)

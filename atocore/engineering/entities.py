@@ -1,6 +1,8 @@
-"""Entity store: create, read, list and edit typed engineering entities.
+"""Entity store: insert, read, list and edit typed engineering entities.
 
-Status changes (promote, reject, supersede) live in ``review.py``;
+The bottom of the engineering layer: it imports no other engineering
+service. Creating an entity (with conflict detection) lives in
+``create.py``, status changes (promote, reject, supersede) in ``review.py``,
 conflict detection in ``conflicts.py``. Every entry point that takes a
 project name canonicalizes it first.
 """
@@ -19,14 +21,11 @@ from atocore.engineering.schemas import (
     LIVE_STATUSES,
     STATUSES,
     Entity,
-    SourceRef,
-    canonical_home_for,
     normalize_type,
     validate_attributes,
 )
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.projects.registry import resolve_project_name
-from atocore.review_log import default_actor
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -63,20 +62,6 @@ def row_to_entity(row: Any) -> Entity:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
-
-
-def check_source_refs(refs: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    out = []
-    for i, ref in enumerate(refs or []):
-        try:
-            out.append(SourceRef.model_validate(ref).model_dump(exclude_defaults=False))
-        except Exception as exc:  # noqa: BLE001 - pydantic error → one line
-            raise InvalidInput(f"source_refs[{i}] is invalid: {exc}".splitlines()[0]) from exc
-    return out
-
-
-def manual_ref() -> dict[str, Any]:
-    return {"kind": "manual", "ref": f"entered by {default_actor()} at {now()}"}
 
 
 def insert_entity(
@@ -121,58 +106,6 @@ def insert_entity(
         ),
     )
     return get_entity(conn, entity_id)
-
-
-def create_entity(
-    conn: Any,
-    project: str,
-    entity_type: str,
-    name: str,
-    attributes: dict[str, Any] | None = None,
-    *,
-    identity_key: str | None = None,
-    status: str = "candidate",
-    confidence: float = 1.0,
-    source_refs: list[dict[str, Any]] | None = None,
-    extractor_version: str = "manual",
-    canonical_home: str | None = None,
-) -> Entity:
-    """Create an entity (candidate by default). An active create runs conflict detection."""
-    project = resolve_project_name(project)
-    if not project:
-        raise InvalidInput("a project is required")
-    entity_type = normalize_type(entity_type)
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("entity name must be non-empty")
-    if status not in LIVE_STATUSES:
-        raise InvalidInput(f"new entities are 'candidate' or 'active', not {status!r}")
-    if not 0.0 <= confidence <= 1.0:
-        raise InvalidInput(f"confidence must be between 0 and 1, got {confidence}")
-    attrs = validate_attributes(entity_type, attributes or {})
-    refs = check_source_refs(source_refs) or [manual_ref()]
-    key = (identity_key or "").strip() or slugify(name)
-    if not key:
-        raise InvalidInput(f"cannot derive an identity key from name {name!r}")
-    from atocore.engineering.conflicts import detect_for_entity
-
-    with transaction(conn):
-        entity = insert_entity(
-            conn,
-            project=project,
-            entity_type=entity_type,
-            name=name,
-            identity_key=key,
-            attributes=attrs,
-            status=status,
-            confidence=confidence,
-            source_refs=refs,
-            extractor_version=extractor_version,
-            canonical_home=canonical_home or canonical_home_for(entity_type),
-        )
-        if status == "active":
-            detect_for_entity(conn, entity, detected_by="create")
-    return entity
 
 
 def get_entity(conn: Any, entity_id: str) -> Entity:

@@ -24,7 +24,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
-from atocore.engineering.entities import create_entity, slugify
+from atocore.engineering.create import create_entity
+from atocore.engineering.entities import slugify
 from atocore.engineering.schemas import Entity, normalize_type
 from atocore.errors import ConflictError, InvalidInput
 
