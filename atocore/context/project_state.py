@@ -174,8 +174,3 @@ def invalidate_state(conn: Any, project: str, category: str, key: str) -> StateE
         updated = conn.execute("SELECT * FROM project_state WHERE id = ?", (row["id"],)).fetchone()
     return _row(updated, project)
 
-
-def format_state(entries: list[StateEntry]) -> str:
-    """Plain-text block of state entries for a context pack."""
-    lines = [f"- [{e.category}] {e.key}: {e.value}" for e in entries if e.status == "active"]
-    return "\n".join(lines)

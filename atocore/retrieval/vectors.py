@@ -193,13 +193,6 @@ def _page_cache(conn: Any, *, mib: int) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {int(old)}")
 
 
-def drop_quantized_index(conn: Any) -> None:
-    """Forget the quantized index (searches go exact until it is rebuilt)."""
-    from atocore.retrieval import quantized
-
-    quantized.drop(conn)
-
-
 def vector_index_info(conn: Any) -> dict[str, Any]:
     """Vector store facts for status/bench output."""
     from atocore.retrieval import quantized
