@@ -128,11 +128,12 @@ def add_memory(
 def capture_interaction(
     prompt: str, response: str, project: str = "", session_id: str = ""
 ) -> dict:
-    from atocore.hooks.text import strip_private, truncate
+    from atocore.hooks.text import MAX_RESPONSE_CHARS, strip_private
+    from atocore.text import truncate
 
     body = {
         "prompt": strip_private(prompt),
-        "response": truncate(strip_private(response)),
+        "response": truncate(strip_private(response), MAX_RESPONSE_CHARS),
         "project": project,
         "client": "mcp",
         "session_id": session_id,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import getpass
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+
+from atocore.timeutil import now_utc
 
 
 class ReviewEntry(BaseModel):
@@ -56,7 +57,7 @@ def record_review(
             to_status,
             reason,
             actor or default_actor(),
-            datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            now_utc(),
         ),
     )
 

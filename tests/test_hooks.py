@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from atocore.hooks.text import last_exchange, strip_private, truncate
+from atocore.hooks.text import last_exchange, strip_private
+from atocore.text import truncate
 
 
 def _transcript(tmp_path: Path, entries: list[dict]) -> str:

@@ -24,16 +24,16 @@ from atocore.db import transaction
 from atocore.engineering.entities import (
     find_entity,
     get_entity,
-    now,
     row_to_entity,
     set_status,
-    slugify,
 )
 from atocore.engineering.relationships import add_edge, carry_edges
 from atocore.engineering.schemas import Entity, field_names
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import record_review
+from atocore.text import slugify
+from atocore.timeutil import now_utc
 
 ACTIONS = ("supersede_others", "no_action", "dismiss")
 CONFLICT_STATUSES = ("open", "resolved", "dismissed")
@@ -135,7 +135,7 @@ def _flag(
         conn.execute(
             "INSERT INTO conflicts (id, project, slot_key, entity_type, identity_key, field, "
             "status, detected_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-            (conflict_id, project, slot, entity_type, identity_key, field, detected_by, now()),
+            (conflict_id, project, slot, entity_type, identity_key, field, detected_by, now_utc()),
         )
     else:
         conflict_id = row["id"]
@@ -380,7 +380,7 @@ def sweep_obsolete(conn: Any, *, project: str | None = None, member_ids: set[str
                 "UPDATE conflicts SET status = 'resolved', resolution = 'obsolete', "
                 "reason = 'a member was superseded, rejected or replaced', resolved_at = ? "
                 "WHERE id = ?",
-                (now(), conflict.id),
+                (now_utc(), conflict.id),
             )
             record_review(
                 conn, "conflict", conflict.id, "obsolete", from_status="open", to_status="resolved"
@@ -472,7 +472,7 @@ def resolve_conflict(
         conn.execute(
             "UPDATE conflicts SET status = ?, resolution = ?, reason = ?, resolved_at = ? "
             "WHERE id = ?",
-            (status, action, reason, now(), conflict.id),
+            (status, action, reason, now_utc(), conflict.id),
         )
         record_review(
             conn,

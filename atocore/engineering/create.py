@@ -10,7 +10,7 @@ from typing import Any
 
 from atocore.db import transaction
 from atocore.engineering.conflicts import detect_for_entity
-from atocore.engineering.entities import insert_entity, now, slugify
+from atocore.engineering.entities import insert_entity
 from atocore.engineering.schemas import (
     LIVE_STATUSES,
     Entity,
@@ -22,6 +22,8 @@ from atocore.engineering.schemas import (
 from atocore.errors import InvalidInput
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import default_actor
+from atocore.text import slugify
+from atocore.timeutil import now_utc
 
 
 def check_source_refs(refs: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -35,7 +37,7 @@ def check_source_refs(refs: list[dict[str, Any]] | None) -> list[dict[str, Any]]
 
 
 def manual_ref() -> dict[str, Any]:
-    return {"kind": "manual", "ref": f"entered by {default_actor()} at {now()}"}
+    return {"kind": "manual", "ref": f"entered by {default_actor()} at {now_utc()}"}
 
 
 def create_entity(

@@ -9,11 +9,9 @@ project name canonicalizes it first.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from atocore.db import transaction
@@ -26,21 +24,14 @@ from atocore.engineering.schemas import (
 )
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.projects.registry import resolve_project_name
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+from atocore.text import content_hash
+from atocore.timeutil import now_utc
 
 
-def slugify(text: str) -> str:
-    return _SLUG.sub("-", text.strip().lower()).strip("-")
-
-
-def content_hash(name: str, attributes: dict[str, Any]) -> str:
+def entity_hash(name: str, attributes: dict[str, Any]) -> str:
+    """The stored ``content_hash`` of an entity: what an identical re-import compares."""
     data = json.dumps({"name": name, "attributes": attributes}, sort_keys=True, default=str)
-    return hashlib.sha256(data.encode()).hexdigest()[:32]
+    return content_hash(data)[:32]
 
 
 def row_to_entity(row: Any) -> Entity:
@@ -81,7 +72,7 @@ def insert_entity(
 ) -> Entity:
     """Insert an already-validated row (callers hold the transaction)."""
     entity_id = uuid.uuid4().hex
-    stamp = now()
+    stamp = now_utc()
     conn.execute(
         "INSERT INTO entities (id, entity_type, name, project, identity_key, status, confidence, "
         "attributes, source_refs, content_hash, extractor_version, canonical_home, "
@@ -97,7 +88,7 @@ def insert_entity(
             confidence,
             json.dumps(attributes, sort_keys=True),
             json.dumps(source_refs, sort_keys=True),
-            content_hash(name, attributes),
+            entity_hash(name, attributes),
             extractor_version,
             canonical_home,
             stamp if imported else None,
@@ -221,8 +212,8 @@ def update_entity(
                 json.dumps(attrs, sort_keys=True),
                 conf,
                 key,
-                content_hash(new_name, attrs),
-                now(),
+                entity_hash(new_name, attrs),
+                now_utc(),
                 entity.id,
             ),
         )
@@ -233,7 +224,7 @@ def set_status(conn: Any, entity_id: str, status: str, superseded_by: str | None
     conn.execute(
         "UPDATE entities SET status = ?, superseded_by = COALESCE(?, superseded_by), "
         "updated_at = ? WHERE id = ?",
-        (status, superseded_by, now(), entity_id),
+        (status, superseded_by, now_utc(), entity_id),
     )
 
 

@@ -25,9 +25,9 @@ from pydantic import BaseModel
 
 from atocore.db import transaction
 from atocore.engineering.create import create_entity
-from atocore.engineering.entities import slugify
 from atocore.engineering.schemas import Entity, normalize_type
 from atocore.errors import ConflictError, InvalidInput
+from atocore.text import slugify
 
 GRADUATION_MAP = {"adaptation": "Decision", "project": "Requirement", "knowledge": "Constraint"}
 EXTRACTOR_VERSION = "graduation/1"

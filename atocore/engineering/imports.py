@@ -20,9 +20,8 @@ from pydantic import BaseModel, Field, ValidationError
 from atocore.db import transaction
 from atocore.engineering.conflicts import detect_for_entity
 from atocore.engineering.entities import (
-    content_hash,
+    entity_hash,
     insert_entity,
-    now,
     row_to_entity,
 )
 from atocore.engineering.kb_schemas import EXPORT_MODELS, KbCadExport, KbFemExport, ParameterSpec
@@ -30,6 +29,7 @@ from atocore.engineering.relationships import add_edge
 from atocore.engineering.schemas import Entity, canonical_home_for, validate_attributes
 from atocore.errors import InvalidInput
 from atocore.projects.registry import resolve_project_name
+from atocore.timeutil import now_utc
 
 EXTRACTOR_VERSION = "kb-import/1"
 
@@ -267,7 +267,7 @@ def import_export(
 
 
 def _apply(conn: Any, export: Any, project: str, plan: _Plan, summary: ImportSummary) -> None:
-    stamp = now()
+    stamp = now_utc()
     resolved: dict[str, Entity] = {}
     conflicts: set[str] = set()
     for rec in plan.records:
@@ -300,7 +300,7 @@ def _apply_record(
 ) -> tuple[Entity, str, list[str]]:
     """(entity, outcome, conflict ids): an identical live entity is only touched; anything
     else becomes a new candidate, checked for conflicts."""
-    digest = content_hash(rec.name, rec.attributes)
+    digest = entity_hash(rec.name, rec.attributes)
     live = [
         row_to_entity(r)
         for r in conn.execute(
@@ -310,7 +310,7 @@ def _apply_record(
             (project, rec.entity_type, rec.key),
         )
     ]
-    same = next((e for e in live if content_hash(e.name, e.attributes) == digest), None)
+    same = next((e for e in live if entity_hash(e.name, e.attributes) == digest), None)
     if same is not None:
         conn.execute("UPDATE entities SET last_imported_at = ? WHERE id = ?", (stamp, same.id))
         return same, "unchanged", []

@@ -86,4 +86,3 @@ def run_query(conn: Any, qid: str, *, project: str, **args: Any) -> QueryResult:
         count=len(rows),
         rows=rows,
     )
-

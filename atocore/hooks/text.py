@@ -17,13 +17,6 @@ def strip_private(text: str) -> str:
     return _PRIVATE.sub("[private]", text or "")
 
 
-def truncate(text: str, limit: int = MAX_RESPONSE_CHARS) -> str:
-    """Cut ``text`` to ``limit`` characters, saying how much was dropped."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n\n[truncated: {len(text) - limit} more characters]"
-
-
 def _content_text(content: object) -> str:
     if isinstance(content, str):
         return content.strip()

@@ -33,7 +33,6 @@ from atocore.ingest.parse import (
     DEFAULT_MAX_BYTES,
     SUPPORTED_SUFFIXES,
     SkipFile,
-    content_hash,
     parse_document,
     read_source,
 )
@@ -51,6 +50,7 @@ from atocore.projects.registry import (
     require_project,
     resolve_project_name,
 )
+from atocore.text import content_hash
 
 # progress(done_files, total_files, current_path)
 Progress = Callable[[int, int, str], None]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,6 +27,7 @@ from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.memory.index import index_memory
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import record_review
+from atocore.timeutil import now_utc
 
 MEMORY_TYPES = ("identity", "preference", "project", "episodic", "knowledge", "adaptation")
 MEMORY_STATUSES = ("candidate", "active", "superseded", "invalid", "graduated")
@@ -51,11 +51,6 @@ class Memory(BaseModel):
     graduated_to: str | None = None
     created_at: str
     updated_at: str
-
-
-def now_utc() -> str:
-    """Storage timestamp: ``YYYY-MM-DD HH:MM:SS`` in UTC (sorts lexically)."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def normalize_content(text: str) -> str:

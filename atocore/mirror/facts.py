@@ -14,12 +14,12 @@ is both the template context and the input of the page checksum. Rules:
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from atocore.engineering.schemas import Entity
 from atocore.mirror.graph import Graph, by_name, member_name, parse_time
+from atocore.text import slugify
 
 RECENT_DAYS = 14
 RECENT_LIMIT = 50
@@ -39,12 +39,6 @@ CURATED_CATEGORIES: dict[str, tuple[str, ...]] = {
     "Constraint": ("requirement", "fact"),
 }
 DEFAULT_CURATED_CATEGORIES = ("fact", "config")
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(text: str) -> str:
-    return _SLUG.sub("-", text.strip().lower()).strip("-")
 
 
 def fmt_time(value: str | None) -> str:

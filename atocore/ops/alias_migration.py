@@ -51,6 +51,7 @@ from atocore.db import transaction
 from atocore.errors import ConflictError, InvalidInput
 from atocore.projects.registry import Registry
 from atocore.review_log import record_review
+from atocore.timeutil import now_utc
 
 LIVE_MEMORY_STATUSES = ("active", "candidate")
 
@@ -375,10 +376,6 @@ def build_plan(conn: Any, registry: Registry) -> MigrationPlan:
 # --- applying -----------------------------------------------------------------------
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _project_references(conn: Any) -> list[tuple[str, str]]:
     """(table, column) pairs other than project_state with a foreign key to projects."""
     refs = []
@@ -422,7 +419,7 @@ def apply_plan(conn: Any, plan: MigrationPlan, *, actor: str | None = None) -> d
         "memory_rows_superseded": 0,
         "interaction_rows_rekeyed": 0,
     }
-    now = _now()
+    now = now_utc()
     with transaction(conn):
         refs = _project_references(conn)
         for state in plan.state_plans:
