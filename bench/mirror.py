@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from atocore.bench.harness import Report, summarize  # noqa: E402
+from atocore.bench.harness import Report, summarize
 
 PROJECT = "bench-mirror"
 NOW = datetime(2026, 4, 7, 12, 0, 0, tzinfo=UTC)

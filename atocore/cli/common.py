@@ -152,7 +152,7 @@ class AtocoreGroup(TyperGroup):
         except KeyboardInterrupt:
             console(stderr=True).print("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:  # noqa: BLE001 - last-resort edge, never a bare traceback
+        except Exception as exc:  # last-resort edge, never a bare traceback
             if state.verbose:
                 raise
             report_error(

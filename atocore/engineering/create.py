@@ -31,7 +31,7 @@ def check_source_refs(refs: list[dict[str, Any]] | None) -> list[dict[str, Any]]
     for i, ref in enumerate(refs or []):
         try:
             out.append(SourceRef.model_validate(ref).model_dump(exclude_defaults=False))
-        except Exception as exc:  # noqa: BLE001 - pydantic error → one line
+        except Exception as exc:  # pydantic error → one line
             raise InvalidInput(f"source_refs[{i}] is invalid: {exc}".splitlines()[0]) from exc
     return out
 

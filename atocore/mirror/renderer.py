@@ -314,7 +314,7 @@ def render_project(
     try:
         pages = render_pages(conn, project, now, directory, env, force=force)
         report.pages = write_pages(pages, directory)
-    except Exception as exc:  # noqa: BLE001 - any failure keeps the previous pages
+    except Exception as exc:  # any failure keeps the previous pages
         reason = f"{type(exc).__name__}: {exc}"
         record_failure(conn, project, trigger, reason, now)
         log.warning("mirror regeneration of %s failed: %s", project, reason)

@@ -69,7 +69,7 @@ def ensure_vector_table(conn: Any, dim: int) -> None:
             f"CREATE VIRTUAL TABLE {TABLE} USING vec0("
             f"embedding float[{int(dim)}] distance_metric=cosine, project text)"
         )
-    except Exception as exc:  # noqa: BLE001 - extension missing or broken
+    except Exception as exc:  # extension missing or broken
         raise OperationFailed(
             f"cannot create vector table (sqlite-vec unavailable?): {exc}"
         ) from exc

@@ -95,7 +95,7 @@ def update(name: str, body: ProjectUpdate) -> dict[str, Any]:
 def get_state(
     project: str,
     category: str | None = None,
-    all: bool = False,  # noqa: A002 - the public query parameter name
+    all: bool = False,  # the public query parameter name
     conn: Any = Depends(get_conn),
 ) -> list[dict[str, Any]]:
     """Active state of a project (full history with ``all=true``)."""
