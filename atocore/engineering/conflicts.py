@@ -151,45 +151,36 @@ def _flag(
 def detect_for_entity(conn: Any, entity: Entity, *, detected_by: str) -> list[str]:
     """Flag every field where ``entity`` disagrees with an active entity of the same slot
     or with curated project state. Caller holds the transaction."""
-    found: list[str] = []
     others = conn.execute(
         "SELECT * FROM entities WHERE project = ? AND entity_type = ? AND identity_key = ? "
         "AND status = 'active' AND id != ? ORDER BY created_at, id",
         (entity.project, entity.entity_type, entity.identity_key, entity.id),
     ).fetchall()
+    # (field, the member the entity disagrees with), in flagging order
+    disagreements: list[tuple[str, tuple[str, str, str, str]]] = []
     for row in others:
         other = row_to_entity(row)
         for field in differing_fields(other, entity):
-            cid = _flag(
-                conn,
-                project=entity.project,
-                entity_type=entity.entity_type,
-                identity_key=entity.identity_key,
-                field=field,
-                members=[
-                    ("entity", other.id, _show(_value(other, field)), "existing"),
-                    ("entity", entity.id, _show(_value(entity, field)), "incoming"),
-                ],
-                detected_by=detected_by,
+            disagreements.append(
+                (field, ("entity", other.id, _show(_value(other, field)), "existing"))
             )
-            if cid:
-                found.append(cid)
     for state_row, field in _state_rows_for(conn, entity):
         if _norm(state_row["value"]) != _norm(_value(entity, field)):
-            cid = _flag(
-                conn,
-                project=entity.project,
-                entity_type=entity.entity_type,
-                identity_key=entity.identity_key,
-                field=field,
-                members=[
-                    ("project_state", state_row["id"], state_row["value"], "curated"),
-                    ("entity", entity.id, _show(_value(entity, field)), "incoming"),
-                ],
-                detected_by=detected_by,
-            )
-            if cid:
-                found.append(cid)
+            curated = ("project_state", state_row["id"], state_row["value"], "curated")
+            disagreements.append((field, curated))
+    found: list[str] = []
+    for field, member in disagreements:
+        cid = _flag(
+            conn,
+            project=entity.project,
+            entity_type=entity.entity_type,
+            identity_key=entity.identity_key,
+            field=field,
+            members=[member, ("entity", entity.id, _show(_value(entity, field)), "incoming")],
+            detected_by=detected_by,
+        )
+        if cid:
+            found.append(cid)
     return sorted(set(found))
 
 

@@ -214,17 +214,14 @@ def _plan_fem(export: KbFemExport) -> _Plan:
 # --- import ----------------------------------------------------------------------------
 
 
-def _lookup(conn: Any, project: str, key: str, entity_type: str | None = None) -> Entity | None:
-    sql = (
+def _lookup(conn: Any, project: str, key: str) -> Entity | None:
+    """A live entity already in the project with identity ``key`` (active first)."""
+    row = conn.execute(
         "SELECT * FROM entities WHERE project = ? AND identity_key = ? "
-        "AND status IN ('active', 'candidate')"
-    )
-    params: list[Any] = [project, key]
-    if entity_type:
-        sql += " AND entity_type = ?"
-        params.append(entity_type)
-    sql += " ORDER BY status = 'active' DESC, created_at DESC, id LIMIT 1"
-    row = conn.execute(sql, params).fetchone()
+        "AND status IN ('active', 'candidate') "
+        "ORDER BY status = 'active' DESC, created_at DESC, id LIMIT 1",
+        (project, key),
+    ).fetchone()
     return row_to_entity(row) if row else None
 
 
