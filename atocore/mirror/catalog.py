@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from atocore.mirror.graph import Graph
+from atocore.mirror.graph import MirrorGraph
 
 
 class Catalog:
-    def __init__(self, conn: Any, graph: Graph) -> None:
+    def __init__(self, conn: Any, graph: MirrorGraph) -> None:
         from atocore.engineering import queries
 
         self._conn = conn

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from atocore.engineering.schemas import Entity
-from atocore.mirror.graph import Graph, by_name, member_name, parse_time
+from atocore.mirror.graph import MirrorGraph, by_name, member_name, parse_time
 from atocore.text import slugify
 
 RECENT_DAYS = 14
@@ -140,7 +140,7 @@ class Curation:
 class FactBuilder:
     """Derives the page facts of one project from its graph and project state."""
 
-    def __init__(self, graph: Graph, catalog: Any, state: list[Any], now: datetime) -> None:
+    def __init__(self, graph: MirrorGraph, catalog: Any, state: list[Any], now: datetime) -> None:
         self.g = graph
         self.cat = catalog
         self.state = state

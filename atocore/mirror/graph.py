@@ -37,7 +37,7 @@ def by_name(entity: Entity) -> tuple[str, str]:
 
 
 @dataclass
-class Graph:
+class MirrorGraph:
     project: str
     entities: EntityGraph
     conflicts: list[Conflict]
@@ -85,7 +85,7 @@ def _active(entities: Any, entity_type: str | None) -> list[Entity]:
     return sorted(found, key=by_name)
 
 
-def member_name(graph: Graph, member: Any) -> str:
+def member_name(graph: MirrorGraph, member: Any) -> str:
     """An entity member's name ('' for project state, as the pages show it)."""
     if member.kind != "entity":
         return ""
@@ -113,10 +113,10 @@ def _has_table(conn: Any, name: str) -> bool:
     return row is not None
 
 
-def load_graph(conn: Any, project: str) -> Graph:
+def load_graph(conn: Any, project: str) -> MirrorGraph:
     """Every shown entity, active edge and open conflict of ``project`` (canonical id)."""
     if not _has_table(conn, "entities"):
-        return Graph(project, EntityGraph.empty(project), [], {}, 0)
+        return MirrorGraph(project, EntityGraph.empty(project), [], {}, 0)
     entities = EntityGraph(conn, project, statuses=SHOWN_STATUSES)
     candidates = conn.execute(
         "SELECT count(*) FROM entities WHERE project = ? AND status = 'candidate'", (project,)
@@ -136,4 +136,4 @@ def load_graph(conn: Any, project: str) -> Graph:
     ):
         if row["target_id"] in entities.entities:
             reviews[row["target_id"]] = (row["created_at"], row["action"])
-    return Graph(project, entities, conflicts, disputes, candidates, reviews)
+    return MirrorGraph(project, entities, conflicts, disputes, candidates, reviews)
