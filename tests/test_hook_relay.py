@@ -28,7 +28,7 @@ HEAVY_FOR_A_HOOK = ("typer", "json", "urllib", "http", "socket", "pathlib", "ato
 
 
 @pytest.fixture
-def vault(conn, registry, tmp_path):
+def vault(conn, registry, tmp_path, embedder):
     from atocore.context.project_state import set_state
     from atocore.ingest.pipeline import ingest_project
 
