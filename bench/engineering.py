@@ -315,7 +315,9 @@ def main() -> None:
             "conflict check",
         )
         conflicts = conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0]
-        timed("graph load (baseline)", lambda i: Graph(conn, PROJECT), args.query_runs, "query")
+        timed(
+            "graph load (baseline)", lambda i: Graph.load(conn, PROJECT), args.query_runs, "query"
+        )
         subsystem = "subsystem.s4"
         component = "component.c17"
         for qid, entity in [

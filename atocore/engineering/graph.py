@@ -1,10 +1,10 @@
 """A read-only snapshot of a project's entities and the active edges between them.
 
 The one loader of the engineering tables: the query catalog walks the
-active entities; the Human Mirror also loads superseded and invalid ones
-(``statuses``) and hands the catalog ``only_active()`` of the same load.
-An edge is present only while both of its ends are, so in an active-only
-graph candidates can never satisfy a query.
+active entities; the Human Mirror also loads the superseded and invalid
+ones (``statuses``) and hands the catalog ``only_active()`` of the same
+load. An edge is present only while both of its ends are, so in an
+active-only graph candidates can never satisfy a query.
 """
 
 from __future__ import annotations
@@ -18,27 +18,10 @@ from atocore.engineering.schemas import Entity
 
 
 class Graph:
-    def __init__(self, conn: Any, project: str, *, statuses: tuple[str, ...] = ("active",)) -> None:
-        placeholders = ", ".join("?" for _ in statuses)
-        entities = {
-            row["id"]: row_to_entity(row)
-            for row in conn.execute(
-                f"SELECT * FROM entities WHERE project = ? AND status IN ({placeholders})",
-                (project, *statuses),
-            )
-        }
-        edges = conn.execute(
-            "SELECT rel_type, source_id, target_id FROM relationships "
-            "WHERE project = ? AND status = 'active' ORDER BY rel_type, source_id, target_id",
-            (project,),
-        ).fetchall()
-        self._link(
-            project, entities, [(r["rel_type"], r["source_id"], r["target_id"]) for r in edges]
-        )
-
-    def _link(
+    def __init__(
         self, project: str, entities: dict[str, Entity], edges: list[tuple[str, str, str]]
     ) -> None:
+        """``edges``: (rel_type, source id, target id); those with an end missing are left out."""
         self.project = project
         self.entities = entities
         self._edges = edges
@@ -50,20 +33,30 @@ class Graph:
                 self.inc[tgt].append((rel, src))
 
     @classmethod
-    def _of(cls, project: str, entities: dict[str, Entity], edges: list) -> Graph:
-        graph = object.__new__(cls)
-        graph._link(project, entities, edges)
-        return graph
-
-    @classmethod
-    def empty(cls, project: str) -> Graph:
-        """No entities (a database without the engineering tables)."""
-        return cls._of(project, {}, [])
+    def load(cls, conn: Any, project: str, *, statuses: tuple[str, ...] = ("active",)) -> Graph:
+        """The project's entities of ``statuses`` and its active edges: two statements."""
+        placeholders = ", ".join("?" for _ in statuses)
+        entities = {
+            row["id"]: row_to_entity(row)
+            for row in conn.execute(
+                f"SELECT * FROM entities WHERE project = ? AND status IN ({placeholders})",
+                (project, *statuses),
+            )
+        }
+        edges = [
+            (row["rel_type"], row["source_id"], row["target_id"])
+            for row in conn.execute(
+                "SELECT rel_type, source_id, target_id FROM relationships "
+                "WHERE project = ? AND status = 'active' ORDER BY rel_type, source_id, target_id",
+                (project,),
+            )
+        ]
+        return cls(project, entities, edges)
 
     def only_active(self) -> Graph:
         """The same snapshot restricted to active entities (no SQL)."""
         active = {i: e for i, e in self.entities.items() if e.status == "active"}
-        return Graph._of(self.project, active, self._edges)
+        return Graph(self.project, active, self._edges)
 
     # --- selection -------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ def run_query(conn: Any, qid: str, *, project: str, **args: Any) -> QueryResult:
     missing = [a for a in definition.required if a not in given]
     if missing:
         raise InvalidInput(f"{name} needs --{missing[0]}")
-    rows = fn(conn, Graph(conn, project), **given)
+    rows = fn(conn, Graph.load(conn, project), **given)
     return QueryResult(
         query=name,
         title=definition.title,

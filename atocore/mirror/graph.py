@@ -44,6 +44,8 @@ class MirrorGraph:
     disputes: dict[str, list[Conflict]]  # entity id → open conflicts it is a member of
     candidates: int
     reviews: dict[str, tuple[str, str]] = field(default_factory=dict)  # id → (when, action)
+    # entity conflict member id → its name (members may be candidates, not in ``nodes``)
+    member_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def nodes(self) -> dict[str, Entity]:
@@ -86,13 +88,8 @@ def _active(entities: Any, entity_type: str | None) -> list[Entity]:
 
 
 def member_name(graph: MirrorGraph, member: Any) -> str:
-    """An entity member's name ('' for project state, as the pages show it)."""
-    if member.kind != "entity":
-        return ""
-    node = graph.nodes.get(member.id)
-    if node is not None:
-        return node.name
-    return member.label.split(" ", 1)[1] if " " in member.label else ""  # "<type> <name>"
+    """A conflict member's name ('' for project state, as the pages show it)."""
+    return graph.member_names.get(member.id, "") if member.kind == "entity" else ""
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -116,17 +113,25 @@ def _has_table(conn: Any, name: str) -> bool:
 def load_graph(conn: Any, project: str) -> MirrorGraph:
     """Every shown entity, active edge and open conflict of ``project`` (canonical id)."""
     if not _has_table(conn, "entities"):
-        return MirrorGraph(project, EntityGraph.empty(project), [], {}, 0)
-    entities = EntityGraph(conn, project, statuses=SHOWN_STATUSES)
+        return MirrorGraph(project, EntityGraph(project, {}, []), [], {}, 0)
+    entities = EntityGraph.load(conn, project, statuses=SHOWN_STATUSES)
     candidates = conn.execute(
         "SELECT count(*) FROM entities WHERE project = ? AND status = 'candidate'", (project,)
     ).fetchone()[0]
     conflicts = list_conflicts(conn, project, status="open")
     disputes: dict[str, list[Conflict]] = {}
+    member_ids: set[str] = set()
     for conflict in conflicts:
         for member in conflict.members:
-            if member.kind == "entity" and member.id in entities.entities:
+            if member.kind != "entity":
+                continue
+            member_ids.add(member.id)
+            if member.id in entities.entities:
                 disputes.setdefault(member.id, []).append(conflict)
+    placeholders = ", ".join("?" for _ in member_ids)
+    member_names = dict(
+        conn.execute(f"SELECT id, name FROM entities WHERE id IN ({placeholders})", [*member_ids])
+    )
     reviews: dict[str, tuple[str, str]] = {}
     for row in conn.execute(
         "SELECT r.target_id, r.action, r.created_at FROM review_log r "
@@ -136,4 +141,4 @@ def load_graph(conn: Any, project: str) -> MirrorGraph:
     ):
         if row["target_id"] in entities.entities:
             reviews[row["target_id"]] = (row["created_at"], row["action"])
-    return MirrorGraph(project, entities, conflicts, disputes, candidates, reviews)
+    return MirrorGraph(project, entities, conflicts, disputes, candidates, reviews, member_names)
