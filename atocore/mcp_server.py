@@ -128,12 +128,11 @@ def add_memory(
 def capture_interaction(
     prompt: str, response: str, project: str = "", session_id: str = ""
 ) -> dict:
-    from atocore.hooks.text import MAX_RESPONSE_CHARS, strip_private
-    from atocore.text import truncate
+    from atocore.hooks.text import strip_private, truncate
 
     body = {
         "prompt": strip_private(prompt),
-        "response": truncate(strip_private(response), MAX_RESPONSE_CHARS),
+        "response": truncate(strip_private(response)),
         "project": project,
         "client": "mcp",
         "session_id": session_id,

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from atocore.hooks.text import last_exchange, strip_private
-from atocore.text import truncate
+from atocore.hooks.text import last_exchange, strip_private, truncate
 
 
 def _transcript(tmp_path: Path, entries: list[dict]) -> str:

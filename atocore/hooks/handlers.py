@@ -26,13 +26,12 @@ from atocore.hooks.session import (
     set_injection,
 )
 from atocore.hooks.text import (
-    MAX_RESPONSE_CHARS,
     MIN_PROMPT_CHARS,
     is_real_prompt,
     last_exchange,
     strip_private,
+    truncate,
 )
-from atocore.text import truncate
 
 CLIENT = "claude-code"
 DEFAULT_PROMPT_BUDGET = 3000
@@ -126,7 +125,7 @@ def stop(payload: dict[str, Any]) -> dict | None:
     if not is_real_prompt(prompt) or SESSION_OFF in prompt or SESSION_ON in prompt:
         return None
     response = payload.get("last_assistant_message") or answer or ""
-    response = truncate(strip_private(str(response)), MAX_RESPONSE_CHARS)
+    response = truncate(strip_private(str(response)))
     client = _remote()
     project = detect("", payload.get("cwd") or None, client)
     session_id = str(payload.get("session_id") or "")

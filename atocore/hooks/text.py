@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+from atocore import text as _text
+
 MIN_PROMPT_CHARS = 15
 MAX_RESPONSE_CHARS = 50_000
 
@@ -15,6 +17,11 @@ _PRIVATE = re.compile(r"<private>.*?(?:</private>|\Z)", re.IGNORECASE | re.DOTAL
 def strip_private(text: str) -> str:
     """Drop ``<private>…</private>`` spans (an unclosed one runs to the end)."""
     return _PRIVATE.sub("[private]", text or "")
+
+
+def truncate(text: str, limit: int = MAX_RESPONSE_CHARS) -> str:
+    """A response cut to what a hook stores (:func:`atocore.text.truncate`)."""
+    return _text.truncate(text, limit)
 
 
 def _content_text(content: object) -> str:
