@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := .demo-data
 
-.PHONY: install demo test lint fix bench docs clean
+.PHONY: install demo test test-fast lint fix bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 ## test: the full suite (real SQLite, real sqlite-vec, real embedding model)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## test-fast: the inner loop, without the tests that need the embedding model (`slow`)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check atocore tests bench scripts

@@ -75,7 +75,7 @@ class RemoteClient:
             headers["Content-Type"] = "application/json"
         req = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=self.timeout) as response:
                 return _decode(response.status, response.headers, response.read())
         except urllib.error.HTTPError as exc:
             raise _error_from(exc.code, exc.headers, exc.read()) from None

@@ -40,7 +40,7 @@ def _bounded(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
 
 
 def _json(data: Any) -> str:
-    from atocore.cli.common import to_jsonable
+    from atocore.jsonable import to_jsonable
 
     return _bounded(json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":")))
 

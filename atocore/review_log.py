@@ -7,12 +7,12 @@ row here, in the same transaction as the change it records.
 from __future__ import annotations
 
 import getpass
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from atocore.env import read
+from atocore.timeutil import now_utc
 
 
 class ReviewEntry(BaseModel):
@@ -57,7 +57,7 @@ def record_review(
             to_status,
             reason,
             actor or default_actor(),
-            datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            now_utc(),
         ),
     )
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from atocore.bench.harness import Report  # noqa: E402
+from atocore.bench.harness import Report
 
 WRITER = textwrap.dedent(
     """

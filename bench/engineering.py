@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from atocore.bench.harness import Report, summarize  # noqa: E402
+from atocore.bench.harness import Report, summarize
 
 PROJECT = "bench-eng"
 
@@ -144,7 +144,7 @@ def _fem_export() -> dict:
 
 
 def build(conn, rng: random.Random) -> dict:
-    from atocore.engineering.entities import create_entity
+    from atocore.engineering.create import create_entity
     from atocore.engineering.imports import import_export
     from atocore.engineering.relationships import relate
     from atocore.engineering.review import list_entity_candidates, promote_entity
@@ -235,7 +235,8 @@ def main() -> None:
     from atocore.context.project_state import set_state
     from atocore.db import open_db, transaction
     from atocore.engineering.conflicts import detect_for_entity
-    from atocore.engineering.entities import create_entity, find_entity, get_entity
+    from atocore.engineering.create import create_entity
+    from atocore.engineering.entities import find_entity, get_entity
     from atocore.engineering.graph import Graph
     from atocore.engineering.queries import run_query
     from atocore.engineering.review import promote_entity
@@ -314,7 +315,9 @@ def main() -> None:
             "conflict check",
         )
         conflicts = conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0]
-        timed("graph load (baseline)", lambda i: Graph(conn, PROJECT), args.query_runs, "query")
+        timed(
+            "graph load (baseline)", lambda i: Graph.load(conn, PROJECT), args.query_runs, "query"
+        )
         subsystem = "subsystem.s4"
         component = "component.c17"
         for qid, entity in [

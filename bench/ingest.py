@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Report  # noqa: E402
+from harness import Report
 
 WORDS = (
     "mount flexure invar zerodur thermal drift tilt interferometer fringe phase spindle "

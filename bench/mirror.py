@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from atocore.bench.harness import Report, summarize  # noqa: E402
+from atocore.bench.harness import Report, summarize
 
 PROJECT = "bench-mirror"
 NOW = datetime(2026, 4, 7, 12, 0, 0, tzinfo=UTC)
@@ -211,8 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         directory = project_dir(PROJECT)
 
         def load() -> None:
-            load_graph(conn, PROJECT)
-            Catalog(conn, PROJECT)
+            Catalog(conn, load_graph(conn, PROJECT))
 
         def cold() -> None:
             shutil.rmtree(directory, ignore_errors=True)

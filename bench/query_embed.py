@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Report, summarize  # noqa: E402
+from harness import Report, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [

@@ -110,3 +110,35 @@ def embedder(tmp_path_factory: pytest.TempPathFactory):
         origin="package",
     )
     return get_embedder(spec).load()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need the real embedding model (the ``embedder`` fixture, directly or
+    through another fixture) are ``slow``: ``pytest -m "not slow"`` is the fast loop."""
+    for item in items:
+        if "embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _model_loads_only_in_slow_tests(request: pytest.FixtureRequest, monkeypatch):
+    """A test not marked ``slow`` that loads the model fails, so the fast loop stays fast:
+    use the ``embedder`` fixture (or mark it ``slow``)."""
+    if request.node.get_closest_marker("slow"):
+        return
+    from atocore.embed.embedder import Embedder
+
+    def guarded(original):
+        def load(self, *args, **kwargs):
+            result = original(self, *args, **kwargs)  # a model that cannot load is fine
+            pytest.fail(
+                "this test loads the embedding model: use the `embedder` fixture or "
+                "mark it @pytest.mark.slow",
+                pytrace=False,
+            )
+            return result
+
+        return load
+
+    monkeypatch.setattr(Embedder, "_load", guarded(Embedder._load))
+    monkeypatch.setattr(Embedder, "_direct_encoder", guarded(Embedder._direct_encoder))

@@ -116,3 +116,18 @@ def test_hook_bench_corpus(data_dir, embedder, text):
         assert search_fts(conn, " ".join(words), 5)  # the keyword index was built
     finally:
         conn.close()
+
+
+def test_docstring_corpus_ignores_extra_installed_packages(tmp_path, monkeypatch):
+    import sysconfig
+
+    from atocore.bench.hooks import docstring_chunks
+
+    before = docstring_chunks(25)
+    extra = tmp_path / "site-packages" / "extra_tool"
+    extra.mkdir(parents=True)
+    (extra / "__init__.py").write_text(f'"""{"An extra tool nobody asked for. " * 10}"""\n')
+    paths = {**sysconfig.get_paths(), "purelib": str(tmp_path / "site-packages")}
+    monkeypatch.setattr(sysconfig, "get_paths", lambda *a, **k: paths)
+    monkeypatch.syspath_prepend(str(tmp_path / "site-packages"))
+    assert docstring_chunks(25) == before

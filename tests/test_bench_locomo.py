@@ -81,6 +81,7 @@ def test_recall_is_the_share_of_evidence_turns_in_the_pack() -> None:
     assert locomo.recall(q, "one three") == 0.0
 
 
+@pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
 def test_run_ingests_projects_and_scores_every_config(dataset: Path, tmp_path: Path) -> None:
     report = locomo.run(dataset, budgets=[4000, 150], work_dir=tmp_path / "work", show=False)
     rows = {(r["config"], r["budget"]): r for r in report.rows}

@@ -50,7 +50,7 @@ def health():
     """A stand-in /health endpoint; set ``.body`` and read ``.auth``."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             state.auth.append(self.headers.get("Authorization"))
             payload = json.dumps(state.body).encode()
             self.send_response(200)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from atocore.engineering.entities import create_entity, find_entity, get_entity, list_entities
+from atocore.engineering.create import create_entity
+from atocore.engineering.entities import find_entity, get_entity, list_entities
 from atocore.engineering.relationships import edges_of, relate
 from atocore.engineering.review import (
     edit_entity,

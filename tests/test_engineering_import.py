@@ -14,7 +14,8 @@ from atocore.engineering.conflicts import (
     list_conflicts,
     resolve_conflict,
 )
-from atocore.engineering.entities import create_entity, find_entity, get_entity, list_entities
+from atocore.engineering.create import create_entity
+from atocore.engineering.entities import find_entity, get_entity, list_entities
 from atocore.engineering.imports import import_export, import_file
 from atocore.engineering.queries import run_query
 from atocore.engineering.review import list_entity_candidates, promote_entity, reject_entity

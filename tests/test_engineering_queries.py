@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from atocore.engineering.entities import create_entity, list_entities
+from atocore.engineering.create import create_entity
+from atocore.engineering.entities import list_entities
 from atocore.engineering.imports import import_file
 from atocore.engineering.queries import catalog, run_query
 from atocore.engineering.relationships import relate

@@ -28,7 +28,7 @@ HEAVY_FOR_A_HOOK = ("typer", "json", "urllib", "http", "socket", "pathlib", "ato
 
 
 @pytest.fixture
-def vault(conn, registry, tmp_path):
+def vault(conn, registry, tmp_path, embedder):
     from atocore.context.project_state import set_state
     from atocore.ingest.pipeline import ingest_project
 
@@ -251,7 +251,7 @@ def recorder():
     seen: list[tuple[str, bytes]] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the stdlib's name
+        def do_POST(self):  # the stdlib's name
             body = self.rfile.read(int(self.headers["Content-Length"]))
             seen.append((self.path, body))
             self.send_response(204)

@@ -296,6 +296,7 @@ def test_stop_reinforces_only_when_configured(cli, conn, p05, tmp_path, monkeypa
     assert row["reference_count"] == 1
 
 
+@pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
 def test_prompt_injects_context_pack_locally(cli, conn, vault_project):
     from atocore.context.project_state import set_state
     from atocore.ingest.pipeline import ingest_project
@@ -324,6 +325,7 @@ def test_prompt_injects_context_pack_locally(cli, conn, vault_project):
     assert "secret-token-xyz" not in load_last_pack().prompt
 
 
+@pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
 def test_prompt_hook_mode_setting(cli, conn, vault_project, monkeypatch):
     from atocore.context.builder import load_last_pack
     from atocore.ingest.pipeline import ingest_project
@@ -339,6 +341,7 @@ def test_prompt_hook_mode_setting(cli, conn, vault_project, monkeypatch):
     assert run_cli_hook(cli, "prompt", json.dumps(payload)).stdout == ""
 
 
+@pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
 def test_stop_records_the_pack_the_prompt_hook_injected(cli, conn, vault_project, tmp_path):
     from atocore.ingest.pipeline import ingest_project
     from atocore.interactions.service import get_interaction, list_interactions
@@ -368,7 +371,7 @@ def test_stop_records_the_pack_the_prompt_hook_injected(cli, conn, vault_project
 
 def test_session_start_includes_decision_entities_newest_first(cli, conn, vault_project):
     from atocore.context.project_state import set_state
-    from atocore.engineering.entities import create_entity
+    from atocore.engineering.create import create_entity
 
     set_state(conn, "p05", "decision", "mount", "kinematic")
     create_entity(

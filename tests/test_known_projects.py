@@ -74,7 +74,7 @@ def test_typo_write_is_refused_with_a_suggestion(cli, p05, conn):
 
 def test_unknown_write_refused_across_services(conn, p05):
     from atocore.context.project_state import set_state
-    from atocore.engineering.entities import create_entity
+    from atocore.engineering.create import create_entity
     from atocore.interactions.service import record_interaction
     from atocore.memory.service import create_memory
 

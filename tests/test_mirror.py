@@ -166,7 +166,8 @@ def test_overview_agrees_with_the_query_catalog(conn, project):
     from atocore.mirror.facts import FactBuilder
     from atocore.mirror.graph import load_graph
 
-    builder = FactBuilder(load_graph(conn, fx.PROJECT), Catalog(conn, fx.PROJECT), [], fx.NOW)
+    graph = load_graph(conn, fx.PROJECT)
+    builder = FactBuilder(graph, Catalog(conn, graph), [], fx.NOW)
     facts = builder.overview(None)
     orphans = {r["requirement"]["id"] for r in run_query(conn, "Q-006", project="p05").rows}
     unsupported = {r["claim"]["id"] for r in run_query(conn, "Q-011", project="p05").rows}

@@ -47,3 +47,22 @@ def test_import_review_render_conflict_resolve(conn, p05, data_dir):
     pages = "".join(_page(data_dir, p.name) for p in report.pages if p.status != "removed")
     assert "⚠ disputed" not in pages
     assert "Super Invar 32-5" in pages  # the winner is now the active value
+
+
+def test_conflict_with_curated_state_lists_the_state_side_by_kind(conn, p05, data_dir):
+    from atocore.context.project_state import set_state
+    from atocore.engineering.conflicts import list_conflicts
+    from atocore.engineering.create import create_entity
+    from atocore.mirror.renderer import render_project
+
+    mount = create_entity(
+        conn, "p05", "Component", "Mirror Mount", {"material": "Invar 36"}, status="active"
+    )
+    set_state(conn, "p05", "fact", "mirror-mount.material", "Zerodur")
+    [conflict] = list_conflicts(conn, "p05", status="open")
+    render_project(conn, "p05")
+    overview = _page(data_dir, "overview")
+    [state] = [m for m in conflict.members if m.kind == "project_state"]
+    assert "- Mirror Mount [active]: Invar 36" in overview
+    assert f"- {state.id[:8]} [project_state]: Zerodur" in overview
+    assert mount.id in {m.id for m in conflict.members}

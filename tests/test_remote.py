@@ -9,7 +9,7 @@ from serverproc import free_port, live_server
 
 
 @pytest.fixture
-def corpus(conn, registry, tmp_path):
+def corpus(conn, registry, tmp_path, embedder):
     from atocore.context.project_state import set_state
     from atocore.ingest.pipeline import ingest_project
     from atocore.interactions.service import record_interaction

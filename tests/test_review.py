@@ -133,13 +133,13 @@ def test_empty_queue_and_bad_flags(cli):
 
 
 def test_entity_candidates_in_the_same_review(cli, conn, p05):
-    from atocore.engineering import entities
+    from atocore.engineering import create, entities
 
     refs = [{"kind": "manual", "ref": "test"}]
-    first = entities.create_entity(
+    first = create.create_entity(
         conn, "p05", "Decision", "Frame material", {"statement": "Use Invar"}, source_refs=refs
     )
-    second = entities.create_entity(
+    second = create.create_entity(
         conn, "p05", "Decision", "Pad material", {"statement": "Use PTFE"}, source_refs=refs
     )
     conn.execute("UPDATE entities SET created_at = '2026-01-01 00:00:00' WHERE id = ?", (first.id,))

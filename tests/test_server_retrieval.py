@@ -34,6 +34,7 @@ def api(data_dir):
         yield client
 
 
+@pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
 def test_refresh_query_and_context(api, vault):
     report = api.post("/projects/p05/refresh", json={}).json()
     assert report["added"] == 2

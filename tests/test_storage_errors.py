@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from atocore.db import connect, open_db, transaction
-from atocore.engineering.entities import create_entity, get_entity
+from atocore.engineering.create import create_entity
+from atocore.engineering.entities import get_entity
 from atocore.engineering.review import promote_entity
 from atocore.errors import NoData, OperationFailed
 from atocore.ingest.pipeline import ingest_paths
@@ -54,7 +55,7 @@ def test_disk_full_in_a_write_says_disk_full_and_leaves_the_database_intact(conn
     create_memory(conn, "knowledge", "Writes work again once there is room.", project="p05")
 
 
-def test_disk_full_during_ingest_says_disk_full(conn, p05, tmp_path: Path):
+def test_disk_full_during_ingest_says_disk_full(conn, p05, tmp_path: Path, embedder):
     vault = tmp_path / "vault"
     vault.mkdir()
     for i in range(5):

@@ -45,7 +45,7 @@ def world(conn, registry, tmp_path):
     """p05 with a root folder (the hooks' cwd), trusted state, one active memory,
     and candidates of every memory type and every entity type."""
     from atocore.context.project_state import set_state
-    from atocore.engineering.entities import create_entity
+    from atocore.engineering.create import create_entity
     from atocore.memory.service import create_memory
 
     root = tmp_path / "vault" / "p05"

@@ -79,7 +79,7 @@ def test_old_database_upgrades_keeping_its_rows(old_db: Path):
         conn.close()
 
 
-def test_old_database_supports_memory_capture_and_packs(old_db: Path, cli):
+def test_old_database_supports_memory_capture_and_packs(old_db: Path, cli, embedder):
     del old_db
     added = cli.json("memory", "add", "The interferometer laser warms up for 30 minutes.", "-p", P)
     assert added["status"] == "active"

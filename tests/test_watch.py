@@ -80,6 +80,7 @@ def _docs(conn) -> dict[str, str]:
     return {Path(r["path"]).name: r["text"] or "" for r in rows}
 
 
+@pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
 def test_watch_follows_edits_adds_deletes_and_survives_vanished_root(conn, vault, data_dir):
     watching = threading.Event()
     stop = threading.Event()

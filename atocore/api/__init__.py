@@ -15,34 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from atocore.api.admin import AdminOperations
-from atocore.api.clients import ClientOperations
-from atocore.api.engineering import EngineeringOperations
-from atocore.api.ingest import IngestOperations
-from atocore.api.interactions import InteractionsOperations
-from atocore.api.memory import MemoryOperations
-from atocore.api.mirror import MirrorOperations
-from atocore.api.projects import ProjectsOperations
-from atocore.api.retrieval import RetrievalOperations
-from atocore.api.state import StateOperations
+from atocore.api.operations import Operations
 
 if TYPE_CHECKING:
     from atocore.config import Settings
 
-
-class Operations(
-    ClientOperations,
-    RetrievalOperations,
-    StateOperations,
-    MemoryOperations,
-    InteractionsOperations,
-    ProjectsOperations,
-    EngineeringOperations,
-    MirrorOperations,
-    IngestOperations,
-    AdminOperations,
-):
-    """Every operation, run on a local connection."""
+__all__ = ["Operations", "operations"]
 
 
 def operations(

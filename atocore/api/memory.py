@@ -65,7 +65,7 @@ class MemoryOperations(OperationsBase):
     @route("GET", "/memory/{memory_id}")
     def show_memory(self, memory_id: str) -> MemoryDetail:
         """One memory (id or unique prefix) with its provenance and review history."""
-        from atocore.memory.service import memory_detail
+        from atocore.memory.review_queue import memory_detail
 
         return memory_detail(self.conn, memory_id)
 
@@ -116,7 +116,7 @@ class MemoryOperations(OperationsBase):
     ) -> list[Memory]:
         """Promote or reject several memories, or every candidate extracted from one
         interaction, all or nothing."""
-        from atocore.memory.service import review_memories
+        from atocore.memory.review_queue import review_memories
 
         return review_memories(
             self.conn, action, memory_ids, interaction=interaction, reason=reason
@@ -139,6 +139,8 @@ class MemoryOperations(OperationsBase):
     ) -> dict[str, Any]:
         """Delete a memory for good (privacy), and with ``with_interaction`` the
         captured interaction it came from; the review log keeps no text."""
+        from atocore.memory.review_queue import forget_memory_and_source
         from atocore.memory.service import forget_memory
 
-        return forget_memory(self.conn, memory_id, with_interaction=with_interaction, reason=reason)
+        forget = forget_memory_and_source if with_interaction else forget_memory
+        return forget(self.conn, memory_id, reason=reason)

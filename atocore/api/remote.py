@@ -13,14 +13,14 @@ import functools
 import inspect
 from typing import Any
 
-from atocore.api import Operations
+from atocore.api.operations import Operations
 from atocore.api.routing import local_only_of, public_operations, routes_of, type_hints
 from atocore.client import RemoteClient, segment
 from atocore.errors import InvalidInput
 
 
 def _jsonable(value: Any) -> Any:
-    from atocore.cli.common import to_jsonable
+    from atocore.jsonable import to_jsonable
 
     return to_jsonable(value)
 

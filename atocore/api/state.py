@@ -26,7 +26,7 @@ class StateOperations(OperationsBase):
         self,
         project: str,
         category: str | None = None,
-        all: bool = False,  # noqa: A002 - the public query parameter's name
+        all: bool = False,
     ) -> list[StateEntry]:
         """A project's active state (its full history with ``all``)."""
         from atocore.context.project_state import get_state

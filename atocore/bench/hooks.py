@@ -65,20 +65,54 @@ DOC_PROMPTS = [
 TEXTS = ("synthetic", "docstrings")
 
 
-def docstring_chunks(limit: int, seed: int = 0) -> list[str]:
-    """Up to ``limit`` ~300-char chunks of real technical English: the docstrings of
-    the running interpreter's stdlib and site-packages, paragraphs packed in order."""
-    import ast
+# Where the real prose comes from: the standard library and the packages atocore itself
+# depends on, never whatever else is installed, so adding a tool to the venv does not
+# change the corpus (a package that is missing is skipped).
+DOC_PACKAGES = (
+    "click",
+    "fastapi",
+    "fastembed",
+    "httpx",
+    "jinja2",
+    "markdown_it",
+    "mcp",
+    "numpy",
+    "platformdirs",
+    "pydantic",
+    "rich",
+    "starlette",
+    "typer",
+    "uvicorn",
+    "watchfiles",
+    "yaml",
+)
+
+
+def doc_source_files() -> list[str]:
+    """The .py files :func:`docstring_chunks` reads, sorted: the stdlib (without any
+    site-packages inside it) and the installed :data:`DOC_PACKAGES`."""
+    import importlib.util
     import sysconfig
 
-    paths = sysconfig.get_paths()
-    files = sorted(
-        os.path.join(folder, name)
-        for root in {paths["stdlib"], paths["purelib"]}
-        for folder, _, names in os.walk(root)
-        for name in names
-        if name.endswith(".py")
-    )
+    roots = [sysconfig.get_paths()["stdlib"]]
+    for name in DOC_PACKAGES:
+        spec = importlib.util.find_spec(name)  # finds, does not import
+        roots += list(spec.submodule_search_locations or []) if spec else []
+    files: set[str] = set()
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in ("site-packages", "dist-packages")]
+            files.update(os.path.join(folder, n) for n in names if n.endswith(".py"))
+    return sorted(files)
+
+
+def docstring_chunks(limit: int, seed: int = 0) -> list[str]:
+    """Up to ``limit`` ~300-char chunks of real technical English: the docstrings of
+    the stdlib and atocore's own dependencies (:func:`doc_source_files`), paragraphs
+    packed in order."""
+    import ast
+
+    files = doc_source_files()
     random.Random(seed).shuffle(files)
     kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
     out: list[str] = []
@@ -523,7 +557,7 @@ def main(argv: list[str] | None = None) -> None:
         choices=TEXTS,
         default="synthetic",
         help="chunk text: synthetic ~100-word vocabulary (keyword worst case) or real "
-        "docstrings of the installed Python packages",
+        "docstrings of the stdlib and atocore's dependencies",
     )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from atocore.errors import AtocoreError
+from atocore.jsonable import to_jsonable
 
 if TYPE_CHECKING:
     from atocore.api import Operations
@@ -59,23 +60,6 @@ DataDirOpt = Annotated[
         show_default=False,
     ),
 ]
-
-
-def to_jsonable(value: Any) -> Any:
-    """pydantic models, dataclasses, paths → plain JSON values."""
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return to_jsonable(asdict(value))
-    return value
 
 
 def print_json(data: Any) -> None:
@@ -171,7 +155,7 @@ class AtocoreGroup(TyperGroup):
         except KeyboardInterrupt:
             console(stderr=True).print("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:  # noqa: BLE001 - last-resort edge, never a bare traceback
+        except Exception as exc:  # last-resort edge, never a bare traceback
             if state.verbose:
                 raise
             report_error(

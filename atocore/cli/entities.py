@@ -207,7 +207,8 @@ def add_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Add an entity (a candidate unless --active)."""
-    from atocore.engineering.entities import create_entity, parse_attr_pairs
+    from atocore.engineering.create import create_entity
+    from atocore.engineering.entities import parse_attr_pairs
 
     refs = [{"kind": "manual", "ref": source}] if source else None
     with db() as conn:

@@ -9,7 +9,6 @@ kept for history.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,6 +17,7 @@ from atocore.db import transaction
 from atocore.errors import InvalidInput, NotFound
 from atocore.projects.known import require_known_project
 from atocore.projects.store import ensure_project, find_project_id
+from atocore.timeutil import now_utc
 
 CATEGORIES = ("status", "decision", "requirement", "contact", "milestone", "fact", "config")
 STATUSES = ("active", "superseded")
@@ -34,10 +34,6 @@ class StateEntry(BaseModel):
     status: str
     created_at: str
     updated_at: str
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _validate(category: str, key: str, value: str, confidence: float) -> None:
@@ -82,7 +78,7 @@ def set_state(
         raise InvalidInput("a project is required")
     key, value = key.strip(), value.strip()
     _validate(category, key, value, confidence)
-    now = _now()
+    now = now_utc()
     with transaction(conn):
         project_id = ensure_project(conn, project)
         current = conn.execute(
@@ -169,13 +165,7 @@ def invalidate_state(conn: Any, project: str, category: str, key: str) -> StateE
             raise NotFound(f"no active state {category}/{key} for project {project!r}")
         conn.execute(
             "UPDATE project_state SET status = 'superseded', updated_at = ? WHERE id = ?",
-            (_now(), row["id"]),
+            (now_utc(), row["id"]),
         )
         updated = conn.execute("SELECT * FROM project_state WHERE id = ?", (row["id"],)).fetchone()
     return _row(updated, project)
-
-
-def format_state(entries: list[StateEntry]) -> str:
-    """Plain-text block of state entries for a context pack."""
-    lines = [f"- [{e.category}] {e.key}: {e.value}" for e in entries if e.status == "active"]
-    return "\n".join(lines)

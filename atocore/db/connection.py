@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from atocore.errors import InvalidInput, NoData, OperationFailed, storage_failure
+from atocore.errors import InvalidInput, OperationFailed, storage_failure
 
 
 def can_load_extensions(module: ModuleType) -> bool:
@@ -143,29 +143,6 @@ def _db_folder(conn: Any) -> Path | None:
     except Exception:  # noqa: BLE001 - only used to word an error
         return None
     return Path(row[2]).parent if row and row[2] else None
-
-
-def open_db(settings: Any = None, *, migrate: bool = True, create: bool = True) -> Any:
-    """Connection to the data dir's database, migrated to the latest schema.
-
-    ``create=False`` is for operations that only read: a data dir without a
-    database (a mistyped ATOCORE_DATA_DIR) is refused with :class:`NoData`
-    and nothing is created there.
-    """
-    from atocore.config import get_settings
-    from atocore.db.migrations import apply_migrations
-
-    settings = settings or get_settings()
-    if not create and not settings.db_path.is_file():
-        raise NoData(f"no atocore data in {settings.data_dir} — run `atocore init`")
-    conn = connect(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms, create=create)
-    if migrate:
-        try:
-            apply_migrations(conn)
-        except Exception:
-            conn.close()
-            raise
-    return conn
 
 
 @contextlib.contextmanager

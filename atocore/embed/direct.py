@@ -40,7 +40,7 @@ class DirectEncoder:
                 str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
             )
             self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        except Exception as exc:  # noqa: BLE001 - any load failure means "unavailable"
+        except Exception as exc:  # any load failure means "unavailable"
             raise EmbeddingUnavailable(
                 f"cannot load embedding model from {model_dir}: {exc}"
             ) from exc

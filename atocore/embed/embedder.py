@@ -69,7 +69,7 @@ class Embedder:
             try:
                 model = TextEmbedding(**kwargs)
                 probe = next(iter(model.embed(["probe"], batch_size=1)))
-            except Exception as exc:  # noqa: BLE001 - any load failure means "unavailable"
+            except Exception as exc:  # any load failure means "unavailable"
                 where = f" from {path}" if path else ""
                 raise EmbeddingUnavailable(
                     f"cannot load embedding model {spec.model_id}{where}: {exc}"

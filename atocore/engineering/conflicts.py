@@ -21,12 +21,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
-from atocore.engineering.entities import find_entity, get_entity, now, set_status, slugify
+from atocore.engineering.entities import (
+    find_entity,
+    get_entity,
+    row_to_entity,
+    set_status,
+)
+from atocore.engineering.relationships import add_edge, carry_edges
 from atocore.engineering.schemas import Entity, field_names
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import record_review
+from atocore.text import slugify
+from atocore.timeutil import now_utc
 
 ACTIONS = ("supersede_others", "no_action", "dismiss")
 CONFLICT_STATUSES = ("open", "resolved", "dismissed")
@@ -128,7 +136,7 @@ def _flag(
         conn.execute(
             "INSERT INTO conflicts (id, project, slot_key, entity_type, identity_key, field, "
             "status, detected_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-            (conflict_id, project, slot, entity_type, identity_key, field, detected_by, now()),
+            (conflict_id, project, slot, entity_type, identity_key, field, detected_by, now_utc()),
         )
     else:
         conflict_id = row["id"]
@@ -144,47 +152,36 @@ def _flag(
 def detect_for_entity(conn: Any, entity: Entity, *, detected_by: str) -> list[str]:
     """Flag every field where ``entity`` disagrees with an active entity of the same slot
     or with curated project state. Caller holds the transaction."""
-    found: list[str] = []
     others = conn.execute(
         "SELECT * FROM entities WHERE project = ? AND entity_type = ? AND identity_key = ? "
         "AND status = 'active' AND id != ? ORDER BY created_at, id",
         (entity.project, entity.entity_type, entity.identity_key, entity.id),
     ).fetchall()
-    from atocore.engineering.entities import row_to_entity
-
+    # (field, the member the entity disagrees with), in flagging order
+    disagreements: list[tuple[str, tuple[str, str, str, str]]] = []
     for row in others:
         other = row_to_entity(row)
         for field in differing_fields(other, entity):
-            cid = _flag(
-                conn,
-                project=entity.project,
-                entity_type=entity.entity_type,
-                identity_key=entity.identity_key,
-                field=field,
-                members=[
-                    ("entity", other.id, _show(_value(other, field)), "existing"),
-                    ("entity", entity.id, _show(_value(entity, field)), "incoming"),
-                ],
-                detected_by=detected_by,
+            disagreements.append(
+                (field, ("entity", other.id, _show(_value(other, field)), "existing"))
             )
-            if cid:
-                found.append(cid)
     for state_row, field in _state_rows_for(conn, entity):
         if _norm(state_row["value"]) != _norm(_value(entity, field)):
-            cid = _flag(
-                conn,
-                project=entity.project,
-                entity_type=entity.entity_type,
-                identity_key=entity.identity_key,
-                field=field,
-                members=[
-                    ("project_state", state_row["id"], state_row["value"], "curated"),
-                    ("entity", entity.id, _show(_value(entity, field)), "incoming"),
-                ],
-                detected_by=detected_by,
-            )
-            if cid:
-                found.append(cid)
+            curated = ("project_state", state_row["id"], state_row["value"], "curated")
+            disagreements.append((field, curated))
+    found: list[str] = []
+    for field, member in disagreements:
+        cid = _flag(
+            conn,
+            project=entity.project,
+            entity_type=entity.entity_type,
+            identity_key=entity.identity_key,
+            field=field,
+            members=[member, ("entity", entity.id, _show(_value(entity, field)), "incoming")],
+            detected_by=detected_by,
+        )
+        if cid:
+            found.append(cid)
     return sorted(set(found))
 
 
@@ -233,8 +230,6 @@ def check_conflicts_for_state(conn: Any, entry: Any) -> list[str]:
             "AND (lower(identity_key) = lower(?) OR lower(name) = lower(?)) ORDER BY id",
             (project, ref, ref.replace("-", " ").replace("_", " ")),
         ).fetchall()
-        from atocore.engineering.entities import row_to_entity
-
         found: list[str] = []
         for row in rows:
             entity = row_to_entity(row)
@@ -377,7 +372,7 @@ def sweep_obsolete(conn: Any, *, project: str | None = None, member_ids: set[str
                 "UPDATE conflicts SET status = 'resolved', resolution = 'obsolete', "
                 "reason = 'a member was superseded, rejected or replaced', resolved_at = ? "
                 "WHERE id = ?",
-                (now(), conflict.id),
+                (now_utc(), conflict.id),
             )
             record_review(
                 conn, "conflict", conflict.id, "obsolete", from_status="open", to_status="resolved"
@@ -424,8 +419,6 @@ def resolve_conflict(
     if conflict.status != "open":
         raise ConflictError(f"conflict {conflict.id} is already {conflict.status}")
     touched: set[str] = {m.id for m in conflict.members}
-    from atocore.engineering.relationships import add_edge, carry_edges
-
     with transaction(conn):
         if action == "supersede_others":
             win = _pick_winner(conn, conflict, winner)
@@ -471,7 +464,7 @@ def resolve_conflict(
         conn.execute(
             "UPDATE conflicts SET status = ?, resolution = ?, reason = ?, resolved_at = ? "
             "WHERE id = ?",
-            (status, action, reason, now(), conflict.id),
+            (status, action, reason, now_utc(), conflict.id),
         )
         record_review(
             conn,

@@ -1,17 +1,17 @@
-"""Entity store: create, read, list and edit typed engineering entities.
+"""Entity store: insert, read, list and edit typed engineering entities.
 
-Status changes (promote, reject, supersede) live in ``review.py``;
+The bottom of the engineering layer: it imports no other engineering
+service. Creating an entity (with conflict detection) lives in
+``create.py``, status changes (promote, reject, supersede) in ``review.py``,
 conflict detection in ``conflicts.py``. Every entry point that takes a
 project name canonicalizes it first.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from atocore.db import transaction
@@ -19,30 +19,20 @@ from atocore.engineering.schemas import (
     LIVE_STATUSES,
     STATUSES,
     Entity,
-    SourceRef,
-    canonical_home_for,
     normalize_type,
     validate_attributes,
 )
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import resolve_project_name
-from atocore.review_log import default_actor
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+from atocore.text import content_hash
+from atocore.timeutil import now_utc
 
 
-def slugify(text: str) -> str:
-    return _SLUG.sub("-", text.strip().lower()).strip("-")
-
-
-def content_hash(name: str, attributes: dict[str, Any]) -> str:
+def entity_hash(name: str, attributes: dict[str, Any]) -> str:
+    """The stored ``content_hash`` of an entity: what an identical re-import compares."""
     data = json.dumps({"name": name, "attributes": attributes}, sort_keys=True, default=str)
-    return hashlib.sha256(data.encode()).hexdigest()[:32]
+    return content_hash(data)[:32]
 
 
 def row_to_entity(row: Any) -> Entity:
@@ -66,20 +56,6 @@ def row_to_entity(row: Any) -> Entity:
     )
 
 
-def check_source_refs(refs: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    out = []
-    for i, ref in enumerate(refs or []):
-        try:
-            out.append(SourceRef.model_validate(ref).model_dump(exclude_defaults=False))
-        except Exception as exc:  # noqa: BLE001 - pydantic error → one line
-            raise InvalidInput(f"source_refs[{i}] is invalid: {exc}".splitlines()[0]) from exc
-    return out
-
-
-def manual_ref() -> dict[str, Any]:
-    return {"kind": "manual", "ref": f"entered by {default_actor()} at {now()}"}
-
-
 def insert_entity(
     conn: Any,
     *,
@@ -97,7 +73,7 @@ def insert_entity(
 ) -> Entity:
     """Insert an already-validated row (callers hold the transaction)."""
     entity_id = uuid.uuid4().hex
-    stamp = now()
+    stamp = now_utc()
     conn.execute(
         "INSERT INTO entities (id, entity_type, name, project, identity_key, status, confidence, "
         "attributes, source_refs, content_hash, extractor_version, canonical_home, "
@@ -113,7 +89,7 @@ def insert_entity(
             confidence,
             json.dumps(attributes, sort_keys=True),
             json.dumps(source_refs, sort_keys=True),
-            content_hash(name, attributes),
+            entity_hash(name, attributes),
             extractor_version,
             canonical_home,
             stamp if imported else None,
@@ -122,58 +98,6 @@ def insert_entity(
         ),
     )
     return get_entity(conn, entity_id)
-
-
-def create_entity(
-    conn: Any,
-    project: str,
-    entity_type: str,
-    name: str,
-    attributes: dict[str, Any] | None = None,
-    *,
-    identity_key: str | None = None,
-    status: str = "candidate",
-    confidence: float = 1.0,
-    source_refs: list[dict[str, Any]] | None = None,
-    extractor_version: str = "manual",
-    canonical_home: str | None = None,
-) -> Entity:
-    """Create an entity (candidate by default). An active create runs conflict detection."""
-    project = require_known_project(conn, project, for_write=True)
-    if not project:
-        raise InvalidInput("a project is required")
-    entity_type = normalize_type(entity_type)
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("entity name must be non-empty")
-    if status not in LIVE_STATUSES:
-        raise InvalidInput(f"new entities are 'candidate' or 'active', not {status!r}")
-    if not 0.0 <= confidence <= 1.0:
-        raise InvalidInput(f"confidence must be between 0 and 1, got {confidence}")
-    attrs = validate_attributes(entity_type, attributes or {})
-    refs = check_source_refs(source_refs) or [manual_ref()]
-    key = (identity_key or "").strip() or slugify(name)
-    if not key:
-        raise InvalidInput(f"cannot derive an identity key from name {name!r}")
-    from atocore.engineering.conflicts import detect_for_entity
-
-    with transaction(conn):
-        entity = insert_entity(
-            conn,
-            project=project,
-            entity_type=entity_type,
-            name=name,
-            identity_key=key,
-            attributes=attrs,
-            status=status,
-            confidence=confidence,
-            source_refs=refs,
-            extractor_version=extractor_version,
-            canonical_home=canonical_home or canonical_home_for(entity_type),
-        )
-        if status == "active":
-            detect_for_entity(conn, entity, detected_by="create")
-    return entity
 
 
 def get_entity(conn: Any, entity_id: str) -> Entity:
@@ -289,8 +213,8 @@ def update_entity(
                 json.dumps(attrs, sort_keys=True),
                 conf,
                 key,
-                content_hash(new_name, attrs),
-                now(),
+                entity_hash(new_name, attrs),
+                now_utc(),
                 entity.id,
             ),
         )
@@ -301,7 +225,7 @@ def set_status(conn: Any, entity_id: str, status: str, superseded_by: str | None
     conn.execute(
         "UPDATE entities SET status = ?, superseded_by = COALESCE(?, superseded_by), "
         "updated_at = ? WHERE id = ?",
-        (status, superseded_by, now(), entity_id),
+        (status, superseded_by, now_utc(), entity_id),
     )
 
 

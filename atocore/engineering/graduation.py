@@ -24,9 +24,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
-from atocore.engineering.entities import create_entity, slugify
+from atocore.engineering.create import create_entity
 from atocore.engineering.schemas import Entity, normalize_type
 from atocore.errors import ConflictError, InvalidInput
+from atocore.text import slugify
 
 GRADUATION_MAP = {"adaptation": "Decision", "project": "Requirement", "knowledge": "Constraint"}
 EXTRACTOR_VERSION = "graduation/1"

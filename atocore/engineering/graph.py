@@ -1,8 +1,10 @@
-"""A read-only snapshot of a project's active entities and the edges between them.
+"""A read-only snapshot of a project's entities and the active edges between them.
 
-Queries load it once (two SQL statements) and walk it in memory. Only
-active entities and active edges whose two ends are active are present, so
-candidates can never satisfy a query.
+The one loader of the engineering tables: the query catalog walks the
+active entities; the Human Mirror also loads the superseded and invalid
+ones (``statuses``) and hands the catalog ``only_active()`` of the same
+load. An edge is present only while both of its ends are, so in an
+active-only graph candidates can never satisfy a query.
 """
 
 from __future__ import annotations
@@ -16,25 +18,45 @@ from atocore.engineering.schemas import Entity
 
 
 class Graph:
-    def __init__(self, conn: Any, project: str) -> None:
+    def __init__(
+        self, project: str, entities: dict[str, Entity], edges: list[tuple[str, str, str]]
+    ) -> None:
+        """``edges``: (rel_type, source id, target id); those with an end missing are left out."""
         self.project = project
-        self.entities: dict[str, Entity] = {
-            row["id"]: row_to_entity(row)
-            for row in conn.execute(
-                "SELECT * FROM entities WHERE project = ? AND status = 'active'", (project,)
-            )
-        }
+        self.entities = entities
+        self._edges = edges
         self.out: dict[str, list[tuple[str, str]]] = defaultdict(list)  # id -> (rel, target)
         self.inc: dict[str, list[tuple[str, str]]] = defaultdict(list)  # id -> (rel, source)
-        for row in conn.execute(
-            "SELECT rel_type, source_id, target_id FROM relationships "
-            "WHERE project = ? AND status = 'active' ORDER BY rel_type, source_id, target_id",
-            (project,),
-        ):
-            src, tgt = row["source_id"], row["target_id"]
-            if src in self.entities and tgt in self.entities:
-                self.out[src].append((row["rel_type"], tgt))
-                self.inc[tgt].append((row["rel_type"], src))
+        for rel, src, tgt in edges:
+            if src in entities and tgt in entities:
+                self.out[src].append((rel, tgt))
+                self.inc[tgt].append((rel, src))
+
+    @classmethod
+    def load(cls, conn: Any, project: str, *, statuses: tuple[str, ...] = ("active",)) -> Graph:
+        """The project's entities of ``statuses`` and its active edges: two statements."""
+        placeholders = ", ".join("?" for _ in statuses)
+        entities = {
+            row["id"]: row_to_entity(row)
+            for row in conn.execute(
+                f"SELECT * FROM entities WHERE project = ? AND status IN ({placeholders})",
+                (project, *statuses),
+            )
+        }
+        edges = [
+            (row["rel_type"], row["source_id"], row["target_id"])
+            for row in conn.execute(
+                "SELECT rel_type, source_id, target_id FROM relationships "
+                "WHERE project = ? AND status = 'active' ORDER BY rel_type, source_id, target_id",
+                (project,),
+            )
+        ]
+        return cls(project, entities, edges)
+
+    def only_active(self) -> Graph:
+        """The same snapshot restricted to active entities (no SQL)."""
+        active = {i: e for i, e in self.entities.items() if e.status == "active"}
+        return Graph(self.project, active, self._edges)
 
     # --- selection -------------------------------------------------------------------
 

@@ -20,9 +20,8 @@ from pydantic import BaseModel, Field, ValidationError
 from atocore.db import transaction
 from atocore.engineering.conflicts import detect_for_entity
 from atocore.engineering.entities import (
-    content_hash,
+    entity_hash,
     insert_entity,
-    now,
     row_to_entity,
 )
 from atocore.engineering.kb_schemas import EXPORT_MODELS, KbCadExport, KbFemExport, ParameterSpec
@@ -31,6 +30,7 @@ from atocore.engineering.schemas import Entity, canonical_home_for, validate_att
 from atocore.errors import InvalidInput
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import resolve_project_name
+from atocore.timeutil import now_utc
 
 EXTRACTOR_VERSION = "kb-import/1"
 
@@ -72,8 +72,39 @@ class _Record:
 
 @dataclass
 class _Plan:
+    """The records and edges an export describes, checked before anything is written."""
+
     records: list[_Record] = field(default_factory=list)
     edges: list[tuple[str, str, str, str]] = field(default_factory=list)  # src, rel, tgt, path
+    seen: dict[str, str] = field(default_factory=dict)  # record id -> its path
+
+    def add(
+        self, path: str, entity_type: str, item: Any, fields: tuple[str, ...], artifact: str = ""
+    ) -> None:
+        """A record for an export item: its id, name, description and ``fields``."""
+        attrs = {name: getattr(item, name) for name in ("description", *fields)}
+        artifact = artifact or item.source_artifact
+        self.record(_Record(path, entity_type, item.id, item.name, attrs, artifact))
+
+    def record(self, record: _Record) -> None:
+        if record.key in self.seen:
+            raise InvalidInput(
+                f"invalid export: record {record.path} (id {record.key!r}) repeats the id of "
+                f"record {self.seen[record.key]}",
+                details={"record": record.path, "record_id": record.key, "field": "id"},
+            )
+        try:
+            record.attributes = validate_attributes(record.entity_type, record.attributes)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"invalid export: record {record.path} (id {record.key!r}): {exc.message}",
+                details={"record": record.path, "record_id": record.key},
+            ) from exc
+        self.seen[record.key] = record.path
+        self.records.append(record)
+
+    def edge(self, source: str, rel: str, target: str, path: str) -> None:
+        self.edges.append((source, rel, target, path))
 
 
 class _DryRun(Exception):
@@ -124,193 +155,74 @@ def validate_export(kind: str, data: Any) -> KbCadExport | KbFemExport:
     return export  # type: ignore[return-value]
 
 
-def _add(plan: _Plan, record: _Record, seen: dict[str, str]) -> None:
-    if record.key in seen:
-        raise InvalidInput(
-            f"invalid export: record {record.path} (id {record.key!r}) repeats the id of "
-            f"record {seen[record.key]}",
-            details={"record": record.path, "record_id": record.key, "field": "id"},
-        )
-    try:
-        record.attributes = validate_attributes(record.entity_type, record.attributes)
-    except InvalidInput as exc:
-        raise InvalidInput(
-            f"invalid export: record {record.path} (id {record.key!r}): {exc.message}",
-            details={"record": record.path, "record_id": record.key},
-        ) from exc
-    seen[record.key] = record.path
-    plan.records.append(record)
-
-
 def _plan_cad(export: KbCadExport) -> _Plan:
-    plan, seen = _Plan(), {}
+    plan = _Plan()
     for i, sub in enumerate(export.subsystems):
         path = f"subsystems[{i}]"
         artifact = sub.source_artifact or f"kb-cad://{export.project}/{sub.id}"
-        _add(
-            plan,
-            _Record(
-                path, "Subsystem", sub.id, sub.name, {"description": sub.description}, artifact
-            ),
-            seen,
-        )
+        plan.add(path, "Subsystem", sub, (), artifact)
         if sub.parent:
-            plan.edges.append((sub.parent, "contains", sub.id, f"{path}.parent"))
+            plan.edge(sub.parent, "contains", sub.id, f"{path}.parent")
         for j, comp in enumerate(sub.components):
             cpath = f"{path}.components[{j}]"
-            attrs = {
-                "description": comp.description,
-                "material": comp.material,
-                "part_number": comp.part_number,
-                "quantity": comp.quantity,
-            }
-            _add(
-                plan,
-                _Record(cpath, "Component", comp.id, comp.name, attrs, comp.source_artifact),
-                seen,
-            )
-            plan.edges.append((sub.id, "contains", comp.id, cpath))
+            plan.add(cpath, "Component", comp, ("material", "part_number", "quantity"))
+            plan.edge(sub.id, "contains", comp.id, cpath)
             for pname, raw in sorted(comp.parameters.items()):
                 spec = raw if isinstance(raw, ParameterSpec) else ParameterSpec(value=raw)
-                pkey = f"{comp.id}.{pname}"
-                _add(
-                    plan,
-                    _Record(
-                        f"{cpath}.parameters.{pname}",
-                        "Parameter",
-                        pkey,
-                        f"{comp.name} {pname}",
-                        {"value": spec.value, "unit": spec.unit, "tolerance": spec.tolerance},
-                        f"{comp.source_artifact}#{pname}",
-                    ),
-                    seen,
+                ppath, pkey = f"{cpath}.parameters.{pname}", f"{comp.id}.{pname}"
+                attrs = {"value": spec.value, "unit": spec.unit, "tolerance": spec.tolerance}
+                artifact = f"{comp.source_artifact}#{pname}"
+                plan.record(
+                    _Record(ppath, "Parameter", pkey, f"{comp.name} {pname}", attrs, artifact)
                 )
-                plan.edges.append((comp.id, "contains", pkey, f"{cpath}.parameters.{pname}"))
+                plan.edge(comp.id, "contains", pkey, ppath)
             for req in comp.satisfies:
-                plan.edges.append((comp.id, "satisfies", req, f"{cpath}.satisfies"))
+                plan.edge(comp.id, "satisfies", req, f"{cpath}.satisfies")
     for i, mat in enumerate(export.materials):
-        _add(
-            plan,
-            _Record(
-                f"materials[{i}]",
-                "Material",
-                mat.id,
-                mat.name,
-                {"description": mat.description, "grade": mat.grade, "properties": mat.properties},
-                mat.source_artifact,
-            ),
-            seen,
-        )
+        plan.add(f"materials[{i}]", "Material", mat, ("grade", "properties"))
     for i, itf in enumerate(export.interfaces):
         path = f"interfaces[{i}]"
-        _add(
-            plan,
-            _Record(
-                path,
-                "Interface",
-                itf.id,
-                itf.name,
-                {"description": itf.description, "kind": itf.kind},
-                itf.source_artifact,
-            ),
-            seen,
-        )
+        plan.add(path, "Interface", itf, ("kind",))
         for end in itf.between:
-            plan.edges.append((end, "interfaces_with", itf.id, f"{path}.between"))
+            plan.edge(end, "interfaces_with", itf.id, f"{path}.between")
     return plan
 
 
 def _plan_fem(export: KbFemExport) -> _Plan:
-    plan, seen = _Plan(), {}
+    plan = _Plan()
     for i, claim in enumerate(export.validation_claims):
         path = f"validation_claims[{i}]"
-        _add(
-            plan,
-            _Record(
-                path,
-                "ValidationClaim",
-                claim.id,
-                claim.name,
-                {
-                    "description": claim.description,
-                    "statement": claim.statement,
-                    "criterion": claim.criterion,
-                },
-                claim.source_artifact,
-            ),
-            seen,
-        )
+        plan.add(path, "ValidationClaim", claim, ("statement", "criterion"))
         if claim.supports_requirement:
-            plan.edges.append(
-                (claim.id, "supports", claim.supports_requirement, f"{path}.supports_requirement")
+            plan.edge(
+                claim.id, "supports", claim.supports_requirement, f"{path}.supports_requirement"
             )
     for i, model in enumerate(export.analysis_models):
         path = f"analysis_models[{i}]"
-        _add(
-            plan,
-            _Record(
-                path,
-                "AnalysisModel",
-                model.id,
-                model.name,
-                {
-                    "description": model.description,
-                    "method": model.method,
-                    "solver": model.solver,
-                    "model_version": model.model_version,
-                },
-                model.source_artifact,
-            ),
-            seen,
-        )
+        plan.add(path, "AnalysisModel", model, ("method", "solver", "model_version"))
         for target in ([model.subsystem] if model.subsystem else []) + model.components:
-            plan.edges.append((model.id, "analyzes", target, f"{path}.analyzes"))
+            plan.edge(model.id, "analyzes", target, f"{path}.analyzes")
         for j, res in enumerate(model.results):
             rpath = f"{path}.results[{j}]"
-            _add(
-                plan,
-                _Record(
-                    rpath,
-                    "Result",
-                    res.id,
-                    res.name,
-                    {
-                        "description": res.description,
-                        "metric": res.metric,
-                        "value": res.value,
-                        "unit": res.unit,
-                    },
-                    res.source_artifact,
-                ),
-                seen,
-            )
-            plan.edges.append((model.id, "produces", res.id, rpath))
+            plan.add(rpath, "Result", res, ("metric", "value", "unit"))
+            plan.edge(model.id, "produces", res.id, rpath)
             if res.supports_validation_claim:
-                plan.edges.append(
-                    (
-                        res.id,
-                        "supports",
-                        res.supports_validation_claim,
-                        f"{rpath}.supports_validation_claim",
-                    )
-                )
+                claim_path = f"{rpath}.supports_validation_claim"
+                plan.edge(res.id, "supports", res.supports_validation_claim, claim_path)
     return plan
 
 
 # --- import ----------------------------------------------------------------------------
 
 
-def _lookup(conn: Any, project: str, key: str, entity_type: str | None = None) -> Entity | None:
-    sql = (
+def _lookup(conn: Any, project: str, key: str) -> Entity | None:
+    """A live entity already in the project with identity ``key`` (active first)."""
+    row = conn.execute(
         "SELECT * FROM entities WHERE project = ? AND identity_key = ? "
-        "AND status IN ('active', 'candidate')"
-    )
-    params: list[Any] = [project, key]
-    if entity_type:
-        sql += " AND entity_type = ?"
-        params.append(entity_type)
-    sql += " ORDER BY status = 'active' DESC, created_at DESC, id LIMIT 1"
-    row = conn.execute(sql, params).fetchone()
+        "AND status IN ('active', 'candidate') "
+        "ORDER BY status = 'active' DESC, created_at DESC, id LIMIT 1",
+        (project, key),
+    ).fetchone()
     return row_to_entity(row) if row else None
 
 
@@ -353,65 +265,21 @@ def import_export(
 
 
 def _apply(conn: Any, export: Any, project: str, plan: _Plan, summary: ImportSummary) -> None:
-    stamp = now()
+    stamp = now_utc()
     resolved: dict[str, Entity] = {}
     conflicts: set[str] = set()
     for rec in plan.records:
-        ref = {
-            "kind": "artifact",
-            "ref": rec.artifact,
-            "exporter": export.exporter,
-            "exporter_version": export.exporter_version,
-            "exported_at": export.exported_at,
-            "record_id": rec.key,
-        }
-        digest = content_hash(rec.name, rec.attributes)
-        live = [
-            row_to_entity(r)
-            for r in conn.execute(
-                "SELECT * FROM entities WHERE project = ? AND entity_type = ? AND identity_key = ? "
-                "AND status IN ('active', 'candidate') "
-                "ORDER BY status = 'active' DESC, created_at, id",
-                (project, rec.entity_type, rec.key),
-            )
-        ]
-        same = next((e for e in live if content_hash(e.name, e.attributes) == digest), None)
-        if same is not None:
-            conn.execute("UPDATE entities SET last_imported_at = ? WHERE id = ?", (stamp, same.id))
-            resolved[rec.key] = same
-            outcome = "unchanged"
-            summary.unchanged += 1
-        else:
-            entity = insert_entity(
-                conn,
-                project=project,
-                entity_type=rec.entity_type,
-                name=rec.name,
-                identity_key=rec.key,
-                attributes=rec.attributes,
-                status="candidate",
-                confidence=1.0,
-                source_refs=[ref],
-                extractor_version=EXTRACTOR_VERSION,
-                canonical_home=canonical_home_for(rec.entity_type),
-                imported=True,
-            )
-            resolved[rec.key] = entity
-            found = detect_for_entity(conn, entity, detected_by=f"import:{export.exporter}")
-            if found:
-                conflicts.update(found)
-                outcome = "conflicted"
-                summary.conflicted += 1
-            else:
-                outcome = "created"
-                summary.created += 1
+        entity, outcome, found = _apply_record(conn, export, project, rec, stamp)
+        resolved[rec.key] = entity
+        conflicts.update(found)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)  # each outcome is a counter
         summary.records.append(
             RecordOutcome(
                 record=rec.path,
                 key=rec.key,
                 entity_type=rec.entity_type,
                 outcome=outcome,
-                entity_id=resolved[rec.key].id,
+                entity_id=entity.id,
             )
         )
     for src_key, rel, tgt_key, path in plan.edges:
@@ -421,22 +289,68 @@ def _apply(conn: Any, export: Any, project: str, plan: _Plan, summary: ImportSum
             missing = src_key if src is None else tgt_key
             summary.dropped.append(f"{path}: {rel} → unknown id {missing!r} in {project}")
             continue
-        try:
-            _, created = add_edge(
-                conn,
-                src,
-                rel,
-                tgt,
-                [{"kind": "artifact", "ref": path, "exporter": export.exporter}],
-            )
-        except InvalidInput as exc:
-            raise InvalidInput(
-                f"invalid {export.exporter} export: record {path.rsplit('.', 1)[0]} "
-                f"(id {src_key!r}): {exc.message}",
-                details={"record": path, "record_id": src_key},
-            ) from exc
-        summary.relationships_created += int(created)
+        summary.relationships_created += int(_apply_edge(conn, export, src, rel, tgt, path))
     summary.conflicts = sorted(conflicts)
+
+
+def _apply_record(
+    conn: Any, export: Any, project: str, rec: _Record, stamp: str
+) -> tuple[Entity, str, list[str]]:
+    """(entity, outcome, conflict ids): an identical live entity is only touched; anything
+    else becomes a new candidate, checked for conflicts."""
+    digest = entity_hash(rec.name, rec.attributes)
+    live = [
+        row_to_entity(r)
+        for r in conn.execute(
+            "SELECT * FROM entities WHERE project = ? AND entity_type = ? AND identity_key = ? "
+            "AND status IN ('active', 'candidate') "
+            "ORDER BY status = 'active' DESC, created_at, id",
+            (project, rec.entity_type, rec.key),
+        )
+    ]
+    same = next((e for e in live if entity_hash(e.name, e.attributes) == digest), None)
+    if same is not None:
+        conn.execute("UPDATE entities SET last_imported_at = ? WHERE id = ?", (stamp, same.id))
+        return same, "unchanged", []
+    ref = {
+        "kind": "artifact",
+        "ref": rec.artifact,
+        "exporter": export.exporter,
+        "exporter_version": export.exporter_version,
+        "exported_at": export.exported_at,
+        "record_id": rec.key,
+    }
+    entity = insert_entity(
+        conn,
+        project=project,
+        entity_type=rec.entity_type,
+        name=rec.name,
+        identity_key=rec.key,
+        attributes=rec.attributes,
+        status="candidate",
+        confidence=1.0,
+        source_refs=[ref],
+        extractor_version=EXTRACTOR_VERSION,
+        canonical_home=canonical_home_for(rec.entity_type),
+        imported=True,
+    )
+    found = detect_for_entity(conn, entity, detected_by=f"import:{export.exporter}")
+    return entity, ("conflicted" if found else "created"), found
+
+
+def _apply_edge(conn: Any, export: Any, src: Entity, rel: str, tgt: Entity, path: str) -> bool:
+    """Add one edge of the export; True when it is new. A refused edge refuses the file."""
+    try:
+        _, created = add_edge(
+            conn, src, rel, tgt, [{"kind": "artifact", "ref": path, "exporter": export.exporter}]
+        )
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"invalid {export.exporter} export: record {path.rsplit('.', 1)[0]} "
+            f"(id {src.identity_key!r}): {exc.message}",
+            details={"record": path, "record_id": src.identity_key},
+        ) from exc
+    return created
 
 
 def import_file(

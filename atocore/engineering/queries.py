@@ -77,7 +77,7 @@ def run_query(conn: Any, qid: str, *, project: str, **args: Any) -> QueryResult:
     missing = [a for a in definition.required if a not in given]
     if missing:
         raise InvalidInput(f"{name} needs --{missing[0]}")
-    rows = fn(conn, Graph(conn, project), **given)
+    rows = fn(conn, Graph.load(conn, project), **given)
     return QueryResult(
         query=name,
         title=definition.title,
@@ -86,48 +86,3 @@ def run_query(conn: Any, qid: str, *, project: str, **args: Any) -> QueryResult:
         count=len(rows),
         rows=rows,
     )
-
-
-# Direct functions for callers that prefer names to ids (the Human Mirror, HTTP).
-def subsystem_contents(conn, project, subsystem=None):
-    return run_query(conn, "Q-001", project=project, entity=subsystem)
-
-
-def subsystem_tree(conn, project):
-    return run_query(conn, "Q-004", project=project)
-
-
-def requirement_coverage(conn, project):
-    return run_query(conn, "Q-005", project=project)
-
-
-def orphan_requirements(conn, project):
-    return run_query(conn, "Q-006", project=project)
-
-
-def decisions_affecting(conn, project, entity=None):
-    return run_query(conn, "Q-008", project=project, entity=entity)
-
-
-def flagged_assumption_decisions(conn, project):
-    return run_query(conn, "Q-009", project=project)
-
-
-def validation_claims(conn, project):
-    return run_query(conn, "Q-010", project=project)
-
-
-def unsupported_claims(conn, project):
-    return run_query(conn, "Q-011", project=project)
-
-
-def recent_changes(conn, project, days=14):
-    return run_query(conn, "Q-013", project=project, days=days)
-
-
-def decision_log(conn, project):
-    return run_query(conn, "Q-014", project=project)
-
-
-def evidence_chain(conn, project, entity=None):
-    return run_query(conn, "Q-017", project=project, entity=entity)

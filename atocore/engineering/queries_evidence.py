@@ -10,6 +10,7 @@ from atocore.engineering.queries_design import _decision_date, _decision_row
 from atocore.engineering.query_registry import entity_arg as _entity_arg
 from atocore.engineering.query_registry import register_query as _query
 from atocore.errors import InvalidInput
+from atocore.timeutil import STORAGE_FORMAT
 
 # --- validation -------------------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ def q013(conn, g: Graph, days: int | str = 14):
         raise InvalidInput(f"days must be a whole number, got {days!r}") from exc
     if days < 0:
         raise InvalidInput("days must be 0 or more")
-    since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
+    since = (datetime.now(UTC) - timedelta(days=days)).strftime(STORAGE_FORMAT)
     rows = []
     for e in g.entities.values():
         if e.updated_at < since:

@@ -11,10 +11,11 @@ import uuid
 from typing import Any
 
 from atocore.db import transaction
-from atocore.engineering.entities import find_entity, get_entity, now
+from atocore.engineering.entities import find_entity, get_entity
 from atocore.engineering.schemas import Entity, Relationship, check_relationship
 from atocore.errors import InvalidInput, NotFound
 from atocore.review_log import record_review
+from atocore.timeutil import now_utc
 
 
 def _row(row: Any) -> Relationship:
@@ -52,7 +53,7 @@ def add_edge(
     if row is not None:
         return _row(row), False
     edge_id = uuid.uuid4().hex
-    stamp = now()
+    stamp = now_utc()
     conn.execute(
         "INSERT INTO relationships (id, project, rel_type, family, source_id, target_id, status, "
         "source_refs, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
@@ -95,7 +96,7 @@ def unrelate(conn: Any, edge_id: str) -> Relationship:
     with transaction(conn):
         conn.execute(
             "UPDATE relationships SET status = 'invalid', updated_at = ? WHERE id = ?",
-            (now(), edge_id),
+            (now_utc(), edge_id),
         )
         record_review(
             conn,

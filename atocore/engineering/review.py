@@ -12,11 +12,13 @@ from typing import Any
 from atocore.db import transaction
 from atocore.engineering.conflicts import detect_for_entity, open_conflicts_for, sweep_obsolete
 from atocore.engineering.entities import (
+    find_entity,
     get_entity,
     list_entities,
     set_status,
     update_entity,
 )
+from atocore.engineering.relationships import add_edge, carry_edges
 from atocore.engineering.schemas import Entity
 from atocore.errors import ConflictError, InvalidInput
 from atocore.review_log import record_review
@@ -124,9 +126,6 @@ def supersede_entity(
 ) -> Entity:
     """active → superseded, optionally by a successor of the same type (promoted if it is
     a candidate; the old entity's relationships are carried over to it)."""
-    from atocore.engineering.entities import find_entity
-    from atocore.engineering.relationships import add_edge, carry_edges
-
     old = get_entity(conn, entity_id)
     if old.status != "active":
         raise ConflictError(f"entity {old.id} is {old.status}; only active entities are superseded")

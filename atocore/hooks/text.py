@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from atocore import text as _text
 from atocore.privacy import strip_private as strip_private  # the hooks' import path
 
 MIN_PROMPT_CHARS = 15
@@ -13,10 +14,8 @@ MAX_RESPONSE_CHARS = 50_000
 
 
 def truncate(text: str, limit: int = MAX_RESPONSE_CHARS) -> str:
-    """Cut ``text`` to ``limit`` characters, saying how much was dropped."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n\n[truncated: {len(text) - limit} more characters]"
+    """A response cut to what a hook stores (:func:`atocore.text.truncate`)."""
+    return _text.truncate(text, limit)
 
 
 def _content_text(content: object) -> str:

@@ -7,7 +7,6 @@ frontmatter and finds the title. Nothing here writes anything.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -45,10 +44,6 @@ class Document:
     aliases: list[str] = field(default_factory=list)
     project: str = ""  # from frontmatter, not yet resolved
     warnings: list[str] = field(default_factory=list)
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, str]:

@@ -33,7 +33,6 @@ from atocore.ingest.parse import (
     DEFAULT_MAX_BYTES,
     SUPPORTED_SUFFIXES,
     SkipFile,
-    content_hash,
     parse_document,
     read_source,
 )
@@ -53,6 +52,7 @@ from atocore.projects.registry import (
     require_project,
     resolve_project_name,
 )
+from atocore.text import content_hash
 
 # progress(done_files, total_files, current_path)
 Progress = Callable[[int, int, str], None]
@@ -92,21 +92,6 @@ class IngestReport(BaseModel):
     missing_roots: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     duration_ms: float = 0.0
-
-    def merge(self, other: IngestReport) -> None:
-        for name in (
-            "files_seen added updated unchanged skipped missing removed "
-            "chunks_added chunks_removed vectors_added"
-        ).split():
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.roots += other.roots
-        self.projects += [p for p in other.projects if p not in self.projects]
-        self.skipped_files += other.skipped_files
-        self.missing_roots += other.missing_roots
-        self.warnings += other.warnings
-        self.embed_model = other.embed_model or self.embed_model
-        if not other.vectors.available:
-            self.vectors = other.vectors
 
 
 class _Vectors:

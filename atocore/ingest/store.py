@@ -15,7 +15,8 @@ from typing import Any
 
 from atocore.db import transaction
 from atocore.ingest.chunker import Chunk
-from atocore.ingest.parse import Document, content_hash
+from atocore.ingest.parse import Document
+from atocore.text import content_hash
 
 
 @dataclass

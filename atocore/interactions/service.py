@@ -24,15 +24,15 @@ from atocore.db import transaction
 from atocore.errors import InvalidInput, NotFound
 from atocore.interactions import REINFORCE_BY_DEFAULT
 from atocore.memory.reinforcement import ReinforcementResult, reinforce_from_text
-from atocore.memory.service import now_utc
 from atocore.privacy import strip_private, strip_private_values
 from atocore.projects.known import require_known_project
+from atocore.text import truncate
+from atocore.timeutil import STORAGE_FORMAT, now_utc
 
 MAX_PROMPT_CHARS = 20_000
 MAX_RESPONSE_CHARS = 50_000
 TRUNCATION_MARKER = "\n\n[truncated]"
 MAX_LIST_LIMIT = 500
-STORAGE_FORMAT = "%Y-%m-%d %H:%M:%S"
 _STORAGE_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
@@ -67,13 +67,6 @@ class InteractionSummary(BaseModel):
     session_id: str
     project: str
     created_at: str
-
-
-def truncate(text: str, limit: int) -> tuple[str, bool]:
-    """``text`` cut to ``limit`` characters plus a visible marker when too long."""
-    if len(text) <= limit:
-        return text, False
-    return text[:limit] + TRUNCATION_MARKER, True
 
 
 def normalize_since(since: str) -> str:
@@ -191,8 +184,11 @@ def record_interaction(
     if not prompt or not prompt.strip():
         raise InvalidInput("interaction prompt must be non-empty")
     project = require_known_project(conn, project, for_write=True)
-    prompt, _ = truncate(strip_private(prompt), MAX_PROMPT_CHARS)
-    response, truncated = truncate(strip_private(response or ""), MAX_RESPONSE_CHARS)
+    prompt = strip_private(prompt)
+    response = strip_private(response or "")
+    truncated = len(response) > MAX_RESPONSE_CHARS
+    prompt = truncate(prompt, MAX_PROMPT_CHARS, TRUNCATION_MARKER)
+    response = truncate(response, MAX_RESPONSE_CHARS, TRUNCATION_MARKER)
     pack_json, pack_memories, pack_chunks = _pack_to_json(context_pack)
     memories = list(dict.fromkeys([*(memories_used or []), *pack_memories]))
     chunks = list(dict.fromkeys([*(chunks_used or []), *pack_chunks]))

@@ -20,9 +20,10 @@ from pydantic import BaseModel, Field
 from atocore.db import transaction
 from atocore.errors import InvalidInput
 from atocore.memory.index import ensure_indexed, tokens_param
-from atocore.memory.service import normalize_content, now_utc
+from atocore.memory.service import normalize_content
 from atocore.memory.tokens import overlap, token_set
 from atocore.projects.registry import resolve_project_name
+from atocore.timeutil import now_utc
 
 MATCH_THRESHOLD = 0.70
 DEFAULT_CONFIDENCE_DELTA = 0.02

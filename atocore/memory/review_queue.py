@@ -15,16 +15,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from atocore.errors import OperationFailed
+from atocore.db import transaction
+from atocore.errors import InvalidInput, OperationFailed
+from atocore.interactions.service import forget_interaction, resolve_interaction_id
 from atocore.memory.service import (
     Memory,
+    MemoryDetail,
     edit_memory,
+    forget_memory,
+    get_memory,
     list_memories,
     promote_memory,
     reject_memory,
+    review_all_from_interaction,
 )
 from atocore.memory.tokens import token_set
 from atocore.projects.registry import resolve_project_name
+from atocore.review_log import list_reviews
 
 SIMILAR_LIMIT = 3
 SIMILAR_MIN = 0.3  # Jaccard overlap of token sets
@@ -260,3 +267,56 @@ def entity_queue(
     items = [entity_item(conn, entity, review) for entity in entities]
     items.sort(key=lambda item: (item.created_at, item.id))
     return items[:limit]
+
+
+def forget_memory_and_source(
+    conn: Any, memory_id: str, *, reason: str = "", actor: str | None = None
+) -> dict:
+    """Forget a memory and the captured interaction it was extracted from (if
+    still stored), in one transaction; the result names that interaction."""
+    with transaction(conn):
+        memory = get_memory(conn, memory_id)
+        source = memory.source_interaction_id
+        if source and not conn.execute(
+            "SELECT 1 FROM interactions WHERE id = ?", (source,)
+        ).fetchone():
+            source = None
+        result = forget_memory(conn, memory.id, reason=reason, actor=actor)
+        if source:
+            forget_interaction(conn, source, reason=reason, actor=actor)
+    return {**result, "interaction_forgotten": source}
+
+
+def review_memories(
+    conn: Any,
+    action: str,
+    memory_ids: list[str] | None = None,
+    *,
+    interaction: str | None = None,
+    reason: str = "",
+    actor: str | None = None,
+) -> list[Memory]:
+    """Promote or reject several memories, or every candidate of one interaction
+    (exactly one of the two), all or nothing."""
+    memory_ids = memory_ids or []
+    if bool(memory_ids) == bool(interaction):
+        raise InvalidInput("give memory ids or --all-from-interaction ID (one of the two)")
+    if action not in ("promote", "reject"):
+        raise InvalidInput(f"unknown review action {action!r}")
+    if interaction:
+        full = resolve_interaction_id(conn, interaction)
+        return review_all_from_interaction(conn, full, action, reason=reason, actor=actor)
+    review = promote_memory if action == "promote" else reject_memory
+    with transaction(conn):
+        return [review(conn, memory_id, reason=reason, actor=actor) for memory_id in memory_ids]
+
+
+def memory_detail(conn: Any, memory_id: str) -> MemoryDetail:
+    """A memory with where it came from and its review history."""
+    memory = get_memory(conn, memory_id)
+    history = list_reviews(conn, target_kind="memory", target_id=memory.id)
+    return MemoryDetail(
+        memory=memory,
+        provenance=memory_provenance(conn, memory),
+        history=list(reversed(history)),
+    )

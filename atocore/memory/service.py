@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,7 +26,8 @@ from atocore.db import transaction
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.memory.index import index_memory
 from atocore.projects.known import require_known_project
-from atocore.review_log import ReviewEntry, list_reviews, record_review
+from atocore.review_log import ReviewEntry, record_review
+from atocore.timeutil import now_utc
 
 MEMORY_TYPES = ("identity", "preference", "project", "episodic", "knowledge", "adaptation")
 MEMORY_STATUSES = ("candidate", "active", "superseded", "invalid", "graduated")
@@ -64,11 +64,6 @@ class MemoryDetail(BaseModel):
 class Supersession(BaseModel):
     superseded: Memory
     replacement: Memory | None = None
-
-
-def now_utc() -> str:
-    """Storage timestamp: ``YYYY-MM-DD HH:MM:SS`` in UTC (sorts lexically)."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def normalize_content(text: str) -> str:
@@ -148,19 +143,6 @@ def get_memory(conn: Any, memory_id: str) -> Memory:
     full_id = resolve_memory_id(conn, memory_id)
     row = conn.execute("SELECT * FROM memories WHERE id = ?", (full_id,)).fetchone()
     return _memory(row)
-
-
-def memory_detail(conn: Any, memory_id: str) -> MemoryDetail:
-    """A memory with where it came from and its review history."""
-    from atocore.memory.review_queue import memory_provenance
-
-    memory = get_memory(conn, memory_id)
-    history = list_reviews(conn, target_kind=TARGET_KIND, target_id=memory.id)
-    return MemoryDetail(
-        memory=memory,
-        provenance=memory_provenance(conn, memory),
-        history=list(reversed(history)),
-    )
 
 
 def list_memories(
@@ -509,26 +491,16 @@ def forget_memory(
     conn: Any,
     memory_id: str,
     *,
-    with_interaction: bool = False,
     reason: str = "",
     actor: str | None = None,
 ) -> dict:
     """Hard-delete a memory (any status). The log keeps no trace of its text.
 
-    ``with_interaction`` also deletes the captured interaction it was
-    extracted from, if still stored (same transaction); the result names it
-    in ``interaction_forgotten`` (None otherwise).
+    (:func:`atocore.memory.review_queue.forget_memory_and_source` also deletes
+    the interaction it came from.)
     """
-    from atocore.interactions.service import forget_interaction
-
     with transaction(conn):
         memory = get_memory(conn, memory_id)
-        source = memory.source_interaction_id if with_interaction else None
-        if (
-            source
-            and not conn.execute("SELECT 1 FROM interactions WHERE id = ?", (source,)).fetchone()
-        ):
-            source = None
         conn.execute(
             "UPDATE memories SET superseded_by = NULL WHERE superseded_by = ?", (memory.id,)
         )
@@ -544,42 +516,14 @@ def forget_memory(
             reason=reason,
             actor=actor,
         )
-        if source:
-            forget_interaction(conn, source, reason=reason, actor=actor)
     return {
         "id": memory.id,
         "memory_type": memory.memory_type,
         "project": memory.project,
         "from_status": memory.status,
         "forgotten": True,
-        "interaction_forgotten": source,
+        "interaction_forgotten": None,
     }
-
-
-def review_memories(
-    conn: Any,
-    action: str,
-    memory_ids: list[str] | None = None,
-    *,
-    interaction: str | None = None,
-    reason: str = "",
-    actor: str | None = None,
-) -> list[Memory]:
-    """Promote or reject several memories, or every candidate of one interaction
-    (exactly one of the two), all or nothing."""
-    memory_ids = memory_ids or []
-    if bool(memory_ids) == bool(interaction):
-        raise InvalidInput("give memory ids or --all-from-interaction ID (one of the two)")
-    if action not in ("promote", "reject"):
-        raise InvalidInput(f"unknown review action {action!r}")
-    if interaction:
-        from atocore.interactions.service import resolve_interaction_id
-
-        full = resolve_interaction_id(conn, interaction)
-        return review_all_from_interaction(conn, full, action, reason=reason, actor=actor)
-    review = promote_memory if action == "promote" else reject_memory
-    with transaction(conn):
-        return [review(conn, memory_id, reason=reason, actor=actor) for memory_id in memory_ids]
 
 
 def review_all_from_interaction(

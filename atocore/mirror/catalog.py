@@ -4,26 +4,28 @@ The Mirror's headline facts come from the catalog itself (``atocore eng
 query``), so a page never disagrees with the query a reviewer runs: Q-005 /
 Q-006 requirement coverage and orphans, Q-008 decisions, Q-009 decisions on
 flagged assumptions, Q-010 / Q-011 validation claims, Q-014 the decision
-log, and Q-003 / Q-007 / Q-008 scoped to a subsystem. The catalog's graph is
-loaded once and every query function is called on it directly (``run_query``
-would reload it per call). Results are reduced to entity ids; the pages look
-the ids up in the Mirror's own graph for display and trust annotations.
+log, and Q-003 / Q-007 / Q-008 scoped to a subsystem. The catalog walks the
+active-only view of the Mirror's own load of the graph, and every query
+function is called on it directly (``run_query`` would reload it per call).
+Results are reduced to entity ids; the pages look the ids up in the Mirror's
+graph for display and trust annotations.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from atocore.mirror.graph import MirrorGraph
+
 
 class Catalog:
-    def __init__(self, conn: Any, project: str) -> None:
+    def __init__(self, conn: Any, graph: MirrorGraph) -> None:
         from atocore.engineering import queries
-        from atocore.engineering.graph import Graph
 
         self._conn = conn
         self._queries = queries
         self._memo: dict[tuple[str, tuple[tuple[str, Any], ...]], list[dict[str, Any]]] = {}
-        self.graph = Graph(conn, project)
+        self.graph = graph.entities.only_active()
 
     def run(self, qid: str, **args: Any) -> list[dict[str, Any]]:
         """Rows of a catalog query (memoized: the graph does not change during a render)."""

@@ -14,11 +14,12 @@ is both the template context and the input of the page checksum. Rules:
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from atocore.mirror.graph import Graph, Node, parse_time
+from atocore.engineering.schemas import Entity
+from atocore.mirror.graph import MirrorGraph, by_name, member_name, parse_time
+from atocore.text import slugify
 
 RECENT_DAYS = 14
 RECENT_LIMIT = 50
@@ -38,12 +39,6 @@ CURATED_CATEGORIES: dict[str, tuple[str, ...]] = {
     "Constraint": ("requirement", "fact"),
 }
 DEFAULT_CURATED_CATEGORIES = ("fact", "config")
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(text: str) -> str:
-    return _SLUG.sub("-", text.strip().lower()).strip("-")
 
 
 def fmt_time(value: str | None) -> str:
@@ -67,18 +62,25 @@ def _with_unit(value: Any, unit: Any) -> str:
     return f"{text} {unit}".strip() if text and unit else text
 
 
-def summary(node: Node) -> str:
+def _member_status(member: Any) -> str:
+    """An entity member's status; project-state (or vanished) members show their kind."""
+    if member.kind == "entity" and member.status != "missing":
+        return member.status
+    return member.kind
+
+
+def summary(node: Entity) -> str:
     """The one value a page shows for an entity."""
     a = node.attributes
-    if node.type == "Parameter":
+    if node.entity_type == "Parameter":
         text = _with_unit(a.get("value"), a.get("unit"))
         if a.get("tolerance") not in (None, ""):
             text += f" ± {fmt_scalar(a['tolerance'])}"
         return text
-    if node.type == "Result":
+    if node.entity_type == "Result":
         text = _with_unit(a.get("value"), a.get("unit"))
         return f"{a['metric']} = {text}" if a.get("metric") and text else text
-    if node.type == "Material":
+    if node.entity_type == "Material":
         return str(a.get("grade") or a.get("description") or "")
     return str(a.get("statement") or a.get("description") or "")
 
@@ -87,10 +89,10 @@ SUMMARY_FIELD = {"Parameter": "value", "Result": "value", "Material": "grade"}
 _STATE_KEY_SEPARATORS = (".", "/", ":")
 
 
-def summary_field(node: Node) -> str:
+def summary_field(node: Entity) -> str:
     """The attribute :func:`summary` is built from (a curated override replaces it)."""
-    if node.type in SUMMARY_FIELD:
-        return SUMMARY_FIELD[node.type]
+    if node.entity_type in SUMMARY_FIELD:
+        return SUMMARY_FIELD[node.entity_type]
     return "statement" if "statement" in node.attributes else "description"
 
 
@@ -116,9 +118,9 @@ class Curation:
                     self._by_field.setdefault((slugify(ref), field), entry)
                     break
 
-    def find(self, node: Node) -> Any | None:
+    def find(self, node: Entity) -> Any | None:
         """Whole-value override of what a page shows for ``node``."""
-        categories = CURATED_CATEGORIES.get(node.type, DEFAULT_CURATED_CATEGORIES)
+        categories = CURATED_CATEGORIES.get(node.entity_type, DEFAULT_CURATED_CATEGORIES)
         for category in categories:
             for key in (node.name.strip().lower(), node.identity_key.strip().lower()):
                 entry = self._by_key.get((category, key))
@@ -126,7 +128,7 @@ class Curation:
                     return entry
         return self.field(node, summary_field(node))
 
-    def field(self, node: Node, field: str) -> Any | None:
+    def field(self, node: Entity, field: str) -> Any | None:
         """Override of one attribute of ``node``."""
         for ref in (slugify(node.identity_key), slugify(node.name)):
             entry = self._by_field.get((ref, field))
@@ -138,7 +140,7 @@ class Curation:
 class FactBuilder:
     """Derives the page facts of one project from its graph and project state."""
 
-    def __init__(self, graph: Graph, catalog: Any, state: list[Any], now: datetime) -> None:
+    def __init__(self, graph: MirrorGraph, catalog: Any, state: list[Any], now: datetime) -> None:
         self.g = graph
         self.cat = catalog
         self.state = state
@@ -162,7 +164,7 @@ class FactBuilder:
             slugs[node.id] = slug
         return slugs
 
-    def ref(self, node: Node) -> dict[str, Any]:
+    def ref(self, node: Entity) -> dict[str, Any]:
         """The common shape of an entity on a page."""
         value = summary(node)
         curated = self.curation.find(node) if node.status == "active" else None
@@ -173,7 +175,7 @@ class FactBuilder:
         return {
             "id": node.id,
             "short_id": node.id[:8],
-            "type": node.type,
+            "type": node.entity_type,
             "name": node.name,
             "status": node.status,
             "value": curated.value if curated else value,
@@ -189,15 +191,15 @@ class FactBuilder:
 
     @staticmethod
     def _conflict_values(conflict: Any) -> list[str]:
-        return sorted({m["value"] for m in conflict.members if m["value"]})
+        return sorted({m.value for m in conflict.members if m.value})
 
-    def _refs(self, nodes: list[Node]) -> list[dict[str, Any]]:
-        return [self.ref(n) for n in sorted(nodes, key=lambda n: n.sort_key)]
+    def _refs(self, nodes: list[Entity]) -> list[dict[str, Any]]:
+        return [self.ref(n) for n in sorted(nodes, key=by_name)]
 
-    def nodes(self, ids: Any) -> list[Node]:
+    def nodes(self, ids: Any) -> list[Entity]:
         """Active nodes for catalog ids (unknown ids are skipped), sorted by name."""
         found = {i: self.g.nodes[i] for i in ids if i in self.g.nodes}
-        return sorted((n for n in found.values() if n.status == "active"), key=lambda n: n.sort_key)
+        return sorted((n for n in found.values() if n.status == "active"), key=by_name)
 
     def flagged(self) -> dict[str, list[str]]:
         if self._flagged is None:
@@ -211,12 +213,12 @@ class FactBuilder:
         ]
         return sorted(rows, key=lambda r: (r["category"], r["key"].lower(), r["key"]))
 
-    def _decided(self, node: Node) -> str:
+    def _decided(self, node: Entity) -> str:
         return str(node.attributes.get("decided_on") or "") or fmt_time(node.created_at)[:10]
 
     def decision(
         self,
-        node: Node,
+        node: Entity,
         affects: list[str] | None = None,
         *,
         detail: dict[str, Any] | None = None,
@@ -242,7 +244,7 @@ class FactBuilder:
                 {"id": x.id, "name": x.name}
                 for x in sorted(
                     (self.g.nodes[i] for i in detail.get("replaces", []) if i in self.g.nodes),
-                    key=lambda n: n.sort_key,
+                    key=by_name,
                 )
             ]
         return item
@@ -258,7 +260,7 @@ class FactBuilder:
             lines.append(f"{text} ({origin})" if origin else text)
         return sorted(lines)
 
-    def source_refs(self, node: Node) -> list[str]:
+    def source_refs(self, node: Entity) -> list[str]:
         """The node's own references plus, for active entities, the Q-017 chain behind it."""
         lines = self.format_refs(node.source_refs)
         if node.status != "active":
@@ -273,7 +275,7 @@ class FactBuilder:
             lines.append(f"{verb} {name}" + (f" ({refs})" if refs else ""))
         return lines
 
-    def _decision_order(self, node: Node) -> tuple[str, str, str]:
+    def _decision_order(self, node: Entity) -> tuple[str, str, str]:
         return (self._decided(node), node.updated_at, node.id)
 
     def active_decisions(self) -> list[dict[str, Any]]:
@@ -314,7 +316,7 @@ class FactBuilder:
             rows.append(item)
         return rows
 
-    def _change(self, node: Node, cutoff: datetime) -> str:
+    def _change(self, node: Entity, cutoff: datetime) -> str:
         """What happened last: the latest review action in the window, else created/updated."""
         review = self.g.reviews.get(node.id)
         when = parse_time(review[0]) if review else None
@@ -332,12 +334,14 @@ class FactBuilder:
             if when is None or when < cutoff or when > self.now:
                 continue
             found.append((when, node))
-        found.sort(key=lambda item: (item[0], item[1].type, item[1].name.lower(), item[1].id))
+        found.sort(
+            key=lambda item: (item[0], item[1].entity_type, item[1].name.lower(), item[1].id)
+        )
         found.reverse()
         return [
             {
                 "when": fmt_time(n.updated_at),
-                "type": n.type,
+                "type": n.entity_type,
                 "name": n.name,
                 "id": n.id,
                 "short_id": n.id[:8],
@@ -349,7 +353,7 @@ class FactBuilder:
 
     # --- the subsystem tree ---------------------------------------------------------
 
-    def _tree(self, node: Node, seen: frozenset[str]) -> dict[str, Any]:
+    def _tree(self, node: Entity, seen: frozenset[str]) -> dict[str, Any]:
         seen = seen | {node.id}
         item = self.ref(node)
         item["components"] = self._refs(self.g.children(node.id, "Component"))
@@ -381,7 +385,7 @@ class FactBuilder:
         claims = self.claims()
         counts: dict[str, int] = {}
         for node in self.g.active():
-            counts[node.type] = counts.get(node.type, 0) + 1
+            counts[node.entity_type] = counts.get(node.entity_type, 0) + 1
         return {
             "project": self.header(registered),
             "project_state": self.project_state(),
@@ -402,7 +406,8 @@ class FactBuilder:
         rows = []
         for conflict in sorted(self.g.conflicts, key=lambda c: (c.created_at, c.id)):
             members = sorted(
-                conflict.members, key=lambda m: (m["name"].lower(), m["value"], m["id"])
+                ({"name": member_name(self.g, m), "member": m} for m in conflict.members),
+                key=lambda r: (r["name"].lower(), r["member"].value, r["member"].id),
             )
             rows.append(
                 {
@@ -412,12 +417,12 @@ class FactBuilder:
                     "opened": fmt_time(conflict.created_at),
                     "members": [
                         {
-                            "name": m["name"],
-                            "value": m["value"],
-                            "status": m["status"] or m["kind"],
-                            "short_id": m["id"][:8],
+                            "name": r["name"],
+                            "value": r["member"].value,
+                            "status": _member_status(r["member"]),
+                            "short_id": r["member"].id[:8],
                         }
-                        for m in members
+                        for r in members
                     ],
                 }
             )
@@ -431,7 +436,9 @@ class FactBuilder:
             if row["id"] in self.g.nodes
         ]
         superseded = [
-            n for n in self.g.nodes.values() if n.type == "Decision" and n.status == "superseded"
+            n
+            for n in self.g.nodes.values()
+            if n.entity_type == "Decision" and n.status == "superseded"
         ]
         history = []
         for node in sorted(superseded, key=self._decision_order, reverse=True):
@@ -451,9 +458,9 @@ class FactBuilder:
                 newer = [
                     self.g.nodes[i]
                     for r, i in self.g.in_edges.get(node.id, [])
-                    if r == "supersedes" and self.g.nodes[i].type == "Decision"
+                    if r == "supersedes" and self.g.nodes[i].entity_type == "Decision"
                 ]
-                successor = min(newer, key=lambda n: n.sort_key) if newer else None
+                successor = min(newer, key=by_name) if newer else None
             item["superseded_by"] = (
                 {"id": successor.id, "name": successor.name, "status": successor.status}
                 if successor is not None
@@ -462,9 +469,9 @@ class FactBuilder:
             history.append(item)
         return {"project": self.header(registered), "decisions": active, "history": history}
 
-    def _scope(self, subsystem: Node) -> list[Node]:
+    def _scope(self, subsystem: Entity) -> list[Entity]:
         """The subsystem and every component reachable through containment."""
-        scope: dict[str, Node] = {subsystem.id: subsystem}
+        scope: dict[str, Entity] = {subsystem.id: subsystem}
         frontier = [subsystem]
         while frontier:
             current = frontier.pop()
@@ -472,14 +479,14 @@ class FactBuilder:
                 if child.id not in scope:
                     scope[child.id] = child
                     frontier.append(child)
-        return sorted(scope.values(), key=lambda n: n.sort_key)
+        return sorted(scope.values(), key=by_name)
 
-    def subsystem(self, registered: Any, node: Node) -> dict[str, Any]:
+    def subsystem(self, registered: Any, node: Entity) -> dict[str, Any]:
         scope = self._scope(node)
         ids = {n.id for n in scope}
         components = []
         for comp in scope:
-            if comp.type != "Component":
+            if comp.entity_type != "Component":
                 continue
             item = self.ref(comp)
             a = comp.attributes
@@ -499,7 +506,7 @@ class FactBuilder:
             item["parameters"] = self._refs(self.g.children(comp.id, "Parameter"))
             components.append(item)
 
-        interfaces: dict[str, Node] = {}
+        interfaces: dict[str, Entity] = {}
         links: set[tuple[str, str]] = set()
         for member in scope:
             for other in self.g.children(member.id, "Interface"):
@@ -509,7 +516,7 @@ class FactBuilder:
                 self.g.sources(member.id, "interfaces_with"),
             ):
                 for other in rel_nodes:
-                    if other.type == "Interface":
+                    if other.entity_type == "Interface":
                         interfaces[other.id] = other
                     elif other.id not in ids or member.id < other.id:
                         links.add((member.name, other.name))
@@ -518,11 +525,11 @@ class FactBuilder:
             interfaces[itf.id] = itf
         constraints = {c.id: c for c in self.nodes(self.cat.constraints(node.id))}
         decisions = {i for i, _ in self.cat.decisions(node.id)}
-        requirements: dict[str, Node] = {}
+        requirements: dict[str, Entity] = {}
         for member in scope:
             for c in self.g.sources(member.id, "constrains"):
-                if c.type in ("Constraint", "Requirement"):
-                    (constraints if c.type == "Constraint" else requirements)[c.id] = c
+                if c.entity_type in ("Constraint", "Requirement"):
+                    (constraints if c.entity_type == "Constraint" else requirements)[c.id] = c
             decisions.update(d.id for d in self.g.sources(member.id, "affects", "Decision"))
             for r in self.g.targets(member.id, "satisfies", "Requirement"):
                 requirements[r.id] = r

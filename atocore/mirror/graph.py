@@ -1,9 +1,12 @@
-"""Loading one project's engineering state into memory for the Mirror.
+"""One project's engineering state in memory for the Mirror.
 
-One pass of SQL over the engineering tables (entities, relationships,
-conflicts, conflict_members) and trusted project state; the page facts are
-then derived in Python (see ``facts.py``). Reading everything once keeps a
-1000-entity project well under a second and makes every ordering explicit.
+The entities and edges come from the engineering graph (loaded once, with
+the superseded and invalid entities the pages show; the query catalog gets
+its active-only view), the open conflicts from ``engineering.conflicts``;
+this module adds what only the pages need (candidate count, last review of
+each entity). The page facts are then derived in Python (see ``facts.py``).
+Reading everything once keeps a 1000-entity project well under a second and
+makes every ordering explicit.
 
 The derivations follow the engineering query catalog: containment (Q-001,
 Q-004), interfaces (Q-003), requirement coverage and orphans (Q-005, Q-006),
@@ -16,95 +19,77 @@ entities count; candidates never appear.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from atocore.engineering.conflicts import Conflict, list_conflicts
+from atocore.engineering.graph import Graph as EntityGraph
+from atocore.engineering.schemas import Entity
 
 # Statuses shown anywhere in the Mirror (candidates are never shown).
 SHOWN_STATUSES = ("active", "superseded", "invalid")
 
 
-@dataclass
-class Node:
-    id: str
-    type: str
-    name: str
-    status: str
-    identity_key: str
-    attributes: dict[str, Any]
-    source_refs: list[dict[str, Any]]
-    superseded_by: str | None
-    created_at: str
-    updated_at: str
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return (self.name.lower(), self.id)
+def by_name(entity: Entity) -> tuple[str, str]:
+    """The pages' order for entities: name, case-insensitive, then id."""
+    return (entity.name.lower(), entity.id)
 
 
 @dataclass
-class Conflict:
-    id: str
-    field: str
-    reason: str
-    created_at: str
-    members: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Graph:
+class MirrorGraph:
     project: str
-    nodes: dict[str, Node]
-    out_edges: dict[str, list[tuple[str, str]]]  # id → [(rel_type, target id)]
-    in_edges: dict[str, list[tuple[str, str]]]  # id → [(rel_type, source id)]
+    entities: EntityGraph
     conflicts: list[Conflict]
     disputes: dict[str, list[Conflict]]  # entity id → open conflicts it is a member of
     candidates: int
     reviews: dict[str, tuple[str, str]] = field(default_factory=dict)  # id → (when, action)
+    # entity conflict member id → its name (members may be candidates, not in ``nodes``)
+    member_names: dict[str, str] = field(default_factory=dict)
 
-    def active(self, entity_type: str | None = None) -> list[Node]:
-        found = [
-            n
-            for n in self.nodes.values()
-            if n.status == "active" and (entity_type is None or n.type == entity_type)
-        ]
-        return sorted(found, key=lambda n: n.sort_key)
+    @property
+    def nodes(self) -> dict[str, Entity]:
+        return self.entities.entities
 
-    def targets(self, node_id: str, rel: str, entity_type: str | None = None) -> list[Node]:
+    @property
+    def out_edges(self) -> dict[str, list[tuple[str, str]]]:  # id → [(rel_type, target id)]
+        return self.entities.out
+
+    @property
+    def in_edges(self) -> dict[str, list[tuple[str, str]]]:  # id → [(rel_type, source id)]
+        return self.entities.inc
+
+    def active(self, entity_type: str | None = None) -> list[Entity]:
+        return _active(self.nodes.values(), entity_type)
+
+    def targets(self, node_id: str, rel: str, entity_type: str | None = None) -> list[Entity]:
         """Active entities reached from ``node_id`` over active ``rel`` edges."""
-        return self._ends(self.out_edges.get(node_id, ()), rel, entity_type)
+        return _active(self.entities.targets(node_id, rel), entity_type)
 
-    def sources(self, node_id: str, rel: str, entity_type: str | None = None) -> list[Node]:
+    def sources(self, node_id: str, rel: str, entity_type: str | None = None) -> list[Entity]:
         """Active entities with an active ``rel`` edge into ``node_id``."""
-        return self._ends(self.in_edges.get(node_id, ()), rel, entity_type)
+        return _active(self.entities.sources(node_id, rel), entity_type)
 
-    def _ends(self, edges: Any, rel: str, entity_type: str | None) -> list[Node]:
-        seen: dict[str, Node] = {}
-        for edge_rel, other in edges:
-            node = self.nodes.get(other)
-            if edge_rel != rel or node is None or node.status != "active":
-                continue
-            if entity_type is None or node.type == entity_type:
-                seen[node.id] = node
-        return sorted(seen.values(), key=lambda n: n.sort_key)
-
-    def children(self, node_id: str, entity_type: str | None = None) -> list[Node]:
+    def children(self, node_id: str, entity_type: str | None = None) -> list[Entity]:
         """Structural children: ``contains`` out-edges and ``part_of`` in-edges."""
-        found = {
-            n.id: n
-            for n in self.targets(node_id, "contains", entity_type)
-            + self.sources(node_id, "part_of", entity_type)
-        }
-        return sorted(found.values(), key=lambda n: n.sort_key)
+        return _active(self.entities.children(node_id), entity_type)
 
-    def parents(self, node_id: str, entity_type: str | None = None) -> list[Node]:
-        found = {
-            n.id: n
-            for n in self.sources(node_id, "contains", entity_type)
-            + self.targets(node_id, "part_of", entity_type)
-        }
-        return sorted(found.values(), key=lambda n: n.sort_key)
+    def parents(self, node_id: str, entity_type: str | None = None) -> list[Entity]:
+        return _active(self.entities.parents(node_id), entity_type)
+
+
+def _active(entities: Any, entity_type: str | None) -> list[Entity]:
+    found = [
+        e
+        for e in entities
+        if e.status == "active" and (entity_type is None or e.entity_type == entity_type)
+    ]
+    return sorted(found, key=by_name)
+
+
+def member_name(graph: MirrorGraph, member: Any) -> str:
+    """A conflict member's name ('' for project state, as the pages show it)."""
+    return graph.member_names.get(member.id, "") if member.kind == "entity" else ""
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -118,14 +103,6 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _json(raw: str | None, default: Any) -> Any:
-    try:
-        value = json.loads(raw) if raw else default
-    except (TypeError, ValueError):
-        return default
-    return value if isinstance(value, type(default)) else default
-
-
 def _has_table(conn: Any, name: str) -> bool:
     row = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
@@ -133,80 +110,28 @@ def _has_table(conn: Any, name: str) -> bool:
     return row is not None
 
 
-def load_graph(conn: Any, project: str) -> Graph:
+def load_graph(conn: Any, project: str) -> MirrorGraph:
     """Every shown entity, active edge and open conflict of ``project`` (canonical id)."""
-    nodes: dict[str, Node] = {}
-    out_edges: dict[str, list[tuple[str, str]]] = {}
-    in_edges: dict[str, list[tuple[str, str]]] = {}
-    conflicts: list[Conflict] = []
-    disputes: dict[str, list[Conflict]] = {}
-    candidates = 0
     if not _has_table(conn, "entities"):
-        return Graph(project, nodes, out_edges, in_edges, conflicts, disputes, candidates)
-
-    placeholders = ", ".join("?" for _ in SHOWN_STATUSES)
-    for row in conn.execute(
-        "SELECT id, entity_type, name, status, identity_key, attributes, source_refs, "
-        f"superseded_by, created_at, updated_at FROM entities WHERE project = ? "
-        f"AND status IN ({placeholders})",
-        (project, *SHOWN_STATUSES),
-    ):
-        nodes[row["id"]] = Node(
-            id=row["id"],
-            type=row["entity_type"],
-            name=row["name"],
-            status=row["status"],
-            identity_key=row["identity_key"],
-            attributes=_json(row["attributes"], {}),
-            source_refs=_json(row["source_refs"], []),
-            superseded_by=row["superseded_by"],
-            created_at=row["created_at"] or "",
-            updated_at=row["updated_at"] or "",
-        )
+        return MirrorGraph(project, EntityGraph(project, {}, []), [], {}, 0)
+    entities = EntityGraph.load(conn, project, statuses=SHOWN_STATUSES)
     candidates = conn.execute(
         "SELECT count(*) FROM entities WHERE project = ? AND status = 'candidate'", (project,)
     ).fetchone()[0]
-
-    for row in conn.execute(
-        "SELECT rel_type, source_id, target_id FROM relationships "
-        "WHERE project = ? AND status = 'active' ORDER BY id",
-        (project,),
-    ):
-        if row["source_id"] in nodes and row["target_id"] in nodes:
-            out_edges.setdefault(row["source_id"], []).append((row["rel_type"], row["target_id"]))
-            in_edges.setdefault(row["target_id"], []).append((row["rel_type"], row["source_id"]))
-
-    by_id: dict[str, Conflict] = {}
-    for row in conn.execute(
-        "SELECT c.id, c.field, c.reason, c.created_at, m.member_kind, m.member_id, m.value, "
-        "m.role, e.name AS member_name, e.status AS member_status FROM conflicts c "
-        "LEFT JOIN conflict_members m ON m.conflict_id = c.id "
-        "LEFT JOIN entities e ON e.id = m.member_id "
-        "WHERE c.project = ? AND c.status = 'open' "
-        "ORDER BY c.created_at, c.id, m.member_kind, m.member_id",
-        (project,),
-    ):
-        conflict = by_id.get(row["id"])
-        if conflict is None:
-            conflict = Conflict(
-                row["id"], row["field"] or "", row["reason"] or "", row["created_at"]
-            )
-            by_id[row["id"]] = conflict
-            conflicts.append(conflict)
-        if row["member_id"] is None:
-            continue
-        member = {
-            "kind": row["member_kind"] or "",
-            "id": row["member_id"],
-            "value": row["value"] or "",
-            "role": row["role"] or "",
-        }
-        member["name"] = row["member_name"] or ""
-        member["status"] = row["member_status"] or ""
-        node = nodes.get(row["member_id"])
-        conflict.members.append(member)
-        if node is not None:
-            disputes.setdefault(node.id, []).append(conflict)
+    conflicts = list_conflicts(conn, project, status="open")
+    disputes: dict[str, list[Conflict]] = {}
+    member_ids: set[str] = set()
+    for conflict in conflicts:
+        for member in conflict.members:
+            if member.kind != "entity":
+                continue
+            member_ids.add(member.id)
+            if member.id in entities.entities:
+                disputes.setdefault(member.id, []).append(conflict)
+    placeholders = ", ".join("?" for _ in member_ids)
+    member_names = dict(
+        conn.execute(f"SELECT id, name FROM entities WHERE id IN ({placeholders})", [*member_ids])
+    )
     reviews: dict[str, tuple[str, str]] = {}
     for row in conn.execute(
         "SELECT r.target_id, r.action, r.created_at FROM review_log r "
@@ -214,6 +139,6 @@ def load_graph(conn: Any, project: str) -> Graph:
         "AND e.project = ? ORDER BY r.created_at, r.id",
         (project,),
     ):
-        if row["target_id"] in nodes:
+        if row["target_id"] in entities.entities:
             reviews[row["target_id"]] = (row["created_at"], row["action"])
-    return Graph(project, nodes, out_edges, in_edges, conflicts, disputes, candidates, reviews)
+    return MirrorGraph(project, entities, conflicts, disputes, candidates, reviews, member_names)

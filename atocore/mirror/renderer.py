@@ -185,7 +185,7 @@ def plan_pages(conn: Any, project: str, now: datetime) -> list[tuple[str, str, d
 
     registered = get_registered_project(project)
     graph = load_graph(conn, project)
-    builder = FactBuilder(graph, Catalog(conn, project), get_state(conn, project), now)
+    builder = FactBuilder(graph, Catalog(conn, graph), get_state(conn, project), now)
     if not graph.active():
         return [("overview", tpl.EMPTY, builder.empty(registered))]
     pages = [
@@ -298,7 +298,7 @@ def render_project(
     try:
         pages = render_pages(conn, project, now, directory, env, force=force)
         report.pages = write_pages(pages, directory)
-    except Exception as exc:  # noqa: BLE001 - any failure keeps the previous pages
+    except Exception as exc:  # any failure keeps the previous pages
         reason = f"{type(exc).__name__}: {exc}"
         record_failure(conn, project, trigger, reason, now)
         log.warning("mirror regeneration of %s failed: %s", project, reason)

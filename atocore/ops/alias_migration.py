@@ -51,6 +51,7 @@ from atocore.db import transaction
 from atocore.errors import ConflictError, InvalidInput
 from atocore.projects.registry import Registry
 from atocore.review_log import record_review
+from atocore.timeutil import now_utc
 
 LIVE_MEMORY_STATUSES = ("active", "candidate")
 
@@ -238,15 +239,21 @@ def _memory_key(row: Any) -> tuple[str, str, str]:
     return (row["memory_type"], content, row["status"])
 
 
-def _plan_memories(conn: Any, mapping: dict[str, str]) -> list[MemoryPlan]:
-    names = [r[0] for r in conn.execute("SELECT DISTINCT project FROM memories")]
+def _aliases_by_canonical(
+    conn: Any, table: str, mapping: dict[str, str]
+) -> list[tuple[str, list[str]]]:
+    """(canonical id, the alias spellings ``table`` holds for it), sorted by id."""
     by_canonical: dict[str, list[str]] = {}
-    for name in names:
+    for (name,) in conn.execute(f"SELECT DISTINCT project FROM {table}"):
         canonical = _canonical_for(name, mapping)
         if canonical:
             by_canonical.setdefault(canonical, []).append(name)
+    return sorted(by_canonical.items())
+
+
+def _plan_memories(conn: Any, mapping: dict[str, str]) -> list[MemoryPlan]:
     plans = []
-    for canonical, aliases in sorted(by_canonical.items()):
+    for canonical, aliases in _aliases_by_canonical(conn, "memories", mapping):
         plan = MemoryPlan(canonical)
         survivors: dict[tuple, str] = {}
         for row in conn.execute(
@@ -277,14 +284,8 @@ def _plan_memories(conn: Any, mapping: dict[str, str]) -> list[MemoryPlan]:
 
 
 def _plan_interactions(conn: Any, mapping: dict[str, str]) -> list[InteractionPlan]:
-    names = [r[0] for r in conn.execute("SELECT DISTINCT project FROM interactions")]
-    by_canonical: dict[str, list[str]] = {}
-    for name in names:
-        canonical = _canonical_for(name, mapping)
-        if canonical:
-            by_canonical.setdefault(canonical, []).append(name)
     plans = []
-    for canonical, aliases in sorted(by_canonical.items()):
+    for canonical, aliases in _aliases_by_canonical(conn, "interactions", mapping):
         marks = ",".join("?" for _ in aliases)
         rows = conn.execute(
             f"SELECT id, project, prompt, created_at FROM interactions "
@@ -375,10 +376,6 @@ def build_plan(conn: Any, registry: Registry) -> MigrationPlan:
 # --- applying -----------------------------------------------------------------------
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _project_references(conn: Any) -> list[tuple[str, str]]:
     """(table, column) pairs other than project_state with a foreign key to projects."""
     refs = []
@@ -422,7 +419,7 @@ def apply_plan(conn: Any, plan: MigrationPlan, *, actor: str | None = None) -> d
         "memory_rows_superseded": 0,
         "interaction_rows_rekeyed": 0,
     }
-    now = _now()
+    now = now_utc()
     with transaction(conn):
         refs = _project_references(conn)
         for state in plan.state_plans:

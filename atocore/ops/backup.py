@@ -257,7 +257,7 @@ def _create_backup(settings, dest, kind, progress, step_pages) -> dict[str, Any]
 
 def _write_snapshot(settings, work, stamp, kind, started, progress, step_pages) -> dict:
     """Copy everything into ``work`` and write its metadata; returns the metadata."""
-    from atocore.ops.health import build_provenance
+    from atocore.ops.provenance import build_provenance
 
     db_info = _copy_database(settings.db_path, work / DB_REL, settings, progress, step_pages)
     db_file = work / DB_REL

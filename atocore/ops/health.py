@@ -7,8 +7,8 @@ from typing import Any
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
-from atocore.env import read
 from atocore.errors import InvalidInput
+from atocore.ops.provenance import build_provenance
 
 # Tables counted in status when they exist (later migrations add more).
 COUNTED_TABLES = (
@@ -59,19 +59,6 @@ def init_data_dir(settings: Settings | None = None) -> dict[str, Any]:
         "migrations_applied": applied,
         "schema_version": version,
         "registry_created": registry_created,
-    }
-
-
-def build_provenance() -> dict[str, str]:
-    """Which build is running: set by deploy/deploy.sh (or the image), else "unknown".
-
-    ``build_sha`` is the precise drift signal: deploy.sh compares it with the
-    commit it just shipped; ``version`` only changes on manual bumps.
-    """
-    return {
-        "build_sha": read("ATOCORE_BUILD_SHA") or "unknown",
-        "build_time": read("ATOCORE_BUILD_TIME") or "unknown",
-        "build_branch": read("ATOCORE_BUILD_BRANCH") or "unknown",
     }
 
 

@@ -99,7 +99,7 @@ def restore_backup(
     Takes a pre-restore safety snapshot of the current state first (into the
     data dir's own snapshot root) unless ``pre_snapshot`` is false.
     """
-    from atocore.ops.locks import RESTORE_LOCK, hold_process_lock, running_processes
+    from atocore.ops.locks import RESTORE_LOCK, hold_process_lock
 
     settings = settings or get_settings()
     stamp = check_stamp(stamp)
@@ -109,67 +109,14 @@ def restore_backup(
             "for this data dir, then pass --confirm-stopped"
         )
     path = snapshot_path(stamp, settings, dest)
-
-    def refuse_if_running() -> None:
-        live = [p for p in running_processes(settings) if p.name != RESTORE_LOCK]
-        if live:
-            names = ", ".join(f"{p.name} (pid {p.pid})" for p in live)
-            raise ConflictError(
-                f"refusing to restore while atocore processes use this data dir: {names}; "
-                "stop them first",
-                details={"running": [p.__dict__ for p in live]},
-            )
-
-    refuse_if_running()
+    _refuse_if_running(settings)
     with hold_process_lock(RESTORE_LOCK, settings):
-        refuse_if_running()
-        validation = validate_backup(stamp, settings, dest=dest)
-        if not validation["valid"]:
-            raise InvalidInput(
-                f"snapshot {stamp} is not valid ({', '.join(validation['errors'])}); "
-                "refusing to restore it",
-                details={"validation": validation},
-            )
-        if "db_schema_newer_than_code" in validation["warnings"]:
-            raise InvalidInput(
-                f"snapshot {stamp} was made by a newer atocore "
-                f"({validation['warning_details']['db_schema_newer_than_code']}); "
-                "upgrade atocore before restoring it",
-                details={"validation": validation},
-            )
-        pre_stamp = None
-        pre_valid = None
+        _refuse_if_running(settings)  # again: one may have started before the lock was taken
+        _check_snapshot(stamp, settings, dest)
+        pre_stamp, pre_valid = None, None
         if pre_snapshot and settings.db_path.exists():
-            try:
-                pre = create_backup(settings, kind="pre-restore", progress=progress, lock=False)
-            except InvalidInput as exc:
-                raise OperationFailed(
-                    f"could not take the pre-restore safety snapshot ({exc.message}); "
-                    "nothing was restored. Use --no-pre-snapshot to restore anyway."
-                ) from exc
-            pre_stamp, pre_valid = pre["stamp"], pre["validated"]
-        try:
-            sidecars = _remove_sidecars(settings.db_path)
-            if progress:
-                progress("restore", 0, 1)
-            _replace_file(path / DB_REL, settings.db_path)
-            sidecars += _remove_sidecars(settings.db_path)
-            registry_restored = False
-            if (path / REGISTRY_REL).is_file():
-                _replace_file(path / REGISTRY_REL, settings.registry_path)
-                registry_restored = True
-            templates = []
-            for rel in TEMPLATE_TREES:
-                if (path / rel).is_dir():
-                    _restore_tree(path / rel, settings.data_dir / rel)
-                    templates.append(rel)
-            if progress:
-                progress("restore", 1, 1)
-        except OSError as exc:
-            raise OperationFailed(
-                f"restore of {stamp} failed midway: {exc.strerror or exc}; "
-                f"roll back with the pre-restore snapshot {pre_stamp or '(none taken)'}"
-            ) from exc
+            pre_stamp, pre_valid = _pre_restore_snapshot(settings, progress)
+        copied = _copy_in(path, stamp, settings, pre_stamp, progress)
         ok, error, version = _integrity(settings.db_path)
     result = {
         "stamp": stamp,
@@ -178,12 +125,86 @@ def restore_backup(
         "pre_restore_snapshot_valid": pre_valid,
         "target_db": str(settings.db_path),
         "db_restored": True,
-        "registry_restored": registry_restored,
-        "templates_restored": templates,
-        "sidecars_removed": sidecars,
+        **copied,
         "restored_integrity_ok": ok,
         "restored_schema_version": version,
     }
     if error:
         result["integrity_error"] = error
     return result
+
+
+def _refuse_if_running(settings: Settings) -> None:
+    from atocore.ops.locks import RESTORE_LOCK, running_processes
+
+    live = [p for p in running_processes(settings) if p.name != RESTORE_LOCK]
+    if live:
+        names = ", ".join(f"{p.name} (pid {p.pid})" for p in live)
+        raise ConflictError(
+            f"refusing to restore while atocore processes use this data dir: {names}; "
+            "stop them first",
+            details={"running": [p.__dict__ for p in live]},
+        )
+
+
+def _check_snapshot(stamp: str, settings: Settings, dest: Path | None) -> None:
+    """Refuse a snapshot that does not validate or that a newer atocore wrote."""
+    validation = validate_backup(stamp, settings, dest=dest)
+    if not validation["valid"]:
+        raise InvalidInput(
+            f"snapshot {stamp} is not valid ({', '.join(validation['errors'])}); "
+            "refusing to restore it",
+            details={"validation": validation},
+        )
+    if "db_schema_newer_than_code" in validation["warnings"]:
+        raise InvalidInput(
+            f"snapshot {stamp} was made by a newer atocore "
+            f"({validation['warning_details']['db_schema_newer_than_code']}); "
+            "upgrade atocore before restoring it",
+            details={"validation": validation},
+        )
+
+
+def _pre_restore_snapshot(settings: Settings, progress: Progress | None) -> tuple[str, bool]:
+    """(stamp, validated) of the safety snapshot of what is about to be replaced."""
+    try:
+        pre = create_backup(settings, kind="pre-restore", progress=progress, lock=False)
+    except InvalidInput as exc:
+        raise OperationFailed(
+            f"could not take the pre-restore safety snapshot ({exc.message}); "
+            "nothing was restored. Use --no-pre-snapshot to restore anyway."
+        ) from exc
+    return pre["stamp"], pre["validated"]
+
+
+def _copy_in(
+    path: Path, stamp: str, settings: Settings, pre_stamp: str | None, progress: Progress | None
+) -> dict[str, Any]:
+    """Swap the snapshot's database, registry and template trees in; the report's fields."""
+    try:
+        sidecars = _remove_sidecars(settings.db_path)
+        if progress:
+            progress("restore", 0, 1)
+        _replace_file(path / DB_REL, settings.db_path)
+        sidecars += _remove_sidecars(settings.db_path)
+        registry_restored = False
+        if (path / REGISTRY_REL).is_file():
+            _replace_file(path / REGISTRY_REL, settings.registry_path)
+            registry_restored = True
+        templates = []
+        for rel in TEMPLATE_TREES:
+            if (path / rel).is_dir():
+                _restore_tree(path / rel, settings.data_dir / rel)
+                templates.append(rel)
+        if progress:
+            progress("restore", 1, 1)
+    except OSError as exc:
+        raise OperationFailed(
+            f"restore of {stamp} failed midway: {exc.strerror or exc}; "
+            f"roll back with the pre-restore snapshot {pre_stamp or '(none taken)'}"
+        ) from exc
+    return {
+        "registry_restored": registry_restored,
+        "templates_restored": templates,
+        "sidecars_removed": sidecars,
+    }

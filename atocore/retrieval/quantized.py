@@ -486,7 +486,7 @@ def prefilter(
 
 
 @functools.cache
-def _BYTE_BITS() -> Any:  # noqa: N802 - a constant, built on first use
+def _BYTE_BITS() -> Any:  # a constant, built on first use
     """``(256, 8)`` float table: bit i (little-endian) of each byte value."""
     import numpy as np
 

@@ -69,7 +69,7 @@ def ensure_vector_table(conn: Any, dim: int) -> None:
             f"CREATE VIRTUAL TABLE {TABLE} USING vec0("
             f"embedding float[{int(dim)}] distance_metric=cosine, project text)"
         )
-    except Exception as exc:  # noqa: BLE001 - extension missing or broken
+    except Exception as exc:  # extension missing or broken
         raise OperationFailed(
             f"cannot create vector table (sqlite-vec unavailable?): {exc}"
         ) from exc
@@ -191,13 +191,6 @@ def _page_cache(conn: Any, *, mib: int) -> Iterator[None]:
         yield
     finally:
         conn.execute(f"PRAGMA cache_size = {int(old)}")
-
-
-def drop_quantized_index(conn: Any) -> None:
-    """Forget the quantized index (searches go exact until it is rebuilt)."""
-    from atocore.retrieval import quantized
-
-    quantized.drop(conn)
 
 
 def vector_index_info(conn: Any) -> dict[str, Any]:

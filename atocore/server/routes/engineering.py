@@ -48,7 +48,7 @@ def list_(
 @router.post("/entities", status_code=201, response_model=Entity)
 def add(body: EntityIn, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Add an entity (a candidate unless ``active``)."""
-    from atocore.engineering.entities import create_entity
+    from atocore.engineering.create import create_entity
 
     return changed(
         create_entity(

@@ -29,7 +29,7 @@ def pages(project: str) -> list[dict[str, Any]]:
 @router.post("/mirror/{project}/render")
 def render(project: str, conn: Any = Depends(get_conn)) -> dict[str, Any]:
     """Regenerate a project's pages now."""
-    from atocore.cli.common import to_jsonable
+    from atocore.jsonable import to_jsonable
     from atocore.mirror.renderer import render_project
 
     return to_jsonable(render_project(conn, _project(project), trigger="http"))

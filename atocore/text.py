@@ -1,0 +1,33 @@
+"""Small text helpers every layer shares: slugs, digests, cutting to a limit.
+
+Imported on the prompt hook's path, so it stays stdlib-light (``hashlib``
+costs ~8 ms and is imported only when a digest is taken).
+"""
+
+from __future__ import annotations
+
+import re
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Lower-case words joined by ``-`` ("Mirror Mount" -> "mirror-mount")."""
+    return _SLUG.sub("-", text.strip().lower()).strip("-")
+
+
+def content_hash(data: bytes | str) -> str:
+    """SHA-256 hex digest of ``data`` (text as UTF-8): the change signal stored with rows."""
+    import hashlib
+
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def truncate(text: str, limit: int, marker: str | None = None) -> str:
+    """``text`` cut to ``limit`` characters plus a visible ``marker``; by default the
+    marker says how many characters were dropped."""
+    if len(text) <= limit:
+        return text
+    if marker is None:
+        marker = f"\n\n[truncated: {len(text) - limit} more characters]"
+    return text[:limit] + marker
