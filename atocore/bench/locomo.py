@@ -134,9 +134,14 @@ def write_vault(conv: dict[str, Any], root: Path) -> dict[str, str]:
 
 
 def questions_for(
-    conv: dict[str, Any], project: str, turns_by_id: dict[str, str]
+    conv: dict[str, Any],
+    project: str,
+    turns_by_id: dict[str, str],
+    conversation: str | None = None,
 ) -> tuple[list[Question], int]:
-    """Questions of categories 1-4 with their evidence texts; and how many were dropped."""
+    """Questions of categories 1-4 with their evidence texts; and how many were dropped.
+
+    ``conversation`` labels them (default: the conversation's ``sample_id``)."""
     out: list[Question] = []
     dropped = 0
     for qa in conv["qa"]:
@@ -152,7 +157,7 @@ def questions_for(
         if not evidence:
             dropped += 1
             continue
-        label = str(conv.get("sample_id", project))
+        label = conversation or str(conv.get("sample_id", project))
         out.append(Question(label, project, str(qa["question"]), int(category), evidence))
     return out, dropped
 
@@ -203,6 +208,10 @@ class _QueryCache:
 # --------------------------------------------------------------------------- running
 
 
+def conversation_label(conv: dict[str, Any], index: int) -> str:
+    return str(conv.get("sample_id") or f"conv-{index}")
+
+
 def prepare(
     data: list[dict[str, Any]],
     work_dir: Path,
@@ -229,7 +238,7 @@ def prepare(
     info: dict[str, Any] = {"conversations": [], "dropped_questions": 0, "chunks": 0, "turns": 0}
     started = time.perf_counter()
     for index, conv in enumerate(selected):
-        label = str(conv.get("sample_id") or f"conv-{index}")
+        label = conversation_label(conv, index)
         project = "locomo-" + re.sub(r"[^a-z0-9._-]+", "-", label.lower()).strip("-")
         vault = work_dir / "vaults" / project
         turns_by_id = write_vault(conv, vault)
@@ -240,7 +249,7 @@ def prepare(
         report = ingest_project(conn, project, purge_deleted=True, options=chunk_options)
         if not report.vectors.available:
             raise InvalidInput(f"vector side unavailable: {report.vectors.reason}")
-        qs, dropped = questions_for(conv, project, turns_by_id)
+        qs, dropped = questions_for(conv, project, turns_by_id, conversation=label)
         if limit_questions:
             qs = qs[:limit_questions]
         questions += qs
@@ -346,6 +355,12 @@ def run(
     if unknown or not configs:
         raise InvalidInput(f"configurations must be among {', '.join(CONFIGS)}")
     data = load_dataset(path)
+    known = {
+        conversation_label(c, i)
+        for i, c in enumerate(data[:conversations] if conversations else data)
+    }
+    if set(holdout) - known:
+        raise InvalidInput(f"--holdout names unknown conversations: {sorted(set(holdout) - known)}")
     keep = work_dir is not None
     root = Path(work_dir) if keep else Path(tempfile.mkdtemp(prefix="atocore-locomo-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -373,9 +388,6 @@ def run(
         )
         if not questions:
             raise InvalidInput(f"{path}: no questions of categories 1-4 with known evidence turns")
-        unknown_holdout = set(holdout) - set(info["conversations"])
-        if unknown_holdout:
-            raise InvalidInput(f"--holdout names unknown conversations: {sorted(unknown_holdout)}")
         embedder = _QueryCache(get_embedder())
         for budget in budgets:
             for name in configs:

@@ -507,9 +507,16 @@ def _chunk_block(conn: Any, hit: Any, pack: _Pack) -> tuple[ContextBlock, list[i
 
 
 def _fill_chunks(conn: Any, pack: _Pack, hits: list[Any]) -> None:
-    """Layer 4: whole chunks in rank order wherever they fit, skipping repeats; then
-    the best chunk that did not fit, cut into the room left."""
+    """Layer 4: chunks in rank order, skipping repeats, until one does not fit.
+
+    If at least ``min_truncated_chars`` of it would fit, it is cut into the
+    room left and the pack is full (a lower-ranked chunk is less likely to
+    hold what the prompt asks for than the start of a better one); if less
+    would, smaller chunks further down fill the room, and the best chunk
+    that did not fit is cut into whatever is left at the end.
+    """
     before = pack.packer.used
+    cut_at = pack.options.min_truncated_chars
     leftover: tuple[Any, ContextBlock, list[int]] | None = None
     for hit in hits:
         if hit.chunk_id in pack.taken:
@@ -525,6 +532,8 @@ def _fill_chunks(conn: Any, pack: _Pack, hits: list[Any]) -> None:
             pack.use(hit, block, extra, truncated=False)
         else:
             leftover = (hit, block, extra)
+            if pack.options.truncate and pack.packer.room_for(block) >= cut_at:
+                break  # enough of it fits: it is cut into the rest below, the pack is full
     if leftover is not None and pack.options.truncate:
         _add_truncated(pack, *leftover)
     pack.layers["chunk"] = pack.packer.used - before
