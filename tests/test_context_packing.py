@@ -115,9 +115,8 @@ def test_the_best_chunk_is_cut_in_before_worse_ones_fill_the_room(log_project, e
     options = ContextOptions(budget=300, retrieval_mode="bm25")
     prompt = "vacuum pump hums loudly drawer"
     pack = build_context(log_project, prompt, project="bench", options=options, embedder=embedder)
-    assert [(c.truncated, "vacuum pump" in b.text) for c, b in zip(pack.chunks, pack.blocks)] == [
-        (True, True)
-    ]
+    used = zip(pack.chunks, pack.blocks, strict=True)
+    assert [(c.truncated, "vacuum pump" in b.text) for c, b in used] == [(True, True)]
     assert "drawer four" not in pack.formatted_context
     assert len(pack.formatted_context) > 250
 
