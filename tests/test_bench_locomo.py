@@ -117,3 +117,21 @@ def test_bad_input(tmp_path: Path, cli) -> None:
     assert result.exit_code == 2 and "list of conversations" in result.output
     result = cli("bench", "locomo", str(bad), "--configs", "magic")
     assert result.exit_code == 2 and "--configs" in result.output
+
+
+def test_holdout_conversations_are_reported_apart(dataset: Path, tmp_path: Path, embedder) -> None:
+    two = [TINY[0], {**TINY[0], "sample_id": "conv-y"}]
+    dataset.write_text(json.dumps(two), encoding="utf-8")
+    report = locomo.run(
+        dataset,
+        budgets=[4000],
+        configs=["raw"],
+        holdout=["conv-y"],
+        work_dir=tmp_path / "work",
+        write=False,
+        show=False,
+    )
+    rows = {r["split"]: r for r in report.rows}
+    assert {k: rows[k]["questions"] for k in rows} == {"all": 6, "tune": 3, "holdout": 3}
+    with pytest.raises(InvalidInput, match="unknown conversations"):
+        locomo.run(dataset, budgets=[4000], configs=["raw"], holdout=["conv-z"], show=False)

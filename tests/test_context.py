@@ -188,7 +188,7 @@ def test_cli_context_json_shape_and_last(cli, corpus) -> None:
     last = cli.json("context", "--last")
     assert last["formatted_context"] == data["formatted_context"]
     human = cli("context", PROMPT, "-p", "p05")
-    assert human.exit_code == 0 and "## Retrieved notes" in human.output
+    assert human.exit_code == 0 and "[Mount design › Material]" in human.output
 
 
 def test_cli_context_bad_input(cli, corpus) -> None:

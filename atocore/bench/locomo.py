@@ -18,7 +18,11 @@ Method:
 
 Baselines in the same run, over the same ingested data: BM25-only and
 vector-only retrieval and their plain reciprocal-rank fusion (equal
-weights, k=60), each through the same pack builder. The ingested data dir
+weights, k=60), each through the same pack builder; and ``raw``, the
+shipped ranking without the pack (``search(top_k=50)`` texts joined by
+blank lines, cut to the budget), which the pack has to beat. With
+``holdout`` (conversation ids), each figure is also given for the tuning
+conversations and the held-out ones separately. The ingested data dir
 is shared by every configuration and budget of a run; ``--work-dir`` keeps
 it between runs (the incremental ingest then skips unchanged notes).
 """
@@ -41,11 +45,13 @@ from atocore.errors import InvalidInput
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 DEFAULT_BUDGETS = (1000, 2000, 4000)
-CONFIGS = ("bm25", "vector", "rrf", "atocore")
+CONFIGS = ("bm25", "vector", "rrf", "raw", "atocore")
+RAW_TOP_K = 50
 CONFIG_HELP = {
     "bm25": "BM25 only (FTS5), no neighbour spreading",
     "vector": "vector only (sqlite-vec), no neighbour spreading",
     "rrf": "plain RRF fusion of both (equal weights, k=60), no neighbour spreading",
+    "raw": f"shipped ranking, no pack: top {RAW_TOP_K} hit texts joined, cut to the budget",
     "atocore": "shipped defaults (ContextOptions())",
 }
 _DIA = re.compile(r"D\s*(\d+)\s*:\s*(\d+)")
@@ -128,9 +134,14 @@ def write_vault(conv: dict[str, Any], root: Path) -> dict[str, str]:
 
 
 def questions_for(
-    conv: dict[str, Any], project: str, turns_by_id: dict[str, str]
+    conv: dict[str, Any],
+    project: str,
+    turns_by_id: dict[str, str],
+    conversation: str | None = None,
 ) -> tuple[list[Question], int]:
-    """Questions of categories 1-4 with their evidence texts; and how many were dropped."""
+    """Questions of categories 1-4 with their evidence texts; and how many were dropped.
+
+    ``conversation`` labels them (default: the conversation's ``sample_id``)."""
     out: list[Question] = []
     dropped = 0
     for qa in conv["qa"]:
@@ -146,7 +157,7 @@ def questions_for(
         if not evidence:
             dropped += 1
             continue
-        label = str(conv.get("sample_id", project))
+        label = conversation or str(conv.get("sample_id", project))
         out.append(Question(label, project, str(qa["question"]), int(category), evidence))
     return out, dropped
 
@@ -164,7 +175,7 @@ def config_options(name: str, budget: int) -> Any:
     from atocore.retrieval.search import RetrievalParams
 
     base = ContextOptions(budget=budget)
-    if name == "atocore":
+    if name in ("atocore", "raw"):
         return base
     plain = base.retrieval.with_(
         bm25_weight=1.0, vector_weight=1.0, rrf_k=60.0, neighbour_weights=()
@@ -197,6 +208,10 @@ class _QueryCache:
 # --------------------------------------------------------------------------- running
 
 
+def conversation_label(conv: dict[str, Any], index: int) -> str:
+    return str(conv.get("sample_id") or f"conv-{index}")
+
+
 def prepare(
     data: list[dict[str, Any]],
     work_dir: Path,
@@ -223,7 +238,7 @@ def prepare(
     info: dict[str, Any] = {"conversations": [], "dropped_questions": 0, "chunks": 0, "turns": 0}
     started = time.perf_counter()
     for index, conv in enumerate(selected):
-        label = str(conv.get("sample_id") or f"conv-{index}")
+        label = conversation_label(conv, index)
         project = "locomo-" + re.sub(r"[^a-z0-9._-]+", "-", label.lower()).strip("-")
         vault = work_dir / "vaults" / project
         turns_by_id = write_vault(conv, vault)
@@ -234,7 +249,7 @@ def prepare(
         report = ingest_project(conn, project, purge_deleted=True, options=chunk_options)
         if not report.vectors.available:
             raise InvalidInput(f"vector side unavailable: {report.vectors.reason}")
-        qs, dropped = questions_for(conv, project, turns_by_id)
+        qs, dropped = questions_for(conv, project, turns_by_id, conversation=label)
         if limit_questions:
             qs = qs[:limit_questions]
         questions += qs
@@ -246,37 +261,79 @@ def prepare(
     return conn, questions, info
 
 
-def evaluate(
-    conn: Any,
-    questions: list[Question],
-    options: Any,
-    embedder: Any,
-) -> dict[str, Any]:
-    """Mean recall (overall and per category) of packs built with ``options``."""
+def raw_ranking(conn: Any, question: Question, options: Any, embedder: Any) -> str:
+    """The ranking without the pack: the top hits' texts joined, cut to the budget."""
+    from atocore.retrieval.search import search
+
+    result = search(
+        conn,
+        question.text,
+        project=question.project,
+        top_k=RAW_TOP_K,
+        mode=options.retrieval_mode,
+        params=options.retrieval,
+        embedder=embedder,
+    )
+    return "\n\n".join(hit.text for hit in result.hits)[: options.budget]
+
+
+def pack_text(conn: Any, question: Question, options: Any, embedder: Any) -> str:
     from atocore.context.builder import build_context
 
-    per_cat: dict[int, list[float]] = {c: [] for c in CATEGORIES}
-    scores: list[float] = []
-    chars = 0
-    started = time.perf_counter()
+    pack = build_context(
+        conn,
+        question.text,
+        project=question.project,
+        options=options,
+        embedder=embedder,
+        save=False,
+    )
+    return pack.formatted_context
+
+
+@dataclass
+class Scored:
+    question: Question
+    recall: float
+    chars: int
+    seconds: float
+
+
+def score_all(
+    conn: Any, questions: list[Question], options: Any, embedder: Any, *, raw: bool = False
+) -> list[Scored]:
+    """Each question's recall in its pack built with ``options`` (with ``raw``, in the
+    ranking cut to the budget instead)."""
+    out = []
     for q in questions:
-        pack = build_context(
-            conn, q.text, project=q.project, options=options, embedder=embedder, save=False
-        )
-        score = recall(q, pack.formatted_context)
-        scores.append(score)
-        per_cat[q.category].append(score)
-        chars += pack.chars_used
-    elapsed = time.perf_counter() - started
-    n = len(scores)
-    row: dict[str, Any] = {"recall": round(sum(scores) / n, 4) if n else None}
+        started = time.perf_counter()
+        text = (raw_ranking if raw else pack_text)(conn, q, options, embedder)
+        out.append(Scored(q, recall(q, text), len(text), time.perf_counter() - started))
+    return out
+
+
+def summarize(scored: list[Scored]) -> dict[str, Any]:
+    """Mean recall, overall and per category; mean characters and time per pack."""
+    n = len(scored)
+    row: dict[str, Any] = {"recall": round(sum(s.recall for s in scored) / n, 4) if n else None}
     for cat, name in CATEGORIES.items():
-        values = per_cat[cat]
+        values = [s.recall for s in scored if s.question.category == cat]
         row[f"{cat} {name}"] = round(sum(values) / len(values), 4) if values else None
     row["questions"] = n
-    row["avg chars"] = round(chars / n) if n else 0
-    row["ms/pack"] = round(elapsed / n * 1000, 1) if n else None
+    row["avg chars"] = round(sum(s.chars for s in scored) / n) if n else 0
+    row["ms/pack"] = round(sum(s.seconds for s in scored) / n * 1000, 1) if n else None
     return row
+
+
+def _splits(scored: list[Scored], holdout: list[str] | tuple[str, ...]) -> dict[str, list]:
+    """All questions; with ``holdout``, also the tuning and the held-out conversations."""
+    if not holdout:
+        return {"all": scored}
+    return {
+        "all": scored,
+        "tune": [s for s in scored if s.question.conversation not in holdout],
+        "holdout": [s for s in scored if s.question.conversation in holdout],
+    }
 
 
 def run(
@@ -287,6 +344,7 @@ def run(
     conversations: int | None = None,
     limit_questions: int | None = None,
     work_dir: Path | None = None,
+    holdout: list[str] | tuple[str, ...] = (),
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -297,6 +355,12 @@ def run(
     if unknown or not configs:
         raise InvalidInput(f"configurations must be among {', '.join(CONFIGS)}")
     data = load_dataset(path)
+    known = {
+        conversation_label(c, i)
+        for i, c in enumerate(data[:conversations] if conversations else data)
+    }
+    if set(holdout) - known:
+        raise InvalidInput(f"--holdout names unknown conversations: {sorted(set(holdout) - known)}")
     keep = work_dir is not None
     root = Path(work_dir) if keep else Path(tempfile.mkdtemp(prefix="atocore-locomo-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -309,6 +373,7 @@ def run(
             "configs": list(configs),
             "conversations": conversations,
             "limit_questions": limit_questions,
+            "holdout": list(holdout),
         },
         command=command,
         live=show,
@@ -326,9 +391,15 @@ def run(
         embedder = _QueryCache(get_embedder())
         for budget in budgets:
             for name in configs:
-                row = {"config": name, "budget": budget}
-                row.update(evaluate(conn, questions, config_options(name, budget), embedder))
-                report.add(row)
+                scored = score_all(
+                    conn, questions, config_options(name, budget), embedder, raw=name == "raw"
+                )
+                for split, subset in _splits(scored, holdout).items():
+                    row = {"config": name, "budget": budget}
+                    if holdout:
+                        row["split"] = split
+                    row.update(summarize(subset))
+                    report.add(row)
         report.extra["data"] = info
         for name in configs:
             report.note(f"{name}: {CONFIG_HELP[name]}")
@@ -355,6 +426,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--conversations", type=int)
     parser.add_argument("--limit-questions", type=int)
     parser.add_argument("--work-dir", type=Path)
+    parser.add_argument("--holdout", default="", help="conversation ids reported apart")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     run(
@@ -364,6 +436,7 @@ def main(argv: list[str] | None = None) -> None:
         conversations=args.conversations,
         limit_questions=args.limit_questions,
         work_dir=args.work_dir,
+        holdout=[c.strip() for c in args.holdout.split(",") if c.strip()],
         write=not args.no_write,
     )
 

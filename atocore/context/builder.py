@@ -24,7 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 from atocore.config import get_settings
 from atocore.context.blocks import ContextBlock
 from atocore.errors import InvalidInput, NotFound
+from atocore.ingest.chunker import HEADING_SEPARATOR
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import detect_project
 from atocore.retrieval.query import MAX_QUERY_CHARS, query_text
@@ -64,7 +65,7 @@ class ContextOptions:
     truncate: bool = True  # cut the best chunk that did not fit into what room is left
     min_truncated_chars: int = 120  # ...but only if at least this much of it fits
     dedupe_threshold: float = 0.8  # word-set overlap above which a chunk is a duplicate
-    headers: bool = True  # section headers in the formatted pack
+    headers: bool = True  # section headers in the formatted pack (when it has several)
     group_sources: bool = True  # chunks with the same label share one label, in note order
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)
 
@@ -104,6 +105,18 @@ class ContextPack(BaseModel):
 # --- rendering -----------------------------------------------------------------
 
 
+def chunk_label(title: str, heading: str, source: str) -> str:
+    """A chunk's label: its note's title and its own heading, no path.
+
+    The title (a date for a daily note) tells the reader what the text is;
+    the folder path and file name rarely do and cost a tenth of a small
+    pack. A note without a title falls back to its file name.
+    """
+    name = title.strip() or PurePosixPath(source.replace("\\", "/")).stem or source
+    leaf = heading.split(HEADING_SEPARATOR)[-1].strip() if heading else ""
+    return f"{name} › {leaf}" if leaf and leaf not in name else name
+
+
 def _render_block(block: ContextBlock) -> str:
     if block.kind in ("project_state", "memory"):
         return f"- {block.text}"
@@ -119,8 +132,13 @@ def _span(block: ContextBlock) -> tuple[int, int] | None:
     return (int(span[0]), int(span[1])) if span else None
 
 
-def _render_group(label: str, members: list[ContextBlock]) -> str:
-    """The chunk blocks sharing ``label``, in note order under the label once."""
+def _group_key(block: ContextBlock) -> str:
+    """Chunks of one note section share a label; two notes with one title do not."""
+    return str(block.meta.get("group", block.label))
+
+
+def _render_group(members: list[ContextBlock]) -> str:
+    """Chunk blocks of one group in note order under their label once."""
     if any(_span(b) is None for b in members):
         return PART_SEP.join(_render_block(b) for b in members)
     members = sorted(members, key=lambda b: _span(b) or (0, 0))
@@ -128,19 +146,19 @@ def _render_group(label: str, members: list[ContextBlock]) -> str:
     for prev, block in zip(members, members[1:], strict=False):
         adjacent = (_span(block) or (0, 0))[0] == (_span(prev) or (0, 0))[1] + 1
         text += ("\n\n" if adjacent else GAP) + block.text
-    return f"[{label}]\n{text}"
+    return f"[{members[0].label}]\n{text}"
 
 
 def _render_grouped(blocks: list[ContextBlock]) -> str:
-    """Chunk blocks sharing a label under that label once, in note order.
+    """Chunk blocks of one note section under its label once, in note order.
 
     Groups keep the order of their best (first) block; inside a group the
     chunks follow the note, ``…`` marking a gap between non-adjacent ones.
     """
     groups: dict[str, list[ContextBlock]] = {}
     for block in blocks:
-        groups.setdefault(block.label, []).append(block)
-    return PART_SEP.join(_render_group(label, members) for label, members in groups.items())
+        groups.setdefault(_group_key(block), []).append(block)
+    return PART_SEP.join(_render_group(members) for members in groups.values())
 
 
 def _separator(kind: str) -> str:
@@ -158,20 +176,23 @@ def render(
     headers: bool = True,
     group_sources: bool = True,
 ) -> str:
-    """The formatted pack text for ``blocks`` (already in trust order)."""
-    sections: list[str] = []
+    """The formatted pack text for ``blocks`` (already in trust order).
+
+    Section headers separate the trust levels; a pack of one section has
+    nothing to separate and goes without (its labels name the sources).
+    """
+    bodies: dict[str, str] = {}
     for kind in TRUST_ORDER:
         mine = [b for b in blocks if b.kind == kind]
         if not mine:
             continue
         if kind == "chunk" and group_sources:
-            body = _render_grouped(mine)
+            bodies[kind] = _render_grouped(mine)
         else:
-            body = _separator(kind).join(_render_block(b) for b in mine)
-        if headers:
-            body = f"{_title(kind, project)}\n{body}"
-        sections.append(body)
-    return PART_SEP.join(sections)
+            bodies[kind] = _separator(kind).join(_render_block(b) for b in mine)
+    if headers and len(bodies) > 1:
+        return PART_SEP.join(f"{_title(kind, project)}\n{body}" for kind, body in bodies.items())
+    return PART_SEP.join(bodies.values())
 
 
 # --- de-duplication ------------------------------------------------------------------
@@ -225,9 +246,9 @@ class _Packer:
     """Adds blocks while the rendered pack fits the budget.
 
     The length a block would bring the pack to is worked out from the
-    rendered pieces already kept (one per block, or one per label group of
-    chunks), re-rendering only the piece the block joins: the same
-    helpers as :func:`render`, so the sum equals ``len(render(...))``.
+    rendered pieces already kept (one per block, or one per group of
+    chunks), re-rendering only the piece the block joins: the same helpers
+    as :func:`render`, so the sum equals ``len(render(...))``.
     """
 
     def __init__(
@@ -240,8 +261,8 @@ class _Packer:
         self.blocks: list[ContextBlock] = []
         self.used = 0
         self._pieces: dict[str, dict[Any, str]] = {}  # kind -> key -> rendered piece
-        self._groups: dict[str, list[ContextBlock]] = {}  # chunk label -> its blocks
-        self._sections: dict[str, int] = {}  # kind -> rendered section length
+        self._groups: dict[str, list[ContextBlock]] = {}  # chunk group key -> its blocks
+        self._bodies: dict[str, int] = {}  # kind -> rendered section length, header aside
 
     def render(self, blocks: list[ContextBlock]) -> str:
         return render(
@@ -251,24 +272,24 @@ class _Packer:
     def _piece(self, block: ContextBlock) -> tuple[Any, str]:
         """``(key, rendered piece)`` of the section of ``block.kind`` once it is added."""
         if block.kind == "chunk" and self.group_sources:
-            members = [*self._groups.get(block.label, []), block]
-            return ("group", block.label), _render_group(block.label, members)
+            key = _group_key(block)
+            return ("group", key), _render_group([*self._groups.get(key, []), block])
         return ("block", len(self.blocks)), _render_block(block)
 
-    def _section_length(self, kind: str, pieces: dict[Any, str]) -> int:
-        length = sum(len(p) for p in pieces.values())
-        length += len(_separator(kind)) * (len(pieces) - 1)
-        if self.headers:
-            length += len(_title(kind, self.project)) + 1
+    def _length(self, bodies: dict[str, int]) -> int:
+        """Length of a pack whose sections' bodies have these lengths (headers added)."""
+        length = sum(bodies.values()) + len(PART_SEP) * (len(bodies) - 1)
+        if self.headers and len(bodies) > 1:
+            length += sum(len(_title(kind, self.project)) + 1 for kind in bodies)
         return length
 
     def _with(self, block: ContextBlock) -> tuple[int, dict[Any, str], int]:
-        """``(pack length, pieces of its section, section length)`` with ``block`` added."""
+        """``(pack length, pieces of its section, section body length)`` with ``block``."""
         key, piece = self._piece(block)
         pieces = {**self._pieces.get(block.kind, {}), key: piece}
-        section = self._section_length(block.kind, pieces)
-        sections = {**self._sections, block.kind: section}
-        return sum(sections.values()) + len(PART_SEP) * (len(sections) - 1), pieces, section
+        body = sum(len(p) for p in pieces.values())
+        body += len(_separator(block.kind)) * (len(pieces) - 1)
+        return self._length({**self._bodies, block.kind: body}), pieces, body
 
     def length_with(self, block: ContextBlock) -> int:
         """Length of the rendered pack with ``block`` added."""
@@ -287,15 +308,15 @@ class _Packer:
 
     def try_add(self, block: ContextBlock, cap: int | None = None, start: int = 0) -> bool:
         """Add if the pack stays in budget and the layer (begun at ``start``) under ``cap``."""
-        length, pieces, section = self._with(block)
+        length, pieces, body = self._with(block)
         if length > self.budget:
             return False
         if cap is not None and length - start > cap:
             return False
         if block.kind == "chunk" and self.group_sources:
-            self._groups.setdefault(block.label, []).append(block)
+            self._groups.setdefault(_group_key(block), []).append(block)
         self._pieces[block.kind] = pieces
-        self._sections[block.kind] = section
+        self._bodies[block.kind] = body
         self.blocks.append(block)
         self.used = length
         return True
@@ -380,18 +401,10 @@ def resolve_pack_project(conn: Any, prompt: str, project: str | None) -> tuple[s
     return require_known_project(conn, project, for_write=False) or None, False
 
 
-def build_context(
-    conn: Any,
-    prompt: str,
-    *,
-    project: str | None = None,
-    budget: int | None = None,
-    options: ContextOptions | None = None,
-    embedder: Any = None,
-    save: bool = True,
-) -> ContextPack:
-    """Build the context pack for ``prompt`` (``project`` may be an alias or ``"auto"``)."""
-    started = time.perf_counter()
+def _checked_options(
+    prompt: str, options: ContextOptions | None, budget: int | None
+) -> ContextOptions:
+    """The options to build with (``budget`` overriding theirs), or :class:`InvalidInput`."""
     options = options or ContextOptions()
     if budget is not None:
         options = options.with_(budget=budget)
@@ -406,72 +419,41 @@ def build_context(
     for name in ("state_share", "entity_share", "memory_share"):
         if not 0.0 <= getattr(options, name) <= 1.0:
             raise InvalidInput(f"{name} must be between 0 and 1")
-    warnings: list[str] = []
-    if len(prompt) > MAX_QUERY_CHARS:
-        warnings.append(
-            f"prompt is {len(prompt):,} characters; context was chosen from its first and "
-            f"last {MAX_QUERY_CHARS // 2:,}"
-        )
-        prompt = query_text(prompt)
-    project, detected = resolve_pack_project(conn, prompt, project)
-    packer = _Packer(options.budget, project, options.headers, options.group_sources)
-    seen = _Seen(options.dedupe_threshold)
-    layers = dict.fromkeys(TRUST_ORDER, 0)
+    return options
 
-    def fill(kind: str, blocks: list[ContextBlock], cap: int) -> None:
-        before = packer.used
+
+class _Pack:
+    """A pack being filled: what is in it, what it repeats, what each layer used."""
+
+    def __init__(self, options: ContextOptions, project: str | None) -> None:
+        self.options = options
+        self.packer = _Packer(options.budget, project, options.headers, options.group_sources)
+        self.seen = _Seen(options.dedupe_threshold)
+        self.layers = dict.fromkeys(TRUST_ORDER, 0)
+        self.warnings: list[str] = []
+        self.chunks: list[ChunkUsed] = []
+        self.taken: set[int] = set()  # chunk ids in the pack, neighbours included
+
+    def fill(self, kind: str, blocks: list[ContextBlock], cap: int) -> None:
+        """Add ``blocks`` in order while they fit in the budget and the layer's ``cap``."""
+        before = self.packer.used
         for block in blocks:
             # a block that does not fit is left out whether it repeats or not
-            if not packer.fits(block, cap=cap, start=before):
+            if not self.packer.fits(block, cap=cap, start=before):
                 continue
             # curated state entries are distinct by key; lower layers are checked for repeats
-            if kind != "project_state" and seen.duplicate(block.text):
+            if kind != "project_state" and self.seen.duplicate(block.text):
                 continue
-            if packer.try_add(block, cap=cap, start=before):
-                seen.add(block.text)
-        layers[kind] = packer.used - before
+            if self.packer.try_add(block, cap=cap, start=before):
+                self.seen.add(block.text)
+        self.layers[kind] = self.packer.used - before
 
-    # 1. trusted project state
-    if project:
-        fill(
-            "project_state", _state_blocks(conn, project), int(options.budget * options.state_share)
-        )
-    # 2. engineering entities, 3. memories
-    from atocore.engineering.context import entity_blocks
-    from atocore.memory.context import memory_blocks
-
-    for kind, name, func, share in (
-        ("entity", "engineering entity", entity_blocks, options.entity_share),
-        ("memory", "memory", memory_blocks, options.memory_share),
-    ):
-        cap = min(int(options.budget * share), options.budget - packer.used)
-        blocks = _provider_blocks(name, func, conn, project or "", prompt, cap, warnings)
-        fill(kind, blocks, cap)
-
-    # 4. retrieved chunks in the rest
-    from atocore.retrieval.search import search
-
-    top_k = max(options.top_k, -(-options.budget * options.hits_per_1000_chars // 1000))
-    result = search(
-        conn,
-        prompt,
-        project=project,
-        top_k=top_k,
-        mode=options.retrieval_mode,
-        params=options.retrieval,
-        embedder=embedder,
-    )
-    warnings.extend(result.warnings)
-    chunks_used: list[ChunkUsed] = []
-    taken: set[int] = set()
-    before = packer.used
-    leftover: tuple[Any, ContextBlock, list[int]] | None = None  # best hit that did not fit
-
-    def use(hit: Any, block: ContextBlock, extra: list[int], truncated: bool) -> None:
-        seen.add(block.text)
-        taken.add(hit.chunk_id)
-        taken.update(extra)
-        chunks_used.append(
+    def use(self, hit: Any, block: ContextBlock, extra: list[int], truncated: bool) -> None:
+        """Record a chunk block just added for ``hit`` (with neighbours ``extra``)."""
+        self.seen.add(block.text)
+        self.taken.add(hit.chunk_id)
+        self.taken.update(extra)
+        self.chunks.append(
             ChunkUsed(
                 chunk_id=hit.chunk_id,
                 source=hit.source,
@@ -485,73 +467,152 @@ def build_context(
             )
         )
 
-    for hit in result.hits:
-        if hit.chunk_id in taken:
+
+def _fill_curated(conn: Any, pack: _Pack, project: str | None, prompt: str) -> None:
+    """Layers 1-3: trusted project state, engineering entities, memories."""
+    from atocore.engineering.context import entity_blocks
+    from atocore.memory.context import memory_blocks
+
+    options = pack.options
+    if project:
+        cap = int(options.budget * options.state_share)
+        pack.fill("project_state", _state_blocks(conn, project), cap)
+    for kind, name, func, share in (
+        ("entity", "engineering entity", entity_blocks, options.entity_share),
+        ("memory", "memory", memory_blocks, options.memory_share),
+    ):
+        cap = min(int(options.budget * share), options.budget - pack.packer.used)
+        blocks = _provider_blocks(name, func, conn, project or "", prompt, cap, pack.warnings)
+        pack.fill(kind, blocks, cap)
+
+
+def _chunk_block(conn: Any, hit: Any, pack: _Pack) -> tuple[ContextBlock, list[int]]:
+    """``hit`` as a block (with its neighbours when asked), and the neighbours' ids."""
+    text, extra, span = hit.text, [], (hit.ordinal, hit.ordinal)
+    if pack.options.neighbours > 0:
+        text, extra, span = _neighbour_text(conn, hit, pack.options.neighbours, pack.taken)
+    block = ContextBlock(
+        kind="chunk",
+        label=chunk_label(hit.title, hit.heading, hit.source),
+        text=text,
+        source=hit.path,
+        score=hit.score,
+        meta={
+            "chunk_id": hit.chunk_id,
+            "heading": hit.heading,
+            "project": hit.project,
+            "ordinals": list(span),
+            "group": f"{hit.document_id}:{hit.heading}",
+        },
+    )
+    return block, extra
+
+
+def _fill_chunks(conn: Any, pack: _Pack, hits: list[Any]) -> None:
+    """Layer 4: chunks in rank order, skipping repeats, until one does not fit.
+
+    If at least ``min_truncated_chars`` of it would fit, it is cut into the
+    room left and the pack is full (a lower-ranked chunk is less likely to
+    hold what the prompt asks for than the start of a better one); if less
+    would, smaller chunks further down fill the room, and the best chunk
+    that did not fit is cut into whatever is left at the end.
+    """
+    before = pack.packer.used
+    cut_at = pack.options.min_truncated_chars
+    leftover: tuple[Any, ContextBlock, list[int]] | None = None
+    for hit in hits:
+        if hit.chunk_id in pack.taken:
             continue
-        text, extra, span = hit.text, [], (hit.ordinal, hit.ordinal)
-        if options.neighbours > 0:
-            text, extra, span = _neighbour_text(conn, hit, options.neighbours, taken)
-        label = hit.source + (f" › {hit.heading}" if hit.heading else "")
-        block = ContextBlock(
-            kind="chunk",
-            label=label,
-            text=text,
-            source=hit.path,
-            score=hit.score,
-            meta={
-                "chunk_id": hit.chunk_id,
-                "heading": hit.heading,
-                "project": hit.project,
-                "ordinals": list(span),
-            },
-        )
-        fits = packer.fits(block)
+        block, extra = _chunk_block(conn, hit, pack)
+        fits = pack.packer.fits(block)
         if not fits and leftover is not None:
             continue  # neither added nor kept for truncation, repeat or not
-        if seen.duplicate(text):
+        if pack.seen.duplicate(block.text):
             continue
         if fits:
-            packer.try_add(block)
-            use(hit, block, extra, truncated=False)
+            pack.packer.try_add(block)
+            pack.use(hit, block, extra, truncated=False)
         else:
-            # keep looking for whole chunks that fit; the best one that did not
-            # may still be cut into whatever room is left at the end
             leftover = (hit, block, extra)
-    if leftover is not None and options.truncate:
-        hit, block, extra = leftover
-        room = packer.room_for(block)
-        if (
-            room >= options.min_truncated_chars
-            and hit.chunk_id not in taken
-            and not taken.intersection(extra)
-        ):
-            block.text = _truncate(block.text, room)
-            block.meta["truncated"] = True
-            if block.text and packer.try_add(block):
-                use(hit, block, extra, truncated=True)
-    layers["chunk"] = packer.used - before
+            if pack.options.truncate and pack.packer.room_for(block) >= cut_at:
+                break  # enough of it fits: it is cut into the rest below, the pack is full
+    if leftover is not None and pack.options.truncate:
+        _add_truncated(pack, *leftover)
+    pack.layers["chunk"] = pack.packer.used - before
 
-    formatted = packer.render(packer.blocks)
-    assert len(formatted) == packer.used <= options.budget
-    pack = ContextPack(
+
+def _add_truncated(pack: _Pack, hit: Any, block: ContextBlock, extra: list[int]) -> None:
+    """Cut ``block`` into the room left, if enough of it fits to be worth reading."""
+    room = pack.packer.room_for(block)
+    if room < pack.options.min_truncated_chars or hit.chunk_id in pack.taken:
+        return
+    if pack.taken.intersection(extra):
+        return
+    block.text = _truncate(block.text, room)
+    block.meta["truncated"] = True
+    if block.text and pack.packer.try_add(block):
+        pack.use(hit, block, extra, truncated=True)
+
+
+def build_context(
+    conn: Any,
+    prompt: str,
+    *,
+    project: str | None = None,
+    budget: int | None = None,
+    options: ContextOptions | None = None,
+    embedder: Any = None,
+    save: bool = True,
+) -> ContextPack:
+    """Build the context pack for ``prompt`` (``project`` may be an alias or ``"auto"``)."""
+    from atocore.retrieval.search import search
+
+    started = time.perf_counter()
+    options = _checked_options(prompt, options, budget)
+    capped = query_text(prompt)
+    project, detected = resolve_pack_project(conn, capped, project)
+    pack = _Pack(options, project)
+    if capped != prompt:
+        pack.warnings.append(
+            f"prompt is {len(prompt):,} characters; context was chosen from its first and "
+            f"last {MAX_QUERY_CHARS // 2:,}"
+        )
+        prompt = capped
+    _fill_curated(conn, pack, project, prompt)
+    result = search(
+        conn,
+        prompt,
+        project=project,
+        # bigger budgets retrieve more candidates to fill them
+        top_k=max(options.top_k, -(-options.budget * options.hits_per_1000_chars // 1000)),
+        mode=options.retrieval_mode,
+        params=options.retrieval,
+        embedder=embedder,
+    )
+    pack.warnings.extend(result.warnings)
+    _fill_chunks(conn, pack, result.hits)
+
+    formatted = pack.packer.render(pack.packer.blocks)
+    assert len(formatted) == pack.packer.used <= options.budget
+    built = ContextPack(
         prompt=prompt,
         project=project,
         project_detected=detected,
         budget=options.budget,
         chars_used=len(formatted),
         formatted_context=formatted,
-        blocks=packer.blocks,
-        chunks=chunks_used,
-        layers=layers,
+        blocks=pack.packer.blocks,
+        chunks=pack.chunks,
+        layers=pack.layers,
         retrieval_mode=options.retrieval_mode,
         vector=result.vector,
-        warnings=warnings,
+        warnings=pack.warnings,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     if save:
-        save_last_pack(pack)
-    return pack
+        save_last_pack(built)
+    return built
 
 
 # --- the last pack (debugging) -------------------------------------------------------

@@ -38,12 +38,14 @@ class RetrievalParams:
     """Retrieval knobs (defaults are the shipped behaviour)."""
 
     candidates: int = 50  # per retriever, before fusion
-    rrf_k: float = 5.0  # small k: the top ranks of each retriever count much more
+    # small k: the top ranks of each retriever count much more (k = 2 and neighbour
+    # weights 0.3/0.15 were chosen on 3 LoCoMo dev conversations; docs/benchmarks.md)
+    rrf_k: float = 2.0
     bm25_weight: float = 1.0
     vector_weight: float = 0.7
     # a chunk passes this share of its fused score to the chunks 1, 2, ... positions away
     # in the same note and section (text next to a strong hit is likely relevant too)
-    neighbour_weights: tuple[float, ...] = (0.5, 0.3)
+    neighbour_weights: tuple[float, ...] = (0.3, 0.15)
     fts_weights: tuple[float, float, float] = (1.0, 0.5, 0.5)  # text, heading, title
     scope: Scope = "filter"  # with a project: only its chunks, or boost them
     project_boost: float = 1.5  # multiplier for the project's chunks when scope="boost"
@@ -219,39 +221,31 @@ class _Background:
         return self._value
 
 
-def search(
-    conn: Any,
-    query: str,
-    *,
-    project: str | None = None,
-    top_k: int = 10,
-    mode: str = "hybrid",
-    params: RetrievalParams | None = None,
-    embedder: Any = None,
-) -> SearchResult:
-    """Best chunks for ``query``, optionally scoped to (or boosting) a project."""
-    started = time.perf_counter()
-    params = params or RetrievalParams()
+def _checked(query: str, mode: str, top_k: int) -> None:
     if mode not in MODES:
         raise InvalidInput(f"invalid retrieval mode {mode!r}; choose one of: {', '.join(MODES)}")
     if not query or not query.strip():
         raise InvalidInput("query text must be non-empty")
-    query = query_text(query)
     if top_k < 1:
         raise InvalidInput(f"top-k must be at least 1, got {top_k}")
-    project = require_known_project(conn, project, for_write=False) or None
-    filter_project = project if params.scope == "filter" else None
-    # a filter that keeps every row is only per-row cost (half the exact vector scan at 100K)
-    filter_project = effective_project(conn, filter_project)
-    pool = max(params.candidates, top_k)
-    result = SearchResult(
-        query=query,
-        project=project,
-        mode=mode,
-        top_k=top_k,
-        vector=VectorSide(available=False, reason="not used in bm25 mode"),
-    )
 
+
+Ranked = list[tuple[int, float]]  # (chunk id, the retriever's score), best first
+
+
+def _candidates(
+    conn: Any,
+    query: str,
+    result: SearchResult,
+    *,
+    pool: int,
+    where: str | None,
+    params: RetrievalParams,
+    embedder: Any,
+) -> tuple[Ranked, Ranked]:
+    """``(bm25, vector)`` candidate lists of ``result.mode``; sets ``result.vector``
+    and warns when hybrid search has to go keyword-only."""
+    mode = result.mode
     status: VectorSide | None = None
     model: Any = None
     pending: _Background | None = None  # the query vector, being computed
@@ -263,28 +257,31 @@ def search(
             # the keyword query runs here (onnxruntime and SQLite both release the GIL).
             pending = _Background(model.embed_query, query)
 
-    bm25: list[tuple[int, float]] = []
+    bm25: Ranked = []
     if mode in ("hybrid", "bm25"):
-        bm25 = search_fts(conn, query, pool, project=filter_project, weights=params.fts_weights)
+        bm25 = search_fts(conn, query, pool, project=where, weights=params.fts_weights)
 
-    vec: list[tuple[int, float]] = []
-    if status is not None:
-        if status.available:
-            from atocore.retrieval.vectors import search_vectors
+    vec: Ranked = []
+    if status is not None and status.available:
+        from atocore.retrieval.vectors import search_vectors
 
-            qvec = pending.result() if pending is not None else model.embed_query(query)
-            vec = [
-                (cid, dist)
-                for cid, dist in search_vectors(conn, qvec, pool, project=filter_project)
-                if dist <= params.max_distance
-            ]
-        elif mode == "vector":
-            raise OperationFailed(f"vector search unavailable: {status.reason}")
-        else:
-            result.warnings.append(
-                f"VECTOR SEARCH UNAVAILABLE — results are keyword-only: {status.reason}"
-            )
+        qvec = pending.result() if pending is not None else model.embed_query(query)
+        vec = [
+            (cid, dist)
+            for cid, dist in search_vectors(conn, qvec, pool, project=where)
+            if dist <= params.max_distance
+        ]
+    elif status is not None and mode == "vector":
+        raise OperationFailed(f"vector search unavailable: {status.reason}")
+    elif status is not None:
+        result.warnings.append(
+            f"VECTOR SEARCH UNAVAILABLE — results are keyword-only: {status.reason}"
+        )
+    return bm25, vec
 
+
+def _fuse(bm25: Ranked, vec: Ranked, params: RetrievalParams) -> dict[int, dict[str, Any]]:
+    """Weighted reciprocal-rank fusion: chunk id -> score, retrievers, ranks, raw scores."""
     fused: dict[int, dict[str, Any]] = {}
     for rank, (cid, score) in enumerate(bm25, start=1):
         entry = fused.setdefault(cid, {"score": 0.0, "retrievers": []})
@@ -296,10 +293,13 @@ def search(
         entry["score"] += params.vector_weight / (params.rrf_k + rank)
         entry["retrievers"].append("vector")
         entry["vector_rank"], entry["vector_distance"] = rank, dist
+    return fused
 
-    if any(w > 0 for w in params.neighbour_weights) and fused:
-        _spread_to_neighbours(conn, fused, params.neighbour_weights)
 
+def _hits(
+    conn: Any, fused: dict[int, dict[str, Any]], project: str | None, params: RetrievalParams
+) -> list[Hit]:
+    """The fused chunks as hits, best first (a project's own boosted with scope="boost")."""
     rows = _fetch(conn, list(fused))
     hits: list[Hit] = []
     for cid, entry in fused.items():
@@ -328,13 +328,54 @@ def search(
                 vector_distance=entry.get("vector_distance"),
             )
         )
+    # ties: the better of the two ranks, then the older chunk
     hits.sort(
-        key=lambda h: (
-            -h.score,
-            min(h.bm25_rank or 10**9, h.vector_rank or 10**9),
-            h.chunk_id,
-        )
+        key=lambda h: (-h.score, min(h.bm25_rank or 10**9, h.vector_rank or 10**9), h.chunk_id)
     )
-    result.hits = hits[:top_k]
+    return hits
+
+
+def search(
+    conn: Any,
+    query: str,
+    *,
+    project: str | None = None,
+    top_k: int = 10,
+    mode: str = "hybrid",
+    params: RetrievalParams | None = None,
+    embedder: Any = None,
+) -> SearchResult:
+    """Best chunks for ``query``, optionally scoped to (or boosting) a project.
+
+    Steps: candidates from each retriever, reciprocal-rank fusion, score
+    spread to the neighbours of each candidate, hits ranked by score.
+    """
+    started = time.perf_counter()
+    params = params or RetrievalParams()
+    _checked(query, mode, top_k)
+    query = query_text(query)
+    project = require_known_project(conn, project, for_write=False) or None
+    result = SearchResult(
+        query=query,
+        project=project,
+        mode=mode,
+        top_k=top_k,
+        vector=VectorSide(available=False, reason="not used in bm25 mode"),
+    )
+    # a filter that keeps every row is only per-row cost (half the exact vector scan at 100K)
+    where = effective_project(conn, project if params.scope == "filter" else None)
+    bm25, vec = _candidates(
+        conn,
+        query,
+        result,
+        pool=max(params.candidates, top_k),
+        where=where,
+        params=params,
+        embedder=embedder,
+    )
+    fused = _fuse(bm25, vec, params)
+    if any(w > 0 for w in params.neighbour_weights) and fused:
+        _spread_to_neighbours(conn, fused, params.neighbour_weights)
+    result.hits = _hits(conn, fused, project, params)[:top_k]
     result.duration_ms = round((time.perf_counter() - started) * 1000, 2)
     return result
