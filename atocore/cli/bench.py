@@ -147,3 +147,24 @@ def locomo_cmd(
     )
     if state.json:
         print_json(report.to_dict())
+
+
+@bench_app.command("vault")
+def vault_cmd(
+    budgets: Annotated[
+        str, typer.Option("--budgets", help="Comma-separated pack budgets in characters.")
+    ] = "1000,2000",
+    no_write: NoWriteOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Recall of vault-aware retrieval on our Obsidian-style test vault, with the baseline."""
+    from atocore.bench.vault import run
+
+    report = run(
+        budgets=_int_list(budgets, "--budgets"),
+        write=not no_write,
+        show=not state.json,
+        command=_command(),
+    )
+    if state.json:
+        print_json(report.to_dict())

@@ -64,6 +64,7 @@ class ContextOptions:
     dedupe_threshold: float = 0.8  # word-set overlap above which a chunk is a duplicate
     headers: bool = True  # section headers in the formatted pack
     group_sources: bool = True  # chunks with the same label share one label, in note order
+    follow_links: bool = False  # a top hit's linked note joins the pack (context/links.py)
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)
 
     def with_(self, **changes: Any) -> ContextOptions:
@@ -477,7 +478,12 @@ def build_context(
             )
         )
 
-    for hit in result.hits:
+    hits = result.hits
+    if options.follow_links:
+        from atocore.context.links import with_linked_notes
+
+        hits = with_linked_notes(conn, prompt, hits, project)
+    for hit in hits:
         if hit.chunk_id in taken:
             continue
         text, extra, span = hit.text, [], (hit.ordinal, hit.ordinal)
