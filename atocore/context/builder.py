@@ -482,7 +482,7 @@ def build_context(
     if options.follow_links:
         from atocore.context.links import with_linked_notes
 
-        hits = with_linked_notes(conn, prompt, hits, project)
+        hits = with_linked_notes(conn, hits)
     for hit in hits:
         if hit.chunk_id in taken:
             continue

@@ -20,7 +20,7 @@ from atocore.ingest.vault import name_key
 
 VAULT_VERSION = 1  # bump when parsing of tags or links changes: notes are re-parsed
 
-FILE, TITLE, ALIAS = 0, 1, 2
+FILE, TITLE, ALIAS, TAG = 0, 1, 2, 3  # note_names kinds; links resolve by the first three
 
 
 def note_keys(conn: Any, doc_id: int) -> list[str]:
@@ -42,7 +42,7 @@ def resolve_links(
             SELECT n.document_id FROM note_names n
             JOIN source_documents d ON d.id = n.document_id
             JOIN source_documents s ON s.id = note_links.source_id
-            WHERE n.key = note_links.target_key
+            WHERE n.key = note_links.target_key AND n.kind < 3
             ORDER BY d.project = s.project DESC, n.kind, n.document_id
             LIMIT 1)
         WHERE source_id = ? OR target_id = ?
@@ -56,6 +56,7 @@ def store_graph(conn: Any, doc_id: int, doc: Document, file_name: str) -> None:
     old = note_keys(conn, doc_id)
     names = {(name_key(file_name), FILE), (name_key(doc.title), TITLE)}
     names.update((name_key(alias), ALIAS) for alias in doc.aliases)
+    names.update((name_key(tag), TAG) for tag in doc.tags)
     names = {(key, kind) for key, kind in names if key}
     conn.execute("DELETE FROM note_names WHERE document_id = ?", (doc_id,))
     conn.executemany(

@@ -62,8 +62,8 @@ def _ref(row: Any, prefix: str = "") -> NoteRef:
 
 
 def named_notes(conn: Any, query: str, project: str | None = None) -> list[int]:
-    """Notes one of whose names (file name, title, alias) is written out in ``query``,
-    longest name first."""
+    """Notes one of whose names (file name, title, alias) or tags is written out in
+    ``query``: by name before by tag, longest first."""
     terms = words(query)
     grams = {
         " ".join(terms[i : i + n])
@@ -73,7 +73,8 @@ def named_notes(conn: Any, query: str, project: str | None = None) -> list[int]:
     if not grams:
         return []
     sql = (
-        "SELECT n.document_id, max(length(n.key)) AS size FROM note_names n "
+        "SELECT n.document_id, min(n.kind = 3) AS by_tag, max(length(n.key)) AS size "
+        "FROM note_names n "
         "JOIN source_documents d ON d.id = n.document_id "
         "WHERE n.key IN (SELECT value FROM json_each(?))"
     )
@@ -81,7 +82,7 @@ def named_notes(conn: Any, query: str, project: str | None = None) -> list[int]:
     if project:
         sql += " AND d.project = ?"
         params.append(project)
-    sql += " GROUP BY n.document_id ORDER BY size DESC, n.document_id"
+    sql += " GROUP BY n.document_id ORDER BY by_tag, size DESC, n.document_id"
     return [row[0] for row in conn.execute(sql, params)]
 
 
@@ -191,7 +192,8 @@ def find_note(conn: Any, note: str, project: str | None = None) -> NoteRef:
     if row is None:
         row = conn.execute(
             f"SELECT {_DOC_COLUMNS} FROM note_names n JOIN source_documents d "
-            f"ON d.id = n.document_id WHERE n.key = ? {scope} ORDER BY n.kind, d.id LIMIT 1",
+            f"ON d.id = n.document_id WHERE n.key = ? AND n.kind < 3 {scope} "
+            "ORDER BY n.kind, d.id LIMIT 1",
             [name_key(text.rsplit("/", 1)[-1]), *params],
         ).fetchone()
     if row is None:

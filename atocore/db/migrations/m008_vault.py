@@ -4,7 +4,7 @@
   lists of ``source_documents``, whose words are what matters), kept in step
   by triggers; rebuilt here so existing notes are searchable at once.
 * ``note_names``: the names a ``[[wikilink]]`` may use for a note (kind 0 the
-  file name, 1 the title, 2 an alias), lowercased.
+  file name, 1 the title, 2 an alias) and its tags (kind 3), as lowercase words.
 * ``note_links``: every wikilink of a note; ``target_id`` is NULL while no
   note answers to ``target_key`` and is resolved again when one arrives.
 * ``source_documents.vault_version``: notes parsed before this migration
