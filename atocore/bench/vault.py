@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,9 +117,61 @@ def pack_recall(
     return {kind: sum(v) / len(v) for kind, v in per.items()}
 
 
+def search_cost(chunks: int, runs: int, report: Report) -> None:
+    """Search time, baseline vs vault, on ``chunks`` chunks of real prose (stdlib
+    docstrings, 10 per note, every note with a file name and a title in
+    ``note_names``), one process, the two interleaved; query vectors cached."""
+    from atocore.bench.harness import summarize
+    from atocore.bench.hooks import DOC_PROMPTS, build_corpus
+    from atocore.bench.locomo import _QueryCache
+    from atocore.db import open_db, transaction
+    from atocore.embed import get_embedder
+    from atocore.retrieval.search import search
+
+    work = Path(tempfile.mkdtemp(prefix="atocore-vault-cost-"))
+    try:
+        info = build_corpus(work / "data", chunks, text="docstrings")
+        conn = open_db()
+        with transaction(conn):
+            conn.execute(
+                "INSERT OR IGNORE INTO note_names (key, kind, document_id) "
+                "SELECT lower(replace(title, '-', ' ')), 1, id FROM source_documents"
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO note_names (key, kind, document_id) "
+                "SELECT replace(replace(rel_path, '.md', ''), '-', ' '), 0, id "
+                "FROM source_documents"
+            )
+        embedder = _QueryCache(get_embedder())
+        params = {name: pair[0] for name, pair in configs().items() if name != "vault+links"}
+        times: dict[str, list[float]] = {name: [] for name in params}
+        for prompt in DOC_PROMPTS:
+            embedder.embed_query(prompt)
+        for _ in range(runs):
+            for prompt in DOC_PROMPTS:
+                for name, p in params.items():
+                    started = time.perf_counter()
+                    search(conn, prompt, top_k=30, params=p, embedder=embedder)
+                    times[name].append(time.perf_counter() - started)
+        conn.close()
+        for name, values in times.items():
+            stats = summarize(values)
+            report.add(
+                {
+                    "config": name,
+                    "measure": f"search ms @{info['chunks']} chunks",
+                    "all": f"min {stats['min_ms']:.1f} / p50 {stats['p50_ms']:.1f}",
+                }
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def run(
     *,
     budgets: list[int] | tuple[int, ...] = DEFAULT_BUDGETS,
+    cost_chunks: int = 0,
+    runs: int = 5,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -130,7 +183,13 @@ def run(
     kinds = sorted({q.kind for q in questions})
     report = Report(
         "vault",
-        params={"vault": VAULT.name, "questions": len(questions), "budgets": list(budgets)},
+        params={
+            "vault": VAULT.name,
+            "questions": len(questions),
+            "budgets": list(budgets),
+            "cost_chunks": cost_chunks,
+            "runs": runs,
+        },
         command=command,
     )
     work = Path(tempfile.mkdtemp(prefix="atocore-vault-bench-"))
@@ -153,6 +212,8 @@ def run(
                 row.update({kind: packed[kind] for kind in kinds})
                 report.add({key: _round(v) for key, v in row.items()})
         conn.close()
+        if cost_chunks:
+            search_cost(cost_chunks, runs, report)
     finally:
         if previous is None:
             os.environ.pop("ATOCORE_DATA_DIR", None)

@@ -154,6 +154,11 @@ def vault_cmd(
     budgets: Annotated[
         str, typer.Option("--budgets", help="Comma-separated pack budgets in characters.")
     ] = "1000,2000",
+    cost_chunks: Annotated[
+        int,
+        typer.Option("--cost-chunks", min=0, help="Also time search on N prose chunks (0: no)."),
+    ] = 0,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed runs per prompt.")] = 5,
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -162,6 +167,8 @@ def vault_cmd(
 
     report = run(
         budgets=_int_list(budgets, "--budgets"),
+        cost_chunks=cost_chunks,
+        runs=runs,
         write=not no_write,
         show=not state.json,
         command=_command(),
