@@ -132,25 +132,27 @@ def add_note_hits(
     k: int,
     *,
     project: str | None,
-    rrf_k: float,
-    weight: float,
-    name_weight: float,
-    fts_weights: tuple[float, float, float],
+    params: Any,
 ) -> None:
     """Fuse the note ranking into ``fused`` (chunk id -> entry), in place.
 
-    A note named in the query gets ``name_weight / (rrf_k + rank)`` among the
-    named notes; every note gets ``weight / (rrf_k + rank)`` for its place in
-    the title/alias/tag ranking. The chunk that receives it is the note's best
-    chunk already in ``fused``, else its first one (retrievers ``"note"``).
+    With ``params`` (:class:`~atocore.retrieval.search.RetrievalParams`), a note
+    named in the query gets ``name_weight / (rrf_k + rank)`` among the named
+    notes; every note gets ``note_weight / (rrf_k + rank)`` for its place in the
+    title/alias/tag ranking. The chunk that receives it is the note's best chunk
+    already in ``fused``, else its first one (retrievers ``"note"``).
     """
-    named = named_notes(conn, query, project) if name_weight > 0 else []
-    ranked = search_notes(conn, query, k, project=project, weights=fts_weights) if weight else []
+    named = named_notes(conn, query, project) if params.name_weight > 0 else []
+    ranked = (
+        search_notes(conn, query, k, project=project, weights=params.note_fts_weights)
+        if params.note_weight > 0
+        else []
+    )
     share: dict[int, float] = {}
     for rank, doc_id in enumerate(named[:k], start=1):
-        share[doc_id] = share.get(doc_id, 0.0) + name_weight / (rrf_k + rank)
+        share[doc_id] = share.get(doc_id, 0.0) + params.name_weight / (params.rrf_k + rank)
     for rank, doc_id in enumerate(ranked, start=1):
-        share[doc_id] = share.get(doc_id, 0.0) + weight / (rrf_k + rank)
+        share[doc_id] = share.get(doc_id, 0.0) + params.note_weight / (params.rrf_k + rank)
     if not share:
         return
     best: dict[int, tuple[float, int]] = {}
@@ -201,37 +203,35 @@ def find_note(conn: Any, note: str, project: str | None = None) -> NoteRef:
     return _ref(row)
 
 
+def _link(row: Any) -> NoteLink:
+    """A ``note_links`` row joined to the note at its other end (if any)."""
+    return NoteLink(
+        target=row["target"],
+        heading=row["heading"],
+        alias=row["alias"],
+        embed=bool(row["embed"]),
+        note=_ref(row) if row["id"] is not None else None,
+    )
+
+
 def note_links(conn: Any, note: str, *, project: str | None = None) -> NoteLinks:
     """The wikilinks of ``note`` (a path or a name) and the links pointing at it."""
     from atocore.projects.registry import resolve_project_name
 
     ref = find_note(conn, note, resolve_project_name(project) or None)
+    select = f"SELECT l.target, l.heading, l.alias, l.embed, {_DOC_COLUMNS} FROM note_links l "
     links = [
-        NoteLink(
-            target=row["target"],
-            heading=row["heading"],
-            alias=row["alias"],
-            embed=bool(row["embed"]),
-            note=_ref(row) if row["id"] is not None else None,
-        )
+        _link(row)
         for row in conn.execute(
-            f"SELECT l.target, l.heading, l.alias, l.embed, {_DOC_COLUMNS} FROM note_links l "
-            "LEFT JOIN source_documents d ON d.id = l.target_id "
+            select + "LEFT JOIN source_documents d ON d.id = l.target_id "
             "WHERE l.source_id = ? ORDER BY l.ordinal",
             (ref.document_id,),
         )
     ]
     backlinks = [
-        NoteLink(
-            target=row["target"],
-            heading=row["heading"],
-            alias=row["alias"],
-            embed=bool(row["embed"]),
-            note=_ref(row),
-        )
+        _link(row)
         for row in conn.execute(
-            f"SELECT l.target, l.heading, l.alias, l.embed, {_DOC_COLUMNS} FROM note_links l "
-            "JOIN source_documents d ON d.id = l.source_id "
+            select + "JOIN source_documents d ON d.id = l.source_id "
             "WHERE l.target_id = ? AND l.source_id != l.target_id ORDER BY d.rel_path, l.ordinal",
             (ref.document_id,),
         )

@@ -303,17 +303,7 @@ def search(
         entry["vector_rank"], entry["vector_distance"] = rank, dist
 
     if mode != "vector" and (params.note_weight > 0 or params.name_weight > 0):
-        add_note_hits(
-            conn,
-            fused,
-            query,
-            pool,
-            project=filter_project,
-            rrf_k=params.rrf_k,
-            weight=params.note_weight,
-            name_weight=params.name_weight,
-            fts_weights=params.note_fts_weights,
-        )
+        add_note_hits(conn, fused, query, pool, project=filter_project, params=params)
 
     if any(w > 0 for w in params.neighbour_weights) and fused:
         _spread_to_neighbours(conn, fused, params.neighbour_weights)
