@@ -120,7 +120,8 @@ def pack_recall(
 def search_cost(chunks: int, runs: int, report: Report) -> None:
     """Search time, baseline vs vault, on ``chunks`` chunks of real prose (stdlib
     docstrings, 10 per note, every note with a file name and a title in
-    ``note_names``), one process, the two interleaved; query vectors cached."""
+    ``note_names``), one process, the two interleaved (order alternating); query
+    vectors cached."""
     from atocore.bench.harness import summarize
     from atocore.bench.hooks import DOC_PROMPTS, build_corpus
     from atocore.bench.locomo import _QueryCache
@@ -147,9 +148,10 @@ def search_cost(chunks: int, runs: int, report: Report) -> None:
         times: dict[str, list[float]] = {name: [] for name in params}
         for prompt in DOC_PROMPTS:
             embedder.embed_query(prompt)
-        for _ in range(runs):
+        for run in range(runs):
             for prompt in DOC_PROMPTS:
-                for name, p in params.items():
+                # alternate which goes first: neither gets the other's warm caches always
+                for name, p in sorted(params.items(), reverse=bool(run % 2)):
                     started = time.perf_counter()
                     search(conn, prompt, top_k=30, params=p, embedder=embedder)
                     times[name].append(time.perf_counter() - started)
