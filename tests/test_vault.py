@@ -12,7 +12,8 @@ import pytest
 from atocore.errors import InvalidInput, NotFound
 from atocore.ingest import ingest_paths, remove_file
 from atocore.ingest.parse import parse_document
-from atocore.ingest.vault import WikiLink, inline_tags, name_key, prose, wikilinks
+from atocore.ingest.vault import WikiLink, inline_tags, prose, wikilinks
+from atocore.retrieval.names import name_key
 from atocore.retrieval.notes import note_links
 from atocore.retrieval.search import RetrievalParams, search
 
@@ -141,6 +142,7 @@ def test_note_links_service_and_bad_input(conn, tmp_path, embedder) -> None:
     assert hub.backlinks == []
     by_path = note_links(conn, "v/Esc.md")  # as displayed
     assert by_path.note.title == "Motor Controller"
+    assert note_links(conn, str(root / "Esc.md")).note == by_path.note
     assert [b.note.title for b in by_path.backlinks] == ["Hub"]
     with pytest.raises(NotFound):
         note_links(conn, "no such note")

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from atocore.ingest.parse import Document
-from atocore.ingest.vault import name_key
+from atocore.retrieval.names import name_key
 
 VAULT_VERSION = 1  # bump when parsing of tags or links changes: notes are re-parsed
 

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 
 from atocore.ingest.chunker import _markdown
+from atocore.retrieval.names import name_key
 
 # Obsidian: a tag starts after whitespace (or line start), may nest with "/", and is not
 # all digits ("#2026" is an issue number or a year, not a tag)
 _TAG = re.compile(r"(?<!\S)#([\w/-]*[^\W\d][\w/-]*)", re.UNICODE)
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
-_WORDS = re.compile(r"\w+", re.UNICODE)
 _ATTACHMENT = re.compile(
     r"\.(png|jpe?g|gif|svg|webp|bmp|pdf|mp3|mp4|m4a|wav|ogg|webm|mov|canvas|excalidraw)$",
     re.IGNORECASE,
@@ -37,14 +37,6 @@ class WikiLink:
     @property
     def key(self) -> str:
         return name_key(self.target.rsplit("/", 1)[-1])
-
-
-def name_key(name: str) -> str:
-    """How note names compare: by their lowercase words, so case, spacing,
-    punctuation and a ``.md`` suffix do not matter (``2026-11-03`` is ``2026 11 03``,
-    the same words a query for that day has)."""
-    name = re.sub(r"\.(md|markdown|mdown|txt|text)$", "", name.strip(), flags=re.IGNORECASE)
-    return " ".join(words(name))
 
 
 def prose(body: str) -> str:
@@ -82,8 +74,3 @@ def wikilinks(text: str) -> list[WikiLink]:
             continue
         links.append(WikiLink(target, heading.strip(), alias.strip(), embed=match.group(1) == "!"))
     return links
-
-
-def words(text: str) -> list[str]:
-    """Lowercase words, for matching note names inside a query."""
-    return _WORDS.findall(text.lower())

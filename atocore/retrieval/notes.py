@@ -19,8 +19,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from atocore.errors import InvalidInput, NotFound
-from atocore.ingest.vault import name_key, words
 from atocore.retrieval.fts import match_expression
+from atocore.retrieval.names import name_key, words
 
 MAX_NAME_WORDS = 8  # longest note name looked for inside a query
 MAX_BACKLINKS = 20  # per hit
@@ -180,16 +180,19 @@ _DOC_COLUMNS = "d.id, d.title, d.rel_path, d.path, d.project"
 
 
 def find_note(conn: Any, note: str, project: str | None = None) -> NoteRef:
-    """The note ``note`` names: a stored path (absolute or as displayed), else a file
-    name, title or alias (that order; the lowest id among equals)."""
+    """The note ``note`` names: a path (absolute, relative to the working directory,
+    or as displayed), else a file name, title or alias (that order; the lowest id
+    among equals)."""
     text = (note or "").strip()
     if not text:
         raise InvalidInput("a note path or title is required")
+    from atocore.ingest.scan import normalize
+
     scope, params = ("AND d.project = ?", [project]) if project else ("", [])
     row = conn.execute(
-        f"SELECT {_DOC_COLUMNS} FROM source_documents d WHERE (d.path = ? OR d.rel_path = ?) "
-        f"{scope} ORDER BY d.id LIMIT 1",
-        [text, text, *params],
+        f"SELECT {_DOC_COLUMNS} FROM source_documents d "
+        f"WHERE (d.path = ? OR d.path = ? OR d.rel_path = ?) {scope} ORDER BY d.id LIMIT 1",
+        [text, normalize(text), text, *params],
     ).fetchone()
     if row is None:
         row = conn.execute(
