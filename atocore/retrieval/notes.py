@@ -23,6 +23,9 @@ from atocore.retrieval.fts import match_expression
 from atocore.retrieval.names import name_key, words
 
 MAX_NAME_WORDS = 8  # longest note name looked for inside a query
+# names are looked for in the query's first words only: the lookup grows with the words
+# (1.4 ms for 200 words, 65 ms for 2,000 uncapped), and a pasted text rarely names a note
+NAME_QUERY_WORDS = 200
 MAX_BACKLINKS = 20  # per hit
 
 
@@ -63,8 +66,9 @@ def _ref(row: Any, prefix: str = "") -> NoteRef:
 
 def named_notes(conn: Any, query: str, project: str | None = None) -> list[int]:
     """Notes one of whose names (file name, title, alias) or tags is written out in
-    ``query``: by name before by tag, longest first."""
-    terms = words(query)
+    ``query`` (its first :data:`NAME_QUERY_WORDS` words): by name before by tag,
+    longest first."""
+    terms = words(query)[:NAME_QUERY_WORDS]
     grams = {
         " ".join(terms[i : i + n])
         for n in range(1, MAX_NAME_WORDS + 1)
