@@ -227,22 +227,15 @@ def note_links(conn: Any, note: str, *, project: str | None = None) -> NoteLinks
 
     ref = find_note(conn, note, resolve_project_name(project) or None)
     select = f"SELECT l.target, l.heading, l.alias, l.embed, {_DOC_COLUMNS} FROM note_links l "
-    links = [
-        _link(row)
-        for row in conn.execute(
-            select + "LEFT JOIN source_documents d ON d.id = l.target_id "
-            "WHERE l.source_id = ? ORDER BY l.ordinal",
-            (ref.document_id,),
+    outgoing = "LEFT JOIN source_documents d ON d.id = l.target_id WHERE l.source_id = ? "
+    incoming = "JOIN source_documents d ON d.id = l.source_id WHERE l.target_id = ? "
+    links, backlinks = (
+        [_link(row) for row in conn.execute(select + clause, (ref.document_id,))]
+        for clause in (
+            outgoing + "ORDER BY l.ordinal",
+            incoming + "AND l.source_id != l.target_id ORDER BY d.rel_path, l.ordinal",
         )
-    ]
-    backlinks = [
-        _link(row)
-        for row in conn.execute(
-            select + "JOIN source_documents d ON d.id = l.source_id "
-            "WHERE l.target_id = ? AND l.source_id != l.target_id ORDER BY d.rel_path, l.ordinal",
-            (ref.document_id,),
-        )
-    ]
+    )
     return NoteLinks(note=ref, links=links, backlinks=backlinks)
 
 
