@@ -178,7 +178,12 @@ def config_options(name: str, budget: int) -> Any:
     if name in ("atocore", "raw"):
         return base
     plain = base.retrieval.with_(
-        bm25_weight=1.0, vector_weight=1.0, rrf_k=60.0, neighbour_weights=()
+        bm25_weight=1.0,
+        vector_weight=1.0,
+        rrf_k=60.0,
+        neighbour_weights=(),
+        note_weight=0.0,
+        name_weight=0.0,
     )
     mode = {"bm25": "bm25", "vector": "vector", "rrf": "hybrid"}[name]
     assert isinstance(plain, RetrievalParams)

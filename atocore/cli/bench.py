@@ -147,3 +147,31 @@ def locomo_cmd(
     )
     if state.json:
         print_json(report.to_dict())
+
+
+@bench_app.command("vault")
+def vault_cmd(
+    budgets: Annotated[
+        str, typer.Option("--budgets", help="Comma-separated pack budgets in characters.")
+    ] = "1000,2000",
+    cost_chunks: Annotated[
+        int,
+        typer.Option("--cost-chunks", min=0, help="Also time search on N prose chunks (0: no)."),
+    ] = 0,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed runs per prompt.")] = 5,
+    no_write: NoWriteOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Recall of vault-aware retrieval on our Obsidian-style test vault, with the baseline."""
+    from atocore.bench.vault import run
+
+    report = run(
+        budgets=_int_list(budgets, "--budgets"),
+        cost_chunks=cost_chunks,
+        runs=runs,
+        write=not no_write,
+        show=not state.json,
+        command=_command(),
+    )
+    if state.json:
+        print_json(report.to_dict())

@@ -67,6 +67,7 @@ class ContextOptions:
     dedupe_threshold: float = 0.8  # word-set overlap above which a chunk is a duplicate
     headers: bool = True  # section headers in the formatted pack (when it has several)
     group_sources: bool = True  # chunks with the same label share one label, in note order
+    follow_links: bool = False  # a top hit's linked note joins the pack (context/links.py)
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)
 
     def with_(self, **changes: Any) -> ContextOptions:
@@ -590,7 +591,12 @@ def build_context(
         embedder=embedder,
     )
     pack.warnings.extend(result.warnings)
-    _fill_chunks(conn, pack, result.hits)
+    hits = result.hits
+    if options.follow_links:
+        from atocore.context.links import with_linked_notes
+
+        hits = with_linked_notes(conn, hits)
+    _fill_chunks(conn, pack, hits)
 
     formatted = pack.packer.render(pack.packer.blocks)
     assert len(formatted) == pack.packer.used <= options.budget

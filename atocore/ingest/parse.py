@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from atocore.ingest.vault import WikiLink, inline_tags, prose, wikilinks
+
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES
@@ -44,6 +46,7 @@ class Document:
     aliases: list[str] = field(default_factory=list)
     project: str = ""  # from frontmatter, not yet resolved
     warnings: list[str] = field(default_factory=list)
+    links: list[WikiLink] = field(default_factory=list)  # [[wikilinks]] of the body
 
 
 def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, str]:
@@ -137,7 +140,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def parse_document(path: Path, text: str) -> Document:
-    """Frontmatter, title, tags and body of a markdown or text file."""
+    """Frontmatter, title, tags (frontmatter then inline), links and body of a file."""
     if path.suffix.lower() in TEXT_SUFFIXES:
         return Document(kind="text", title=path.stem, body=text)
     front, body, warnings = split_frontmatter(text)
@@ -146,12 +149,15 @@ def parse_document(path: Path, text: str) -> Document:
         h1 = _H1.search(body)
         title = h1.group(1).strip() if h1 else path.stem
     project = front.get("project")
+    text = prose(body)
+    tags = list(dict.fromkeys([*_string_list(front.get("tags")), *inline_tags(text)]))
     return Document(
         kind="markdown",
         title=title,
         body=body,
         frontmatter=_jsonable(front),
-        tags=_string_list(front.get("tags")),
+        tags=tags,
+        links=wikilinks(text),
         aliases=_string_list(front.get("aliases")),
         project=str(project).strip() if project else "",
         warnings=warnings,

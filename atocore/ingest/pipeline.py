@@ -29,6 +29,7 @@ from atocore.db import transaction
 from atocore.db.connection import vec_available
 from atocore.errors import ConflictError, InvalidInput
 from atocore.ingest.chunker import ChunkOptions, chunk_document
+from atocore.ingest.links import VAULT_VERSION
 from atocore.ingest.parse import (
     DEFAULT_MAX_BYTES,
     SUPPORTED_SUFFIXES,
@@ -42,6 +43,7 @@ from atocore.ingest.store import (
     Target,
     delete_document,
     load_existing,
+    refresh_graph,
     same_chunks,
     store_document,
 )
@@ -282,15 +284,17 @@ class _Run:
             self._skip(target, "unreadable", str(exc.strerror or exc))
             return None
         want_model = self.vectors.model_id if self.vectors.available else None
-        same_meta = model_ok = False
+        same_meta = model_ok = old_graph = False
         if row is not None:
             model_ok = want_model is None or row["embed_model"] == want_model
             same_meta = row["chunk_sig"] == self.sig and row["project"] == target.project
+            old_graph = row["vault_version"] < VAULT_VERSION
             if (
                 row["size"] == stat.st_size
                 and row["mtime_ns"] == stat.st_mtime_ns
                 and same_meta
                 and model_ok
+                and not old_graph
             ):
                 report.unchanged += 1
                 return None
@@ -306,6 +310,10 @@ class _Run:
                     "UPDATE source_documents SET size = ?, mtime_ns = ? WHERE id = ?",
                     (stat.st_size, stat.st_mtime_ns, row["id"]),
                 )
+                if old_graph:
+                    refresh_graph(
+                        self.conn, row["id"], parse_document(target.path, text), target.path.name
+                    )
             report.unchanged += 1
             return None
         doc = parse_document(target.path, text)
@@ -332,6 +340,8 @@ class _Run:
                     "WHERE id = ?",
                     (stat.st_size, stat.st_mtime_ns, self.sig, row["id"]),
                 )
+                if old_graph:
+                    refresh_graph(self.conn, row["id"], doc, target.path.name)
             report.unchanged += 1
             return None
         doc_id = row["id"] if row is not None else None

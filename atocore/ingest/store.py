@@ -15,6 +15,7 @@ from typing import Any
 
 from atocore.db import transaction
 from atocore.ingest.chunker import Chunk
+from atocore.ingest.links import forget_graph, store_graph
 from atocore.ingest.parse import Document
 from atocore.text import content_hash
 
@@ -41,7 +42,8 @@ class PendingFile:
 
 def load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) -> dict[str, Any]:
     rows = conn.execute(
-        "SELECT id, path, project, size, mtime_ns, content_hash, chunk_sig, embed_model "
+        "SELECT id, path, project, size, mtime_ns, content_hash, chunk_sig, embed_model, "
+        "vault_version "
         "FROM source_documents"
     ).fetchall()
     wanted = set(keys or [])
@@ -73,6 +75,7 @@ def delete_document(conn: Any, doc_id: int, vectors_ok: bool) -> int:
     ]
     if ids and vectors_ok:
         delete_vectors(conn, ids)
+    forget_graph(conn, doc_id)
     conn.execute("DELETE FROM source_chunks WHERE document_id = ?", (doc_id,))
     conn.execute("DELETE FROM source_documents WHERE id = ?", (doc_id,))
     return len(ids)
@@ -132,6 +135,7 @@ def store_document(
                 "updated_at = CURRENT_TIMESTAMP WHERE id = ?",
                 (*values, doc_id),
             )
+        store_graph(conn, doc_id, doc, t.path.name)
         conn.executemany(
             "INSERT INTO source_chunks (document_id, project, ordinal, title, heading_path, text, "
             "char_start, char_end, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -162,3 +166,12 @@ def store_document(
             upsert_vectors(conn, [(cid, t.project, vectors[i]) for i, cid in enumerate(ids)])
             added = len(ids)
     return removed, added
+
+
+def refresh_graph(conn: Any, doc_id: int, doc: Document, file_name: str) -> None:
+    """Tags, names and links of a stored note whose text did not change (a note
+    parsed by an older version): nothing is re-chunked or re-embedded."""
+    conn.execute(
+        "UPDATE source_documents SET tags = ? WHERE id = ?", (json.dumps(doc.tags), doc_id)
+    )
+    store_graph(conn, doc_id, doc, file_name)

@@ -277,9 +277,10 @@ def forget_memory_and_source(
     with transaction(conn):
         memory = get_memory(conn, memory_id)
         source = memory.source_interaction_id
-        if source and not conn.execute(
-            "SELECT 1 FROM interactions WHERE id = ?", (source,)
-        ).fetchone():
+        if (
+            source
+            and not conn.execute("SELECT 1 FROM interactions WHERE id = ?", (source,)).fetchone()
+        ):
             source = None
         result = forget_memory(conn, memory.id, reason=reason, actor=actor)
         if source:

@@ -25,6 +25,7 @@ from atocore.db.connection import vec_available
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.projects.known import require_known_project
 from atocore.retrieval.fts import search_fts
+from atocore.retrieval.notes import NoteRef, add_note_hits, attach_backlinks
 from atocore.retrieval.query import query_text
 from atocore.retrieval.scope import effective_project
 
@@ -54,6 +55,11 @@ class RetrievalParams:
     # while relevant hits sit at 0.45-0.73; LoCoMo recall at 2000 chars is unchanged down
     # to 0.65 (0.772 at 2.0 and at 0.75, 0.761 at 0.6; all-MiniLM-L6-v2 int8).
     max_distance: float = 0.75
+    # note names and tags as one more retriever (see retrieval/notes.py); 0 and 0 turn
+    # it off (the retriever before vault-aware retrieval)
+    note_weight: float = 1.0  # RRF weight of the title/alias/tag ranking of notes
+    name_weight: float = 1.0  # RRF weight of notes whose name is written out in the query
+    note_fts_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)  # title, aliases, tags
 
     def with_(self, **changes: Any) -> RetrievalParams:
         return replace(self, **changes)
@@ -76,11 +82,12 @@ class Hit(BaseModel):
     project: str
     ordinal: int
     score: float  # fused score (higher is better)
-    retrievers: list[str]  # which retrievers found it: "bm25", "vector" (or "neighbour")
+    retrievers: list[str]  # which found it: "bm25", "vector", "note" (or "neighbour")
     bm25_rank: int | None = None
     vector_rank: int | None = None
     bm25_score: float | None = None
     vector_distance: float | None = None
+    backlinks: list[NoteRef] = Field(default_factory=list)  # notes linking to this one
 
 
 class SearchResult(BaseModel):
@@ -364,18 +371,22 @@ def search(
     )
     # a filter that keeps every row is only per-row cost (half the exact vector scan at 100K)
     where = effective_project(conn, project if params.scope == "filter" else None)
+    pool = max(params.candidates, top_k)
     bm25, vec = _candidates(
         conn,
         query,
         result,
-        pool=max(params.candidates, top_k),
+        pool=pool,
         where=where,
         params=params,
         embedder=embedder,
     )
     fused = _fuse(bm25, vec, params)
+    if mode != "vector" and (params.note_weight > 0 or params.name_weight > 0):
+        add_note_hits(conn, fused, query, pool, project=where, params=params)
     if any(w > 0 for w in params.neighbour_weights) and fused:
         _spread_to_neighbours(conn, fused, params.neighbour_weights)
     result.hits = _hits(conn, fused, project, params)[:top_k]
+    attach_backlinks(conn, result.hits)
     result.duration_ms = round((time.perf_counter() - started) * 1000, 2)
     return result
