@@ -138,6 +138,11 @@ def mirror_page(project: str, page: str = "overview") -> str:
         return _bounded(ops.mirror_page(project, page))
 
 
+def note_links(note: str, project: str | None = None) -> str:
+    with _ops() as ops:
+        return _json(ops.note_links(note, project=project))
+
+
 def list_conflicts(project: str | None = None, status: str = "open") -> str:
     with _ops() as ops:
         return _json(ops.list_conflicts(project=project, status=status))
@@ -173,6 +178,7 @@ TOOLS: list[tuple[Callable[..., str], bool]] = [
     (list_memories, True),
     (list_candidates, True),
     (mirror_page, True),
+    (note_links, True),
     (list_conflicts, True),
     (list_eng_queries, True),
     (run_eng_query, True),
@@ -190,6 +196,7 @@ DESCRIPTIONS = {
     "list_memories": "Memories, newest first (active by default), one line each.",
     "list_candidates": "The review queue: candidate memories waiting for the user's decision.",
     "mirror_page": "A Human Mirror page (markdown): overview, decisions or subsystems/<slug>.",
+    "note_links": "A note's [[wikilinks]] and the notes linking to it (path, name or alias).",
     "list_conflicts": "Engineering conflicts (open by default): changed values awaiting review.",
     "list_eng_queries": "The engineering query catalog (Q-001…): ids, titles, parameters.",
     "run_eng_query": "Run one engineering catalog query for a project.",

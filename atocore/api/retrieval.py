@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from atocore.context.builder import ContextPack
     from atocore.retrieval.audit import AuditReport
     from atocore.retrieval.chunks import Chunk
+    from atocore.retrieval.notes import NoteLinks
     from atocore.retrieval.search import SearchResult
 
 Mode = Literal["hybrid", "bm25", "vector"]
@@ -63,3 +64,10 @@ class RetrievalOperations(OperationsBase):
         from atocore.retrieval.chunks import get_chunks
 
         return get_chunks(self.conn, ids)
+
+    @route("GET", "/notes/links")
+    def note_links(self, note: str, project: str | None = None) -> NoteLinks:
+        """A note's wikilinks (resolved or not) and the notes that link to it."""
+        from atocore.retrieval.notes import note_links
+
+        return note_links(self.conn, note, project=project)

@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "sources": ("ingest",),
     "stats": ("ingest",),
     "audit-query": ("query",),
+    "links": ("query",),
     "context": ("query",),
     "query": ("query",),
     "memory": ("memory", "entities"),  # entities adds `memory graduate`

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command("query")(query)
     app.command("context")(context)
     app.command("audit-query")(audit_query)
+    app.command("links")(links)
 
 
 def _vector_warning(vector: dict[str, Any], mode: str) -> None:
@@ -181,3 +182,42 @@ def audit_query(
             console().print(f"competing projects: {competing}")
 
     emit(to_jsonable(report), state.json, render)
+
+
+def links(
+    note: Annotated[str, typer.Argument(help="A note: its path, file name, title or alias.")],
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Look for the note in this project.")
+    ] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """A note's [[wikilinks]] and its backlinks (the notes that link to it).
+
+    [dim]Example:[/dim] atocore links "drive motor"
+    """
+    with operations() as ops:
+        found = to_jsonable(ops.note_links(note, project=project))
+
+    def render(r: dict[str, Any]) -> None:
+        n = r["note"]
+        console().print(f"[bold]{n['title']}[/bold]  [dim]{n['source']}[/dim]")
+        table(
+            "links",
+            ["target", "resolves to"],
+            [
+                [
+                    link["target"] + (f"#{link['heading']}" if link["heading"] else ""),
+                    link["note"]["source"] if link["note"] else "(unresolved)",
+                ]
+                for link in r["links"]
+            ],
+            empty="no links",
+        )
+        table(
+            "backlinks",
+            ["from", "title"],
+            [[link["note"]["source"], link["note"]["title"]] for link in r["backlinks"]],
+            empty="no backlinks",
+        )
+
+    emit(found, state.json, render)

@@ -223,9 +223,9 @@ def _link(row: Any) -> NoteLink:
 
 def note_links(conn: Any, note: str, *, project: str | None = None) -> NoteLinks:
     """The wikilinks of ``note`` (a path or a name) and the links pointing at it."""
-    from atocore.projects.registry import resolve_project_name
+    from atocore.projects.known import require_known_project
 
-    ref = find_note(conn, note, resolve_project_name(project) or None)
+    ref = find_note(conn, note, require_known_project(conn, project, for_write=False) or None)
     select = f"SELECT l.target, l.heading, l.alias, l.embed, {_DOC_COLUMNS} FROM note_links l "
     outgoing = "LEFT JOIN source_documents d ON d.id = l.target_id WHERE l.source_id = ? "
     incoming = "JOIN source_documents d ON d.id = l.source_id WHERE l.target_id = ? "
