@@ -12,6 +12,7 @@ hand in their own module.
 from __future__ import annotations
 
 import inspect
+from dataclasses import fields
 from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Query
@@ -29,7 +30,7 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def _query_param(annotation: Any, default: Any) -> Any:
+def _query_param(annotation: Any) -> Any:
     """A query parameter with the annotation's constraints (``Field(ge=1)``)."""
     constraints: dict[str, Any] = {}
     if get_origin(annotation) is Annotated:
@@ -37,12 +38,9 @@ def _query_param(annotation: Any, default: Any) -> Any:
         for item in extra:
             if isinstance(item, FieldInfo):
                 for meta in item.metadata:
-                    constraints.update(
-                        {k: v for k, v in vars(meta).items() if not k.startswith("_")}
-                    )
+                    constraints.update({f.name: getattr(meta, f.name) for f in fields(meta)})
         annotation = base
-    required = default is inspect.Parameter.empty
-    return Annotated[annotation, Query(... if required else default, **constraints)]
+    return Annotated[annotation, Query(**constraints)]
 
 
 def _endpoint(name: str, fn: Any, spec: Route) -> Any:
@@ -60,7 +58,7 @@ def _endpoint(name: str, fn: Any, spec: Route) -> Any:
         for p in rest:
             new.append(
                 inspect.Parameter(
-                    p.name, keyword, annotation=_query_param(hints[p.name], p.default)
+                    p.name, keyword, annotation=_query_param(hints[p.name]), default=p.default
                 )
             )
     elif rest:
