@@ -15,9 +15,9 @@ from atocore.cli.common import (
     operations,
     state,
     success,
+    to_jsonable,
     warn,
 )
-from atocore.cli.common import to_jsonable
 from atocore.cli.common import table as render_table
 
 entities_app = new_app(
