@@ -37,10 +37,8 @@ ROUTE_MODULES = [
     "interactions",
     "hooks",
     "memory",
-    "retrieval",
     "engineering",
     "mirror",
-    "admin",
 ]
 
 
