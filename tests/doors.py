@@ -7,6 +7,7 @@ run first drops it (a local run after a remote one must really be local).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 DEAD = "http://127.0.0.1:9"  # nothing listens there
@@ -30,3 +31,15 @@ class Doors:
 
     def remote_json(self, *args: str) -> Any:
         return self.cli.json("--url", self.url, *args)
+
+
+def one_project_vault(registry: Any, tmp_path: Path, files: dict[str, str]) -> Path:
+    """A registered project ``p05-interferometer`` (alias p05) whose root holds ``files``."""
+    root = tmp_path / "vault" / "p05"
+    root.mkdir(parents=True)
+    for name, text in files.items():
+        (root / name).write_text(text)
+    registry(
+        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
+    )
+    return root

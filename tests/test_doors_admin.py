@@ -7,19 +7,13 @@ import json
 
 import httpx
 import pytest
-from doors import DEAD, Doors
+from doors import DEAD, Doors, one_project_vault
 from serverproc import live_server
 
 
 @pytest.fixture
 def vault(registry, tmp_path):
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    (root / "note.md").write_text("# Note\n\nThe bench is in lab 2.\n")
-    registry(
-        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
-    )
-    return root
+    return one_project_vault(registry, tmp_path, {"note.md": "# Note\n\nThe bench is in lab 2.\n"})
 
 
 def test_reads_and_backups_through_every_door(cli, vault, data_dir):

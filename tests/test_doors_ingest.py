@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from doors import DEAD, Doors
+from doors import DEAD, Doors, one_project_vault
 from serverproc import live_server
 
 VOLATILE = {"duration_ms"}
@@ -17,13 +17,9 @@ def _stable(report: dict) -> dict:
 
 @pytest.fixture
 def vault(registry, tmp_path):
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    (root / "mount.md").write_text("# Mount\n\nThe mirror sits on a kinematic mount.\n")
-    registry(
-        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
+    return one_project_vault(
+        registry, tmp_path, {"mount.md": "# Mount\n\nThe mirror sits on a kinematic mount.\n"}
     )
-    return root
 
 
 def test_ingest_and_refresh_through_every_door(cli, vault, conn):

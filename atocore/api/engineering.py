@@ -6,7 +6,7 @@ which values exist, with the same message locally and over HTTP.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from atocore.engineering.views import EntityDetail, FlaggedEntity
 
 Limit = Annotated[int, Field(ge=1)]
+ExportKind = Literal["kb-cad", "kb-fem"]
 
 
 class EngineeringOperations(OperationsBase):
@@ -224,33 +225,18 @@ class EngineeringOperations(OperationsBase):
 
     # --- KB-CAD / KB-FEM imports -------------------------------------------------------
 
-    @route("POST", "/import/kb-cad")
-    @route("POST", "/ingest/kb-cad", raw=True)
-    def import_kb_cad(
+    @route("POST", "/import/{kind}")
+    @route("POST", "/ingest/{kind}", raw=True)
+    def import_export(
         self,
+        kind: ExportKind,
         export: dict[str, Any],
         project: str | None = None,
         dry_run: bool = False,
         source: str = "",
     ) -> ImportSummary:
-        """Import a KB-CAD export: new facts become candidates, changed values open conflicts."""
-        return self._import("kb-cad", export, project, dry_run, source)
-
-    @route("POST", "/import/kb-fem")
-    @route("POST", "/ingest/kb-fem", raw=True)
-    def import_kb_fem(
-        self,
-        export: dict[str, Any],
-        project: str | None = None,
-        dry_run: bool = False,
-        source: str = "",
-    ) -> ImportSummary:
-        """Import a KB-FEM export (analysis models, results, validation claims)."""
-        return self._import("kb-fem", export, project, dry_run, source)
-
-    def _import(
-        self, kind: str, export: Any, project: str | None, dry_run: bool, source: str
-    ) -> ImportSummary:
+        """Import a KB-CAD or KB-FEM export: new facts become candidates, changed values
+        open conflicts, nothing is promoted (``source``: provenance, e.g. the file)."""
         from atocore.engineering.imports import import_export
 
         return import_export(

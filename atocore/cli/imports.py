@@ -56,8 +56,9 @@ def _run(kind: str, path: Path, project: str | None, dry_run: bool) -> None:
 
     export = read_export(path)
     with operations() as ops:
-        run = ops.import_kb_cad if kind == "kb-cad" else ops.import_kb_fem
-        summary = run(export, project=project, dry_run=dry_run, source=str(path))
+        summary = ops.import_export(
+            kind, export, project=project, dry_run=dry_run, source=str(path)
+        )
     emit(to_jsonable(summary), state.json, _render)
 
 

@@ -1,9 +1,9 @@
 """KB-CAD / KB-FEM imports at their original paths: the export itself is the body.
 
 The canonical ``/import/kb-cad`` and ``/import/kb-fem`` are generated from the
-operations (``{export, project, dry_run}`` body); exporters written against
+``import_export`` operation (``{export, project, dry_run, source}`` body); exporters written against
 ``/ingest/kb-*`` post the bare export with ``project``/``dry_run`` as query
-parameters, so these two routes stay hand-written over the same operations.
+parameters, so these two routes stay hand-written over the same operation.
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ router = APIRouter(tags=["engineering"])
 
 
 def _compat(kind: str) -> None:
-    operation = f"import_{kind.replace('-', '_')}"
-
     def ingest(
         export: Any = Body(..., description=f"The {kind.upper()} export JSON."),
         project: str | None = None,
         dry_run: bool = False,
         conn: Any = Depends(get_conn),
     ) -> ImportSummary:
-        summary = getattr(Operations(conn), operation)(export, project=project, dry_run=dry_run)
+        summary = Operations(conn).import_export(kind, export, project=project, dry_run=dry_run)
         changed({"project": summary.project})
         return summary
 
@@ -37,7 +35,7 @@ def _compat(kind: str) -> None:
         ingest,
         methods=["POST"],
         response_model=ImportSummary,
-        name=f"{operation}_compat",
+        name=f"import_export_{kind}",
         include_in_schema=False,
     )
 
