@@ -135,7 +135,7 @@ def list_candidates(project: str | None = None, limit: int = 50) -> str:
 
 def mirror_page(project: str, page: str = "overview") -> str:
     with _ops() as ops:
-        return _bounded(ops.mirror_page(project, page))
+        return _bounded(ops.mirror_page(project, page).markdown)
 
 
 def note_links(note: str, project: str | None = None) -> str:
@@ -150,7 +150,7 @@ def list_conflicts(project: str | None = None, status: str = "open") -> str:
 
 def list_eng_queries() -> str:
     with _ops() as ops:
-        return _json(ops.list_eng_queries())
+        return _json(ops.query_catalog())
 
 
 def run_eng_query(
@@ -161,7 +161,7 @@ def run_eng_query(
     days: int | None = None,
 ) -> str:
     with _ops() as ops:
-        result = ops.run_eng_query(
+        result = ops.run_query(
             query_id, project=project, entity=entity, material=material, days=days
         )
     return _json(result)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -20,7 +19,13 @@ EXPECTED_TOOLS = {
     "capture_interaction",
     "list_candidates",
     "mirror_page",
+    "get_chunks",
+    "note_links",
+    "list_conflicts",
+    "list_eng_queries",
+    "run_eng_query",
 }
+READ_ONLY = EXPECTED_TOOLS - {"add_memory", "capture_interaction"}
 
 
 async def _session_calls(calls: list[tuple[str, dict]]) -> tuple[set[str], list]:
@@ -67,14 +72,13 @@ def test_mcp_round_trip(conn, p05, tmp_path):
     assert EXPECTED_TOOLS <= tools
     state, added, candidates, active, captured, pack, _extra, bad_type, traversal = results
 
-    assert json.loads(_text(state))[0]["value"] == "kinematic"
-    proposal = json.loads(_text(added))
-    assert proposal["status"] == "candidate"
-    assert [m["id"] for m in json.loads(_text(candidates))] == [proposal["id"]]
-    assert json.loads(_text(active)) == []
-    captured_row = json.loads(_text(captured))
-    assert captured_row["project"] == "p05-interferometer"
-    assert "mount: kinematic" in json.loads(_text(pack))["formatted_context"]
+    assert "[decision] mount: kinematic" in _text(state)  # plain text, not JSON
+    proposal_id = _text(added).split()[1]
+    assert "candidate" in _text(added)
+    assert _text(candidates).startswith(proposal_id[:8])
+    assert _text(active) == "no memories"
+    assert "(project p05-interferometer)" in _text(captured)
+    assert "mount: kinematic" in _text(pack)
     assert bad_type.is_error and "gossip" in _text(bad_type)
     assert traversal.is_error
 
@@ -92,3 +96,40 @@ def test_tools_have_descriptions(tool):
     listed = anyio.run(server.list_tools)
     described = {t.name: t.description for t in listed}
     assert described[tool]
+
+
+def test_tools_say_whether_they_write():
+    from atocore.mcp_server import create_server
+
+    listed = {t.name: t for t in anyio.run(create_server().list_tools)}
+    for name in EXPECTED_TOOLS:
+        assert listed[name].annotations.read_only_hint is (name in READ_ONLY), name
+        assert listed[name].annotations.destructive_hint is False, name
+
+
+def test_search_is_compact_and_get_chunks_gives_the_full_text(conn, p05, tmp_path, embedder):
+    """Progressive disclosure: one line per hit, then the chosen chunks in full."""
+    from atocore import mcp_server
+    from atocore.ingest.pipeline import ingest_paths
+
+    note = tmp_path / "mount.md"
+    long_tail = " ".join(f"detail{i}" for i in range(60))
+    note.write_text(f"# Mount\n\nThe mirror sits on a kinematic mount. {long_tail}\n")
+    ingest_paths(conn, [note], project="p05")
+    hits = mcp_server.search("kinematic mount")
+    first = hits.splitlines()[0]
+    assert first.startswith("[") and len(first) < 300 and "detail59" not in hits
+    chunk_id = int(first[1 : first.index("]")])
+    full = mcp_server.get_chunks([chunk_id])
+    assert "detail59" in full
+
+
+def test_outputs_are_bounded(conn, p05):
+    from atocore import mcp_server
+    from atocore.memory.service import create_memory
+
+    for i in range(300):
+        create_memory(conn, "knowledge", f"fact {i} " + "x" * 200, project="p05")
+    text = mcp_server.list_memories(project="p05", limit=1000)
+    assert len(text) <= mcp_server.MAX_OUTPUT_CHARS
+    assert text.endswith("characters)")

@@ -109,11 +109,15 @@ def test_server_down_is_an_error_for_people(cli, corpus):
     assert json.loads(as_json.stdout)["error"]["code"] == "unavailable"
 
 
-def test_admin_commands_stay_local(cli, corpus, monkeypatch, data_dir):
-    url = f"http://127.0.0.1:{free_port()}"  # nothing listens: a remote call would fail
+def test_backups_go_to_the_server_and_restore_refuses(cli, corpus, data_dir):
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens
     result = cli("--url", url, "backup", "create", "--json")
-    assert result.exit_code == 0, result.output
-    assert (data_dir / "backups" / "snapshots").is_dir()
+    assert result.exit_code == 1  # a snapshot of the server's data, never a local one
+    assert json.loads(result.stdout)["error"]["code"] == "unavailable"
+    assert not (data_dir / "backups").exists()
+    restore = cli("--url", url, "backup", "restore", "20260101T000000Z", "--confirm-stopped")
+    assert restore.exit_code == 2
+    assert "does not work with --url" in restore.output
 
 
 def test_token_is_sent(cli, corpus, monkeypatch):

@@ -46,9 +46,14 @@ def test_sources_and_stats(api, registry, tmp_path):
             "subpath": "p05",
             "path": str((vault / "p05").resolve()),
             "exists": True,
+            "documents": 0,
+            "chunks": 0,
+            "last_ingested": None,
         }
     ]
-    assert "projects" in api.get("/stats").json()["counts"]
+    # the same shapes as `atocore --json sources` / `stats` (what is ingested, per project)
+    stats = api.get("/stats").json()
+    assert (stats["documents"], stats["projects"]) == (0, [])
 
 
 def test_projects_register_show_update(api, p05):

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from atocore.cli.common import JsonOpt, console, emit, state, success, table
+from atocore.cli.common import JsonOpt, console, emit, operations, state, success, table
 
 
 def register(app: typer.Typer) -> None:
@@ -16,9 +16,8 @@ def register(app: typer.Typer) -> None:
 
 def init(json_output: JsonOpt = False) -> None:
     """Create the data directory, database and an empty project registry (idempotent)."""
-    from atocore.ops.health import init_data_dir
-
-    result = init_data_dir()
+    with operations() as ops:
+        result = ops.init_data_dir()
 
     def render(r: dict[str, Any]) -> None:
         success(f"data dir ready: {r['data_dir']}")
@@ -32,10 +31,8 @@ def init(json_output: JsonOpt = False) -> None:
 
 def status(json_output: JsonOpt = False) -> None:
     """Show paths, schema version, counts, embedding model and source readiness."""
-    from atocore.client import fetch, remote
-    from atocore.ops.health import collect_status
-
-    report = fetch("GET", "/status") if remote() else collect_status()
+    with operations() as ops:
+        report = ops.status()
 
     def render(r: dict[str, Any]) -> None:
         out = console()

@@ -9,7 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from atocore.cli.common import JsonOpt, console, emit, new_app, state, success, table, warn
+from atocore.cli.common import (
+    JsonOpt,
+    console,
+    emit,
+    new_app,
+    operations,
+    state,
+    success,
+    table,
+    warn,
+)
 
 backup_app = new_app(
     "Snapshots of the database, registry and template overrides: create, list, "
@@ -33,8 +43,8 @@ def register(app: typer.Typer) -> None:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[Any]:
-    """A progress callback drawing a rich bar on stderr (silent with --json)."""
+def _progress() -> Iterator[None]:
+    """Local operations inside draw a rich progress bar on stderr (silent with --json)."""
     bar: dict[str, Any] = {}
 
     def callback(phase: str, done: int, total: int) -> None:
@@ -56,8 +66,11 @@ def _progress() -> Iterator[Any]:
             bar[phase] = progress.add_task(f"{phase} pages" if phase == "database" else phase)
         progress.update(bar[phase], completed=done, total=total)
 
+    from atocore.api.progress import progress_to
+
     try:
-        yield callback
+        with progress_to(callback):
+            yield
     finally:
         if "progress" in bar:
             bar["progress"].stop()
@@ -74,10 +87,8 @@ def create(dest: DestOpt = None, json_output: JsonOpt = False) -> None:
 
     Exits 1 when the new snapshot fails validation (it is kept for inspection).
     """
-    from atocore.ops.backup import create_backup
-
-    with _progress() as progress:
-        result = create_backup(dest=dest, progress=progress)
+    with operations() as ops, _progress():
+        result = ops.create_backup_at(dest) if dest else ops.create_backup()
 
     def render(r: dict[str, Any]) -> None:
         size = r["db"]["bytes"]
@@ -94,9 +105,8 @@ def create(dest: DestOpt = None, json_output: JsonOpt = False) -> None:
 @backup_app.command("list")
 def list_cmd(dest: DestOpt = None, json_output: JsonOpt = False) -> None:
     """List snapshots, oldest first, with their last validation result."""
-    from atocore.ops.backup import list_backups
-
-    result = list_backups(dest=dest)
+    with operations() as ops:
+        result = ops.list_backups_at(dest) if dest else ops.list_backups()
 
     def render(r: dict[str, Any]) -> None:
         def valid(v: bool | None) -> str:
@@ -134,14 +144,8 @@ def validate(
 
     The result is recorded in the snapshot's validation.json. Exits 1 when invalid.
     """
-    from atocore.errors import NotFound
-    from atocore.ops.backup import latest_stamp, validate_backup
-
-    if stamp == "latest":
-        stamp = latest_stamp(dest=dest) or ""
-        if not stamp:
-            raise NotFound("there are no snapshots to validate")
-    result = validate_backup(stamp, dest=dest)
+    with operations() as ops:
+        result = ops.validate_backup_at(stamp, dest) if dest else ops.validate_backup(stamp)
 
     def render(r: dict[str, Any]) -> None:
         if r["valid"]:
@@ -182,15 +186,9 @@ def restore(
     snapshot. Write down the reported pre-restore snapshot: restoring it undoes
     this restore. Exits 1 when the restored database fails its integrity check.
     """
-    from atocore.ops.restore import restore_backup
-
-    with _progress() as progress:
-        result = restore_backup(
-            stamp,
-            dest=dest,
-            confirm_stopped=confirm_stopped,
-            pre_snapshot=not no_pre_snapshot,
-            progress=progress,
+    with operations() as ops, _progress():
+        result = ops.restore_backup(
+            stamp, confirm_stopped=confirm_stopped, pre_snapshot=not no_pre_snapshot, dest=dest
         )
 
     def render(r: dict[str, Any]) -> None:
@@ -227,9 +225,8 @@ def cleanup(
 
     Dry run unless --confirm. Directories whose names are not stamps are never touched.
     """
-    from atocore.ops.backup import cleanup_backups
-
-    result = cleanup_backups(dest=dest, confirm=confirm)
+    with operations() as ops:
+        result = ops.cleanup_backups(confirm=confirm, dest=dest)
 
     def render(r: dict[str, Any]) -> None:
         out = console()

@@ -14,13 +14,14 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import JsonOpt, new_app, print_json, state
+from atocore.cli.common import JsonOpt, new_app, print_json, refuse_url, state
 from atocore.errors import InvalidInput
 
 bench_app = new_app(
     "Benchmarks: print a table, write JSON results under bench/results/ (see docs/benchmarks.md)."
 )
 
+BENCH_LOCAL = "benchmarks measure this machine with their own data dirs"
 NoWriteOpt = Annotated[bool, typer.Option("--no-write", help="Do not write the JSON results file.")]
 
 
@@ -59,6 +60,7 @@ def vectors_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Vector search latency (p50/p99) and recall@k vs exact, with baselines."""
+    refuse_url("bench", BENCH_LOCAL)
     from atocore.bench.vector_search import KINDS, run
 
     size_list = _int_list(sizes, "--sizes")
@@ -90,6 +92,7 @@ def cli_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Cold start-up of `atocore --help` and `atocore status`, with interpreter baselines."""
+    refuse_url("bench", BENCH_LOCAL)
     from atocore.bench.cli_latency import run
 
     report = run(
@@ -128,6 +131,7 @@ def locomo_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Context-pack evidence recall on LoCoMo, with BM25/vector/RRF baselines."""
+    refuse_url("bench", BENCH_LOCAL)
     from atocore.bench.locomo import CONFIGS, run
 
     config_list = [c.strip() for c in configs.split(",") if c.strip()]

@@ -49,6 +49,9 @@ def install_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Merge atocore's hooks into Claude Code's settings.json (backed up) and copy commands."""
+    from atocore.cli.common import refuse_url
+
+    refuse_url("claude install", "it writes this machine's settings; use `claude install --url`")
     from atocore.hooks.install import install
 
     report = install(project_dir, command=command, mcp=mcp, url=url)

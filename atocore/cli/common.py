@@ -130,6 +130,16 @@ def operations() -> Iterator[Operations]:
         yield ops
 
 
+def refuse_url(command: str, reason: str) -> None:
+    """A command that is not an operation refuses remote mode (exit 2, one line why)
+    rather than quietly running on this machine's data dir."""
+    from atocore.config import get_settings
+    from atocore.errors import InvalidInput
+
+    if get_settings().url:
+        raise InvalidInput(f"{command} does not work with --url: {reason}")
+
+
 def report_error(exc: AtocoreError) -> None:
     if state.json:
         print_json({"error": exc.to_dict()})

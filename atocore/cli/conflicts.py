@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, new_app, state, success
+from atocore.cli.common import (
+    JsonOpt,
+    ProjectOpt,
+    console,
+    emit,
+    new_app,
+    operations,
+    state,
+    success,
+    to_jsonable,
+)
 from atocore.cli.common import table as render_table
 
 conflicts_app = new_app("Conflicts between entities / project state: list, show, resolve.")
@@ -62,11 +72,9 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List conflicts (open ones by default)."""
-    from atocore.engineering.conflicts import list_conflicts
-
-    with db() as conn:
-        rows = list_conflicts(conn, project, status=None if status == "all" else status)
-    emit([c.model_dump() for c in rows], state.json, _render_list)
+    with operations() as ops:
+        rows = ops.list_conflicts(project, status=status)
+    emit(to_jsonable(rows), state.json, _render_list)
 
 
 @conflicts_app.command("show")
@@ -75,11 +83,9 @@ def show_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Show one conflict and its members."""
-    from atocore.engineering.conflicts import get_conflict
-
-    with db() as conn:
-        conflict = get_conflict(conn, conflict_id)
-    emit(conflict.model_dump(), state.json, _render_one)
+    with operations() as ops:
+        conflict = ops.show_conflict(conflict_id)
+    emit(to_jsonable(conflict), state.json, _render_one)
 
 
 @conflicts_app.command("resolve")
@@ -98,12 +104,10 @@ def resolve_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Resolve a conflict: supersede the losing members, leave them as they are, or dismiss."""
-    from atocore.engineering.conflicts import resolve_conflict
-
-    with db() as conn:
-        conflict = resolve_conflict(conn, conflict_id, action, winner=winner, reason=reason)
+    with operations() as ops:
+        conflict = ops.resolve_conflict(conflict_id, action, winner=winner, reason=reason)
     emit(
-        conflict.model_dump(),
+        to_jsonable(conflict),
         state.json,
         lambda c: success(f"conflict {c['id'][:12]} {c['status']} ({c['resolution']})"),
     )

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, new_app, state
+from atocore.cli.common import (
+    JsonOpt,
+    ProjectOpt,
+    console,
+    emit,
+    new_app,
+    operations,
+    state,
+    to_jsonable,
+)
 from atocore.cli.common import table as render_table
 
 eng_app = new_app("Engineering queries over a project's active entities (Q-001 … Q-020).")
@@ -58,21 +67,18 @@ def query_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Run one catalog query against a project's active entities."""
-    from atocore.engineering.queries import run_query
-
-    with db() as conn:
-        result = run_query(
-            conn, query_id, project=project or "", entity=entity, material=material, days=days
+    with operations() as ops:
+        result = ops.run_query(
+            query_id, project=project or "", entity=entity, material=material, days=days
         )
-    emit(result.model_dump(), state.json, _render)
+    emit(to_jsonable(result), state.json, _render)
 
 
 @eng_app.command("list")
 def list_cmd(json_output: JsonOpt = False) -> None:
     """List the catalog: id, title, arguments, what it answers."""
-    from atocore.engineering.queries import catalog
-
-    rows = [q.model_dump() for q in catalog()]
+    with operations() as ops:
+        rows = to_jsonable(ops.query_catalog())
     emit(
         rows,
         state.json,

@@ -10,11 +10,12 @@ from atocore.cli.common import (
     JsonOpt,
     LimitOpt,
     ProjectOpt,
-    db,
     emit,
     new_app,
+    operations,
     state,
     success,
+    to_jsonable,
     warn,
 )
 from atocore.cli.common import table as render_table
@@ -56,14 +57,12 @@ def graduate_cmd(
 ) -> None:
     """Graduate a memory into an entity candidate (adaptation → Decision, project →
     Requirement, knowledge → Constraint); the memory becomes graduated, not deleted."""
-    from atocore.engineering.graduation import graduate_memory
-
-    with db() as conn:
-        result = graduate_memory(
-            conn, memory_id, entity_type=entity_type, name=name, project=project, reason=reason
+    with operations() as ops:
+        result = ops.graduate_memory(
+            memory_id, entity_type=entity_type, name=name, project=project, reason=reason
         )
     emit(
-        result.model_dump(),
+        to_jsonable(result),
         state.json,
         lambda r: success(
             f"memory {r['memory']['id'][:12]} graduated → {r['entity']['entity_type']} "
@@ -125,17 +124,18 @@ def _render_one(data: dict) -> None:
             out.print(f"  ← {text} {link['rel_type']} this")
 
 
-def _with_conflicts(conn, entity) -> dict:
-    """The entity plus the open conflicts it is in (a write flags, it never blocks)."""
-    from atocore.engineering.conflicts import open_conflicts_for
+def _flagged(verb: str):
+    """Render a write's result; an entity in open conflicts is flagged (never blocked)."""
 
-    ids = [c.id for c in open_conflicts_for(conn, entity.id)]
-    if ids and not state.json:
-        warn(
-            f"flagged: {entity.name} is in open conflict {', '.join(i[:12] for i in ids)} "
-            "(atocore conflicts show ID)"
-        )
-    return {**entity.model_dump(), "open_conflicts": ids}
+    def render(e: dict) -> None:
+        if e["open_conflicts"]:
+            warn(
+                f"flagged: {e['name']} is in open conflict "
+                f"{', '.join(i[:12] for i in e['open_conflicts'])} (atocore conflicts show ID)"
+            )
+        _status(verb)(e)
+
+    return render
 
 
 def _status(verb: str):
@@ -155,17 +155,9 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List entities (active by default), sorted by type and name."""
-    from atocore.engineering.entities import list_entities
-
-    with db() as conn:
-        rows = list_entities(
-            conn,
-            project,
-            entity_type=entity_type,
-            status=None if status == "all" else status,
-            limit=limit,
-        )
-    emit([r.model_dump() for r in rows], state.json, _render_list)
+    with operations() as ops:
+        rows = ops.list_entities(project, entity_type=entity_type, status=status, limit=limit)
+    emit(to_jsonable(rows), state.json, _render_list)
 
 
 @entities_app.command("show")
@@ -175,17 +167,9 @@ def show_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Show one entity with its fields, sources and relationships."""
-    from atocore.engineering.entities import find_entity
-    from atocore.engineering.relationships import edges_of, links_of
-
-    with db() as conn:
-        entity = find_entity(conn, ref, project)
-        data = {
-            "entity": entity.model_dump(),
-            "relationships": [r.model_dump() for r in edges_of(conn, entity.id)],
-            "links": links_of(conn, entity.id),
-        }
-    emit(data, state.json, _render_one)
+    with operations() as ops:
+        detail = ops.show_entity(ref, project=project)
+    emit(to_jsonable(detail), state.json, _render_one)
 
 
 @entities_app.command("add")
@@ -207,24 +191,20 @@ def add_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Add an entity (a candidate unless --active)."""
-    from atocore.engineering.create import create_entity
     from atocore.engineering.entities import parse_attr_pairs
 
-    refs = [{"kind": "manual", "ref": source}] if source else None
-    with db() as conn:
-        entity = create_entity(
-            conn,
-            project or "",
+    with operations() as ops:
+        entity = ops.add_entity(
             entity_type,
             name,
-            parse_attr_pairs(attr or []),
+            project=project or "",
+            attributes=parse_attr_pairs(attr or []),
             identity_key=key,
-            status="active" if active else "candidate",
+            active=active,
+            source=source,
             confidence=confidence,
-            source_refs=refs,
         )
-        data = _with_conflicts(conn, entity)
-    emit(data, state.json, _status("added"))
+    emit(to_jsonable(entity), state.json, _flagged("added"))
 
 
 @entities_app.command("edit")
@@ -237,23 +217,14 @@ def edit_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Edit a candidate's name or fields before promoting it."""
-    from atocore.engineering.entities import find_entity, parse_attr_pairs
-    from atocore.engineering.review import edit_entity
+    from atocore.engineering.entities import parse_attr_pairs
 
-    fields: dict = {}
-    if name is not None:
-        fields["name"] = name
-    if attr:
-        fields["attributes"] = parse_attr_pairs(attr)
-    if confidence is not None:
-        fields["confidence"] = confidence
-    if not fields:
-        from atocore.errors import InvalidInput
-
-        raise InvalidInput("nothing to edit: give --name, --attr or --confidence")
-    with db() as conn:
-        entity = edit_entity(conn, find_entity(conn, entity_id).id, reason=reason, **fields)
-    emit(entity.model_dump(), state.json, _status("edited"))
+    attributes = parse_attr_pairs(attr) if attr else None
+    with operations() as ops:
+        entity = ops.edit_entity(
+            entity_id, name=name, attributes=attributes, confidence=confidence, reason=reason
+        )
+    emit(to_jsonable(entity), state.json, _status("edited"))
 
 
 @entities_app.command("promote")
@@ -263,13 +234,9 @@ def promote_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Promote a candidate to active (refused while it is in an open conflict)."""
-    from atocore.engineering.entities import find_entity
-    from atocore.engineering.review import promote_entity
-
-    with db() as conn:
-        entity = promote_entity(conn, find_entity(conn, entity_id).id, reason=reason)
-        data = _with_conflicts(conn, entity)
-    emit(data, state.json, _status("promoted"))
+    with operations() as ops:
+        entity = ops.promote_entity(entity_id, reason=reason)
+    emit(to_jsonable(entity), state.json, _flagged("promoted"))
 
 
 @entities_app.command("reject")
@@ -279,12 +246,9 @@ def reject_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Reject a candidate (it becomes invalid)."""
-    from atocore.engineering.entities import find_entity
-    from atocore.engineering.review import reject_entity
-
-    with db() as conn:
-        entity = reject_entity(conn, find_entity(conn, entity_id).id, reason=reason)
-    emit(entity.model_dump(), state.json, _status("rejected"))
+    with operations() as ops:
+        entity = ops.reject_entity(entity_id, reason=reason)
+    emit(to_jsonable(entity), state.json, _status("rejected"))
 
 
 @entities_app.command("supersede")
@@ -297,12 +261,9 @@ def supersede_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Mark an active entity superseded, optionally by a successor."""
-    from atocore.engineering.entities import find_entity
-    from atocore.engineering.review import supersede_entity
-
-    with db() as conn:
-        entity = supersede_entity(conn, find_entity(conn, entity_id).id, by=by, reason=reason)
-    emit(entity.model_dump(), state.json, _status("superseded"))
+    with operations() as ops:
+        entity = ops.supersede_entity(entity_id, by=by, reason=reason)
+    emit(to_jsonable(entity), state.json, _status("superseded"))
 
 
 @entities_app.command("relate")
@@ -314,12 +275,10 @@ def relate_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Link two entities with a typed relationship (checked against the ontology)."""
-    from atocore.engineering.relationships import relate
-
-    with db() as conn:
-        edge = relate(conn, source, rel_type, target, project=project)
+    with operations() as ops:
+        edge = ops.relate(source, rel_type, target, project=project)
     emit(
-        edge.model_dump(),
+        to_jsonable(edge),
         state.json,
         lambda e: success(f"{e['source_id'][:12]} {e['rel_type']} {e['target_id'][:12]}"),
     )
@@ -331,27 +290,18 @@ def unrelate_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Retire a relationship (kept for history, no longer counted by queries)."""
-    from atocore.engineering.relationships import unrelate
-
-    with db() as conn:
-        edge = unrelate(conn, edge_id)
+    with operations() as ops:
+        edge = ops.unrelate(edge_id)
     emit(
-        edge.model_dump(), state.json, lambda e: success(f"retired {e['rel_type']} {e['id'][:12]}")
+        to_jsonable(edge), state.json, lambda e: success(f"retired {e['rel_type']} {e['id'][:12]}")
     )
 
 
 @entities_app.command("types")
 def types_cmd(json_output: JsonOpt = False) -> None:
     """List the entity types with their fields, and the relationship types."""
-    from atocore.engineering.schemas import ENTITY_TYPES, REL_TYPES, field_names
-
-    data = {
-        "entity_types": {t: field_names(t) for t in ENTITY_TYPES},
-        "relationships": {
-            name: {"family": r.family, "from": list(r.sources), "to": list(r.targets)}
-            for name, r in REL_TYPES.items()
-        },
-    }
+    with operations() as ops:
+        data = ops.entity_types()
 
     def render(d: dict) -> None:
         render_table(

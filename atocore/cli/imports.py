@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, new_app, print_json, state
+from atocore.cli.common import (
+    JsonOpt,
+    ProjectOpt,
+    console,
+    emit,
+    new_app,
+    operations,
+    print_json,
+    state,
+    to_jsonable,
+)
 
 import_app = new_app(
     "Import KB-CAD / KB-FEM exports as entity candidates (nothing is promoted automatically)."
@@ -41,11 +51,15 @@ def _render(summary: dict) -> None:
 
 
 def _run(kind: str, path: Path, project: str | None, dry_run: bool) -> None:
-    from atocore.engineering.imports import import_file
+    """Read the file here; the import runs where the data is (local or ``--url``)."""
+    from atocore.engineering.imports import read_export
 
-    with db() as conn:
-        summary = import_file(conn, kind, path, project=project, dry_run=dry_run)
-    emit(summary.model_dump(), state.json, _render)
+    export = read_export(path)
+    with operations() as ops:
+        summary = ops.import_export(
+            kind, export, project=project, dry_run=dry_run, source=str(path)
+        )
+    emit(to_jsonable(summary), state.json, _render)
 
 
 @import_app.command("kb-cad")
@@ -75,6 +89,5 @@ def schema_cmd(
     kind: Annotated[str, typer.Argument(help="kb-cad or kb-fem")],
 ) -> None:
     """Print the JSON Schema an export must satisfy."""
-    from atocore.engineering.kb_schemas import json_schema
-
-    print_json(json_schema(kind))
+    with operations() as ops:
+        print_json(ops.import_schema(kind))

@@ -9,7 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from atocore.cli.common import JsonOpt, console, db, emit, state, success, table, warn
+from atocore.cli.common import (
+    JsonOpt,
+    console,
+    emit,
+    operations,
+    state,
+    success,
+    table,
+    to_jsonable,
+    warn,
+)
 
 PurgeOpt = Annotated[
     bool,
@@ -31,11 +41,9 @@ def register(app: typer.Typer) -> None:
 
 
 @contextlib.contextmanager
-def progress_bar(description: str) -> Iterator[Any]:
-    """A rich progress bar on stderr (hidden with --json or when not a terminal).
-
-    Yields ``update(done, total, label="")``.
-    """
+def progress_bar(description: str) -> Iterator[None]:
+    """A rich progress bar on stderr for the local operations run inside
+    (hidden with --json or when not a terminal)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -44,6 +52,8 @@ def progress_bar(description: str) -> Iterator[Any]:
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+
+    from atocore.api.progress import progress_to
 
     err = console(stderr=True)
     bar = Progress(
@@ -64,7 +74,8 @@ def progress_bar(description: str) -> Iterator[Any]:
         def update(done: int, total: int, label: str = "") -> None:
             bar.update(task, completed=done, total=total, label=label[-50:])
 
-        yield update
+        with progress_to(update):
+            yield
 
 
 def _render_report(r: dict[str, Any]) -> None:
@@ -115,21 +126,14 @@ def ingest(
     json_output: JsonOpt = False,
 ) -> None:
     """Ingest markdown and text files (incremental: unchanged files are skipped)."""
-    from atocore.ingest import ingest_all, ingest_paths
-
-    with db() as conn, progress_bar("ingest") as update:
+    with operations() as ops, progress_bar("ingest"):
         if paths:
-            report = ingest_paths(
-                conn, paths, project=project, purge_deleted=purge_deleted, progress=update
-            )
+            report = ops.ingest_paths(paths, project=project, purge_deleted=purge_deleted)
+        elif project:
+            report = ops.refresh_project(project, purge_deleted=purge_deleted)
         else:
-            if project:
-                from atocore.ingest import ingest_project
-
-                report = ingest_project(conn, project, purge_deleted=purge_deleted, progress=update)
-            else:
-                report = ingest_all(conn, purge_deleted=purge_deleted, progress=update)
-    emit(report.model_dump(), state.json, _render_report)
+            report = ops.ingest_sources(purge_deleted=purge_deleted)
+    emit(to_jsonable(report), state.json, _render_report)
 
 
 def refresh(
@@ -138,19 +142,15 @@ def refresh(
     json_output: JsonOpt = False,
 ) -> None:
     """Re-ingest a registered project's roots."""
-    from atocore.ingest import ingest_project
-
-    with db() as conn, progress_bar(f"refresh {name}") as update:
-        report = ingest_project(conn, name, purge_deleted=purge_deleted, progress=update)
-    emit(report.model_dump(), state.json, _render_report)
+    with operations() as ops, progress_bar(f"refresh {name}"):
+        report = ops.refresh_project(name, purge_deleted=purge_deleted)
+    emit(to_jsonable(report), state.json, _render_report)
 
 
 def reindex(json_output: JsonOpt = False) -> None:
     """Re-embed every chunk with the configured embedding model (after a model change)."""
-    from atocore.ingest.reindex import reindex as run_reindex
-
-    with db() as conn, progress_bar("reindex") as update:
-        report = run_reindex(conn, progress=update)
+    with operations() as ops, progress_bar("reindex"):
+        report = ops.reindex()
 
     def render(r: dict[str, Any]) -> None:
         previous = r["previous_model"] or "none"
@@ -159,15 +159,13 @@ def reindex(json_output: JsonOpt = False) -> None:
             f"({r['dim']} dims; was {previous}) in {r['duration_ms'] / 1000:.1f}s"
         )
 
-    emit(report.model_dump(), state.json, render)
+    emit(to_jsonable(report), state.json, render)
 
 
 def sources(json_output: JsonOpt = False) -> None:
     """List registered ingest roots: path, whether it exists, what is ingested from it."""
-    from atocore.ingest.stats import list_sources
-
-    with db() as conn:
-        rows = list_sources(conn)
+    with operations() as ops:
+        rows = ops.list_sources()
     table_rows = [
         [
             r["project"],
@@ -193,10 +191,8 @@ def sources(json_output: JsonOpt = False) -> None:
 
 def stats(json_output: JsonOpt = False) -> None:
     """Counts of ingested files, chunks and vectors, per project, and the embedding model."""
-    from atocore.ingest.stats import index_stats
-
-    with db() as conn:
-        data = index_stats(conn)
+    with operations() as ops:
+        data = ops.index_stats()
 
     def render(d: dict[str, Any]) -> None:
         out = console()

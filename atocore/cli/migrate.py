@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from atocore.cli.common import JsonOpt, console, db, emit, new_app, state, success
+from atocore.cli.common import JsonOpt, console, emit, new_app, operations, state, success
 
 migrate_app = new_app("One-off data migrations (dry run unless --apply).")
 
@@ -83,10 +83,8 @@ def aliases(
     Covers project rows + trusted state, memories and interactions. Refuses to apply
     when active state values collide or projects rows are ambiguous; idempotent.
     """
-    from atocore.ops.alias_migration import migrate_aliases
-
-    with db() as conn:
-        result = migrate_aliases(conn, apply=apply, report_path=report, backup=not no_backup)
+    with operations() as ops:
+        result = ops.migrate_aliases(apply=apply, report=report, backup=not no_backup)
 
     def render(r: dict[str, Any]) -> None:
         out = console()

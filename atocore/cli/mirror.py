@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
-from atocore.cli.common import JsonOpt, console, db, emit, new_app, state, table
+from atocore.cli.common import (
+    JsonOpt,
+    console,
+    emit,
+    new_app,
+    operations,
+    state,
+    table,
+    to_jsonable,
+)
 
 mirror_app = new_app(
     "Human Mirror: read-only markdown pages per project (overview, decision log, "
@@ -33,9 +44,14 @@ def _render_report(data: dict) -> None:
         )
 
 
-def _render_all_with_progress(conn, force: bool, render_all) -> dict:
+@contextlib.contextmanager
+def _progress() -> Iterator[None]:
+    """A progress bar on stderr while projects render (none with --json)."""
+    from atocore.api.progress import progress_to
+
     if state.json:
-        return render_all(conn, trigger="cli", force=force)
+        yield
+        return
     from rich.progress import Progress
 
     with Progress(console=console(stderr=True), transient=True) as bar:
@@ -44,7 +60,8 @@ def _render_all_with_progress(conn, force: bool, render_all) -> dict:
         def step(done: int, total: int, project: str) -> None:
             bar.update(task, completed=done, total=total, description=project)
 
-        return render_all(conn, trigger="cli", force=force, progress=step)
+        with progress_to(step):
+            yield
 
 
 @mirror_app.command("render")
@@ -62,20 +79,16 @@ def render_cmd(
     the previous pages, is recorded, and exits 1 with the reason.
     """
     from atocore.errors import InvalidInput
-    from atocore.mirror.renderer import render_all, render_project
 
     if bool(project) == all_:
         raise InvalidInput("give a project or --all (not both)")
-    with db() as conn:
+    with operations() as ops:
         if all_:
-            data = _render_all_with_progress(conn, force, render_all)
+            with _progress():
+                run = ops.render_all_mirrors(force=force, trigger="cli")
         else:
-            report = render_project(conn, project or "", trigger="cli", force=force)
-            data = {
-                "rendered_at": report.rendered_at,
-                "projects": [report.to_dict()],
-                "failures": [],
-            }
+            run = ops.render_mirror(project or "", force=force, trigger="cli")
+    data = to_jsonable(run)
     emit(data, state.json, _render_report)
     if data["failures"]:
         if not state.json:
@@ -97,27 +110,16 @@ def show_cmd(
 
     When the project has never been rendered, it is rendered first.
     """
-    from atocore.client import fetch, remote, segment
-    from atocore.mirror.pages import list_pages, page_from_text, read_page
-    from atocore.mirror.renderer import render_project
-
-    if remote():
-        parts = "/".join(segment(part) for part in page.split("/"))
-        text = fetch("GET", f"/mirror/{segment(project)}/{parts}")
-        data = page_from_text(project, page, text)
-    else:
-        if not list_pages(project):
-            with db() as conn:
-                render_project(conn, project, trigger="show")
-        data = read_page(project, page)
+    with operations() as ops:
+        data = ops.mirror_page(project, page)
     if state.json:
-        emit(data, True, lambda _: None)
+        emit(to_jsonable(data), True, lambda _: None)
     elif raw:
-        typer.echo(data["markdown"], nl=False)
+        typer.echo(data.markdown, nl=False)
     else:
         from rich.markdown import Markdown
 
-        console().print(Markdown(data["markdown"]))
+        console().print(Markdown(data.markdown))
 
 
 @mirror_app.command("list")
@@ -126,13 +128,8 @@ def list_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """List a project's rendered pages with their regeneration time and checksum."""
-    from atocore.client import fetch, remote, segment
-    from atocore.mirror.pages import list_pages
-
-    if remote():
-        pages = fetch("GET", f"/mirror/{segment(project)}")
-    else:
-        pages = [p.model_dump() for p in list_pages(project)]
+    with operations() as ops:
+        pages = to_jsonable(ops.list_mirror_pages(project))
     emit(
         pages,
         state.json,
@@ -152,10 +149,8 @@ def failures_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Recorded regeneration failures, newest first."""
-    from atocore.mirror.pages import list_failures
-
-    with db() as conn:
-        rows = [f.model_dump() for f in list_failures(conn, project, limit)]
+    with operations() as ops:
+        rows = to_jsonable(ops.mirror_failures(project, limit=limit))
     emit(
         rows,
         state.json,

@@ -143,6 +143,9 @@ def review_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Review candidates oldest first: promote, reject, edit+promote, skip or quit."""
+    from atocore.cli.common import refuse_url
+
+    refuse_url("review", "the review session works on this machine's data dir")
     from atocore.errors import InvalidInput
 
     if entity_type and not entities:

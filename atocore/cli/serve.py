@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import console
+from atocore.cli.common import console, refuse_url
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +31,7 @@ def serve(
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the HTTP API (loopback by default; the embedding model stays warm)."""
+    refuse_url("serve", "it serves this machine's data dir; run it on the server")
     import uvicorn
 
     from atocore.server.app import create_app

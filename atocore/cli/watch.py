@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from atocore.cli.common import console
+from atocore.cli.common import console, refuse_url
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +23,7 @@ def watch(
     ] = 30.0,
 ) -> None:
     """Watch every registered root; re-ingest changed files, forget deleted ones (Ctrl-C stops)."""
+    refuse_url("watch", "it watches roots on this machine; run it where the server runs")
     import threading
     from datetime import datetime
 

@@ -353,6 +353,25 @@ def _apply_edge(conn: Any, export: Any, src: Entity, rel: str, tgt: Entity, path
     return created
 
 
+def read_export(path: Path | str) -> Any:
+    """The parsed JSON of an export file (the CLI reads it; the import takes the payload)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"export file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read export file {path}: {exc}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    except RecursionError as exc:  # the decoder recurses per nesting level
+        raise InvalidInput(f"{path} is not valid JSON: nested too deeply") from exc
+
+
 def import_file(
     conn: Any,
     kind: str,
@@ -362,19 +381,5 @@ def import_file(
     dry_run: bool = False,
 ) -> ImportSummary:
     """Read a JSON export file and import it (see :func:`import_export`)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InvalidInput(f"export file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read export file {path}: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
-    except RecursionError as exc:  # the decoder recurses per nesting level
-        raise InvalidInput(f"{path} is not valid JSON: nested too deeply") from exc
+    data = read_export(path)
     return import_export(conn, kind, data, project=project, dry_run=dry_run, source=str(path))

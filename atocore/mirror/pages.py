@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.errors import InvalidInput, NotFound
-from atocore.mirror.renderer import _CHECKSUM, BANNER_MARK, existing_checksum, project_dir
+from atocore.mirror.renderer import existing_checksum, project_dir
 
 _REGENERATED = re.compile(r"^\s*Regenerated: (\S+)\s*$", re.MULTILINE)
 _PAGE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -21,6 +21,13 @@ class PageInfo(BaseModel):
     regenerated: str
     checksum: str
     bytes: int
+
+
+class MirrorPage(PageInfo):
+    """A page with its markdown (``read_page``)."""
+
+    project: str
+    markdown: str
 
 
 class Failure(BaseModel):
@@ -88,22 +95,6 @@ def read_page(project: str, page: str = "overview") -> dict[str, Any]:
     directory = project_dir(project)
     info = _info(directory, path)
     return {**info.model_dump(), "project": directory.name, "markdown": path.read_text("utf-8")}
-
-
-def page_from_text(project: str, page: str, text: str) -> dict[str, Any]:
-    """The ``read_page`` shape for markdown fetched from a server (remote mode)."""
-    head = text[:2048]
-    regenerated = _REGENERATED.search(head)
-    checksum = _CHECKSUM.search(head) if BANNER_MARK in head else None
-    return {
-        "page": page,
-        "path": "",
-        "regenerated": regenerated.group(1) if regenerated else "",
-        "checksum": checksum.group(1) if checksum else "",
-        "bytes": len(text.encode("utf-8")),
-        "project": project,
-        "markdown": text,
-    }
 
 
 def list_failures(conn: Any, project: str | None = None, limit: int = 20) -> list[Failure]:

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from atocore.config import get_settings
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.mirror import templates as tpl
@@ -352,3 +354,11 @@ def render_all(
         "projects": [r.to_dict() for r in reports],
         "failures": failures,
     }
+
+
+class RenderRun(BaseModel):
+    """What a render run did: one report per project rendered, one line per failure."""
+
+    rendered_at: str
+    projects: list[dict[str, Any]]
+    failures: list[dict[str, str]]

@@ -40,10 +40,8 @@ ROUTE_MODULES = [
     "operations",
     "health",
     "hooks",
-    "retrieval",
     "engineering",
     "mirror",
-    "admin",
 ]
 
 
