@@ -1,7 +1,7 @@
-"""Remote mode: the HTTP client the CLI, hooks and MCP use against a server.
+"""Remote mode: the HTTP client under :class:`atocore.api.remote.RemoteOperations`.
 
-``--url`` (or ``ATOCORE_URL``) makes read and capture commands talk to an
-``atocore serve`` instead of the local database. Server errors come back
+``--url`` (or ``ATOCORE_URL``) makes every operation run on an ``atocore
+serve`` instead of the local database. Server errors come back
 as the same domain errors the local services raise (so exit codes match);
 a server that cannot be reached raises :class:`ServerUnavailable` (code
 ``unavailable`` in ``--json`` error output). Hooks catch everything and exit 0;
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from atocore.config import Settings, get_settings
+from atocore.config import Settings
 from atocore.env import read
 from atocore.errors import AtocoreError, ConflictError, InvalidInput, NotFound, OperationFailed
 
@@ -135,21 +135,3 @@ def client_for(settings: Settings) -> RemoteClient:
         raise OperationFailed("no server configured (--url / ATOCORE_URL)")
     token = read("ATOCORE_API_TOKEN")
     return RemoteClient(settings.url, timeout=settings.timeout_seconds, token=token)
-
-
-def remote() -> RemoteClient | None:
-    """A client when a server URL is configured (``--url``/``ATOCORE_URL``), else None."""
-    settings = get_settings()
-    return client_for(settings) if settings.url else None
-
-
-def fetch(method: str, path: str, body: Any = None, **params: Any) -> Any:
-    """One request to the configured server (remote mode of a CLI command).
-
-    Not fail-open: an unreachable server is an error (exit 1) for a person at
-    a terminal; only hooks swallow it.
-    """
-    client = remote()
-    if client is None:  # pragma: no cover - callers check remote() first
-        raise OperationFailed("no server configured (--url / ATOCORE_URL)")
-    return client.request(method, path, json=body, params=params)

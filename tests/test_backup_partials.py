@@ -106,3 +106,22 @@ def test_a_backup_in_progress_is_never_removed(slow_backup):
     assert cleanup_backups(confirm=True)["partials_deleted"] == []
     assert create_backup()["removed_partials"] == []
     assert partial.exists() and proc.poll() is None
+
+
+def test_the_cli_shows_interrupted_backups(cli, conn, data_dir: Path):
+    """list names a stale partial, validate warns, cleanup says what it removes."""
+    stamp = create_backup()["stamp"]
+    stale = data_dir / "backups" / "snapshots" / "20200101T000000Z.partial"
+    (stale / "db").mkdir(parents=True)
+    (stale / "db" / "atocore.db").write_bytes(b"x" * 1000)
+    _age(stale)
+    listed = cli("backup", "list")
+    assert "interrupted backup 20200101T000000Z.partial (1,000 bytes, stale" in listed.output
+    assert "interrupted backup left behind: 20200101T000000Z.partial" in (
+        cli("backup", "validate", stamp).output
+    )
+    assert "delete 20200101T000000Z.partial (interrupted)" in cli("backup", "cleanup").output
+    assert "deleted 20200101T000000Z.partial (interrupted)" in (
+        cli("backup", "cleanup", "--confirm").output
+    )
+    assert not stale.exists()

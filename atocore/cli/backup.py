@@ -97,6 +97,8 @@ def create(dest: DestOpt = None, json_output: JsonOpt = False) -> None:
         else:
             warn(f"snapshot {r['stamp']} FAILED validation: {', '.join(r['validation_errors'])}")
         console().print(f"  {r['path']}")
+        for name in r.get("removed_partials") or []:
+            console().print(f"  [dim]removed an interrupted backup: {name}[/dim]")
 
     emit(result, state.json, render)
     _fail_unless(bool(result["validated"]))
@@ -128,6 +130,15 @@ def list_cmd(dest: DestOpt = None, json_output: JsonOpt = False) -> None:
             ],
             empty=f"no snapshots in {r['root']}",
         )
+        for p in r.get("partials") or []:
+            state_ = (
+                "stale: the next backup or cleanup --confirm removes it"
+                if p["stale"]
+                else ("in progress")
+            )
+            console().print(
+                f"[yellow]interrupted backup[/yellow] {p['name']} ({p['bytes']:,} bytes, {state_})"
+            )
         if r["other"]:
             console().print(f"[dim]not snapshots (left alone): {', '.join(r['other'])}[/dim]")
 
@@ -156,6 +167,8 @@ def validate(
                 console().print(f"  [red]{code}[/red]: {message}")
         for code, message in r["warning_details"].items():
             console().print(f"  [yellow]{code}[/yellow]: {message}")
+        for name in r.get("stale_partials") or []:
+            warn(f"interrupted backup left behind: {name} (backup cleanup --confirm removes it)")
 
     emit(result, state.json, render)
     _fail_unless(result["valid"])
@@ -239,6 +252,12 @@ def cleanup(
             out.print(f"  [red]delete[/red] {stamp}")
         for name in r["unparseable"]:
             out.print(f"  [dim]left alone (not a stamp): {name}[/dim]")
+        partials = r.get("partials") if r["dry_run"] else r.get("partials_deleted")
+        for name in partials or []:
+            label = name if isinstance(name, str) else name.get("name", name)
+            out.print(
+                f"  [red]{'delete' if r['dry_run'] else 'deleted'}[/red] {label} (interrupted)"
+            )
         for err in r["errors"]:
             out.print(f"  [red]error[/red] {err['stamp']}: {err['error']}")
         if r["dry_run"] and gone:
