@@ -53,6 +53,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py > docs/cli-reference.md
+	$(BIN)/python scripts/gen_operations_doc.py > docs/operations-reference.md
 
 clean:
 	rm -rf $(DEMO_DATA) .pytest_cache .ruff_cache

@@ -138,6 +138,13 @@ _declare(
     "Stop injecting context (prompt, session start).",
 )
 _declare("ATOCORE_CAPTURE_DISABLED", False, flag, "hooks", "Stop recording turns (stop hook).")
+_declare(
+    "ATOCORE_CAPTURE_REINFORCE",
+    True,
+    flag,
+    "hooks",
+    "The stop hook's captures reinforce confirmed memories (the default of every capture).",
+)
 # --- server -------------------------------------------------------------------------
 _declare(
     "ATOCORE_MAX_BODY_BYTES", 8 * 1024 * 1024, count, "server", "Largest request body (bytes)."

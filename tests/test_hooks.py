@@ -165,6 +165,20 @@ def test_stop_reinforces_like_every_capture(cli, conn, p05, tmp_path, monkeypatc
     assert row["reference_count"] == 1
 
 
+def test_stop_reinforcement_opt_out(cli, conn, p05, tmp_path, monkeypatch):
+    from atocore.memory.service import create_memory
+
+    monkeypatch.setenv("ATOCORE_CAPTURE_REINFORCE", "0")
+    memory = create_memory(conn, "knowledge", "the mount is kinematic", project="p05")
+    transcript = _transcript(
+        tmp_path, [user("What mount does p05 use again?"), assistant("the mount is kinematic")]
+    )
+    run_cli_hook(cli, "stop", stop_payload(transcript))
+    row = conn.execute("SELECT reference_count FROM memories WHERE id = ?", (memory.id,)).fetchone()
+    assert row["reference_count"] == 0
+    assert conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 1
+
+
 def test_stop_kill_switch(cli, conn, tmp_path, monkeypatch):
     monkeypatch.setenv("ATOCORE_CAPTURE_DISABLED", "1")
     transcript = _transcript(tmp_path, [user("A prompt that would be captured otherwise")])

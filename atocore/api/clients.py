@@ -18,6 +18,7 @@ from pydantic import Field
 from atocore.api.interactions import InteractionsOperations
 from atocore.api.retrieval import Budget, Mode
 from atocore.api.routing import route
+from atocore.interactions import REINFORCE_BY_DEFAULT
 
 if TYPE_CHECKING:
     from atocore.context.hook_context import Injection
@@ -48,7 +49,12 @@ class ClientOperations(InteractionsOperations):
 
     @route("POST", "/hooks/stop", status=201)
     def capture_turn(
-        self, prompt: str, response: str = "", cwd: str | None = None, session_id: str = ""
+        self,
+        prompt: str,
+        response: str = "",
+        cwd: str | None = None,
+        session_id: str = "",
+        reinforce: bool = REINFORCE_BY_DEFAULT,
     ) -> CapturedInteraction:
         """Record one Claude Code turn (the stop hook), on the side that holds the
         data: the project is detected from ``cwd`` and the pack injected for this
@@ -56,7 +62,12 @@ class ClientOperations(InteractionsOperations):
         from atocore.context.hook_context import detect
 
         return self.capture_interaction(
-            prompt, response, project=detect("", cwd), client=HOOK_CLIENT, session_id=session_id
+            prompt,
+            response,
+            project=detect("", cwd),
+            client=HOOK_CLIENT,
+            session_id=session_id,
+            reinforce=reinforce,
         )
 
     @route("POST", "/memory/proposals", status=201)

@@ -39,6 +39,7 @@ def stop(payload: dict[str, Any], ops: Any) -> dict | None:
         response,
         cwd=payload.get("cwd") or None,
         session_id=str(payload.get("session_id") or ""),
+        reinforce=env_flag("ATOCORE_CAPTURE_REINFORCE"),
     )
     log(f"recorded interaction {interaction.id} (project={interaction.project or 'none'})")
     return None
