@@ -86,6 +86,30 @@ def import_profile(module: str = "atocore.cli.main", top: int = 8) -> dict[str, 
     }
 
 
+# The smallest Typer app with a command: the framework's floor for a CLI.
+BARE_TYPER = """
+import sys, typer
+app = typer.Typer()
+@app.command()
+def status(json: bool = False):
+    print("{}" if json else "ok")
+@app.command()
+def other():
+    pass
+app()
+"""
+
+# The CLI as it was before the database opened sqlite-vec by path: importing
+# the ``sqlite_vec`` package (which imports numpy) first reproduces that cost.
+OLD_LOAD_PATH = "import sys, sqlite_vec; from atocore.__main__ import main; sys.exit(main())"
+
+
+def ratio(report: Report, command: str, baseline: str) -> float:
+    """p50 of ``command`` over p50 of ``baseline`` (rows already in ``report``)."""
+    p50 = {row["command"]: row["p50_ms"] for row in report.rows}
+    return round(p50[command] / p50[baseline], 2)
+
+
 def run(
     *,
     runs: int = 10,
@@ -107,9 +131,18 @@ def run(
         cases = [
             ("python -c pass (baseline)", [sys.executable, "-c", "pass"]),
             ("python -c 'import typer' (baseline)", [sys.executable, "-c", "import typer"]),
+            ("bare Typer app --help (baseline)", [sys.executable, "-c", BARE_TYPER, "--help"]),
+            (
+                "bare Typer app status --json (baseline)",
+                [sys.executable, "-c", BARE_TYPER, "status", "--json"],
+            ),
             ("atocore --help", [*cli, "--help"]),
             ("atocore status", [*cli, "status"]),
             ("atocore status --json", [*cli, "--json", "status"]),
+            (
+                "atocore status --json, sqlite_vec imported (before)",
+                [sys.executable, "-c", OLD_LOAD_PATH, "--json", "status"],
+            ),
         ]
         for label, argv in cases:
             stats = summarize(time_command(argv, runs=runs, env=env, warmup=warmup))
@@ -122,6 +155,21 @@ def run(
                     "runs": stats["n"],
                 }
             )
+    report.note(
+        "vs bare Typer app (p50): `--help` "
+        f"{ratio(report, 'atocore --help', 'bare Typer app --help (baseline)')}x (target <= 1.5x), "
+        "`status --json` "
+        f"{ratio(report, 'atocore status --json', 'bare Typer app status --json (baseline)')}x "
+        "(target <= 2x); before (sqlite_vec imported) "
+        + str(
+            ratio(
+                report,
+                "atocore status --json, sqlite_vec imported (before)",
+                "bare Typer app status --json (baseline)",
+            )
+        )
+        + "x"
+    )
     profile = import_profile()
     report.extra["import_profile"] = profile
     report.note(
