@@ -8,6 +8,7 @@ normalizes them to that format before comparing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -174,6 +175,8 @@ def record_interaction(
     """Store one interaction and (unless ``reinforce=False``) reinforce memories.
 
     The returned interaction carries ``reinforcement`` (None when disabled).
+    A second capture of the same turn (:func:`turn_key`) writes nothing and
+    returns the first one.
     """
     if not prompt or not prompt.strip():
         raise InvalidInput("interaction prompt must be non-empty")
@@ -184,13 +187,22 @@ def record_interaction(
     memories = list(dict.fromkeys([*(memories_used or []), *pack_memories]))
     chunks = list(dict.fromkeys([*(chunks_used or []), *pack_chunks]))
     summary = (response_summary or "").strip() or _summarize(response)
+    session_id = (session_id or "").strip()
+    key = turn_key(session_id, prompt, response)
     interaction_id = str(uuid.uuid4())
     created_at = now_utc()
     with transaction(conn):
+        if key:
+            row = conn.execute(
+                "SELECT id FROM interactions WHERE session_id = ? AND turn_key = ?",
+                (session_id, key),
+            ).fetchone()
+            if row is not None:  # this turn is already captured: the hook ran twice
+                return get_interaction(conn, row[0])
         conn.execute(
             "INSERT INTO interactions (id, prompt, response, response_summary, context_pack, "
             "memories_used, chunks_used, client, session_id, project, response_truncated, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, turn_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 interaction_id,
                 prompt,
@@ -200,10 +212,11 @@ def record_interaction(
                 json.dumps(memories),
                 json.dumps(chunks),
                 (client or "").strip(),
-                (session_id or "").strip(),
+                session_id,
                 project,
                 int(truncated),
                 created_at,
+                key,
             ),
         )
         reinforcement = None
@@ -212,6 +225,21 @@ def record_interaction(
         interaction = get_interaction(conn, interaction_id)
     interaction.reinforcement = reinforcement
     return interaction
+
+
+def turn_key(session_id: str, prompt: str, response: str) -> str:
+    """Identity of one turn of a session: its prompt and response, digested.
+
+    Claude Code's Stop payload carries no turn id; the same session with the
+    same prompt and the same answer is the same turn. No session, no key:
+    captures from scripts are never merged.
+    """
+    if not session_id:
+        return ""
+    digest = hashlib.sha256()
+    for part in (session_id, prompt, response):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
 
 
 def _summarize(response: str, limit: int = 200) -> str:
