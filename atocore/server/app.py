@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from atocore import __version__
 from atocore.config import Settings, get_settings
 from atocore.errors import AtocoreError
+from atocore.server.docs import install_docs
 from atocore.server.security import GuardMiddleware, api_token, check_bind, max_body_bytes
 
 log = logging.getLogger("atocore.server")
@@ -184,12 +185,15 @@ def create_app(
         version=__version__,
         description="Local-first context engine: the CLI's services over HTTP.",
         lifespan=lifespan,
+        docs_url=None,  # served from a package by install_docs: no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.pool = ConnectionPool(settings)
     app.state.host = host
     app.add_middleware(GuardMiddleware, token=token, max_bytes=max_body_bytes())
     _install_error_edge(app)
+    install_docs(app)
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"atocore.server.routes.{name}").router)
     return app
