@@ -26,6 +26,7 @@ from atocore import __version__
 from atocore.config import Settings, get_settings
 from atocore.errors import AtocoreError
 from atocore.server.docs import install_docs
+from atocore.server.idle import IdleMiddleware, IdleWatchdog, idle_exit_seconds
 from atocore.server.security import GuardMiddleware, api_token, check_bind, max_body_bytes
 
 log = logging.getLogger("atocore.server")
@@ -163,6 +164,8 @@ def create_app(
         warm = os.environ.get("ATOCORE_WARM_MODEL", "1").strip() not in ("0", "false", "no")
     token = api_token()
     check_bind(host, token)
+    idle_s = idle_exit_seconds()
+    watchdog = IdleWatchdog(idle_s) if idle_s else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -174,9 +177,13 @@ def create_app(
             threading.Thread(target=_warm_embedder, name="warm-embedder", daemon=True).start()
         # debounced per-project Mirror regeneration (+ a daily refresh) while serving
         scheduler = MirrorScheduler(refresh_s=DAILY_S).start()
+        if watchdog is not None:
+            watchdog.start()
         try:
             yield
         finally:
+            if watchdog is not None:
+                watchdog.stop()
             scheduler.stop(timeout=5.0)
             app.state.pool.close()
 
@@ -192,6 +199,8 @@ def create_app(
     app.state.pool = ConnectionPool(settings)
     app.state.host = host
     app.add_middleware(GuardMiddleware, token=token, max_bytes=max_body_bytes())
+    if watchdog is not None:
+        app.add_middleware(IdleMiddleware, watchdog=watchdog)
     _install_error_edge(app)
     install_docs(app)
     for name in ROUTE_MODULES:
