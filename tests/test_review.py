@@ -77,7 +77,8 @@ def test_unknown_key_shows_help_and_asks_again(cli, conn):
     (a,) = _candidates(conn, "Only candidate in the queue")
     result = cli("review", input="x\n?\np\n")
     assert result.exit_code == 0
-    assert result.stdout.count("e edit (text pre-filled), then promote") >= 3  # banner + two help lines
+    # banner + two help lines
+    assert result.stdout.count("e edit (text pre-filled), then promote") >= 3
     assert get_memory(conn, a.id).status == "active"
 
 
