@@ -62,6 +62,15 @@ def _stop(pid: int, timeout_s: float = 30.0) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
+def _hook_row(label: str, seconds: list[float], floor: list[float], empty: int) -> dict:
+    return _row(
+        label,
+        summarize(seconds),
+        python_floor_p50_ms=summarize(floor)["p50_ms"],
+        empty_outputs=empty,
+    )
+
+
 def run(*, chunks: int = 10_000, runs: int = 30, boot_runs: int = 5, write: bool = True) -> Report:
     from atocore.hooks.install import hook_command, install
 
@@ -123,28 +132,17 @@ def run(*, chunks: int = 10_000, runs: int = 30, boot_runs: int = 5, write: bool
             httpx.post(  # the model is warm before timing
                 f"{url}/context/build", json={"prompt": prompts[0], "budget": 3000}, timeout=120
             ).raise_for_status()
-            warm_s, warm_floor, empty = _time_hook(env, cwd, runs, argv, prompts)
+            timed = _time_hook(env, cwd, runs, argv, prompts)
             report.add(
-                _row(
-                    "installed prompt hook, warm server (started by the hook)",
-                    summarize(warm_s),
-                    python_floor_p50_ms=summarize(warm_floor)["p50_ms"],
-                    empty_outputs=empty,
-                )
+                _hook_row("installed prompt hook, warm server (started by the hook)", *timed)
             )
         finally:
             _stop(pid)
 
         before = hook_command("prompt", data_dir=data_dir, url=None, autostart=False)
-        cold_s, cold_floor, empty = _time_hook(env, cwd, boot_runs, ["sh", "-c", before], prompts)
-        report.add(
-            _row(
-                "baseline: prompt hook with the data dir only, no server (previous install)",
-                summarize(cold_s),
-                python_floor_p50_ms=summarize(cold_floor)["p50_ms"],
-                empty_outputs=empty,
-            )
-        )
+        timed = _time_hook(env, cwd, boot_runs, ["sh", "-c", before], prompts)
+        label = "baseline: prompt hook with the data dir only, no server (previous install)"
+        report.add(_hook_row(label, *timed))
     report.note(
         "targets: warm p50 <= 50 ms at 10K chunks; first prompt after boot <= 1 s "
         "(the hook returns while the server starts)"
