@@ -28,9 +28,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+from atocore.bench.cli_latency import time_interleaved
 from atocore.bench.harness import Report, summarize
-from atocore.bench.hooks import _free_port, _hook_argv_input, _row, _time_hook, build_corpus
+from atocore.bench.hooks import _free_port, _hook_argv_input, _row, build_corpus
 from atocore.hooks.autostart import CLAIM
 
 
@@ -62,13 +64,21 @@ def _stop(pid: int, timeout_s: float = 30.0) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
-def _hook_row(label: str, seconds: list[float], floor: list[float], empty: int) -> dict:
-    return _row(
-        label,
-        summarize(seconds),
-        python_floor_p50_ms=summarize(floor)["p50_ms"],
-        empty_outputs=empty,
-    )
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _add_rows(report: Report, label: str, argv: list[str], **timing: Any) -> None:
+    """Rows for ``argv`` and for ``python -c pass`` taking turns with it (the floor)."""
+    floor = "python -c pass (floor, beside the row above)"
+    timed = time_interleaved([(label, argv), (floor, [sys.executable, "-c", "pass"])], **timing)
+    for name in (label, floor):
+        cpu = summarize(timed[name]["cpu"])
+        wall = summarize(timed[name]["wall"])
+        report.add(_row(name, wall, cpu_p50_ms=cpu["p50_ms"], cpu_min_ms=cpu["min_ms"]))
 
 
 def run(*, chunks: int = 10_000, runs: int = 30, boot_runs: int = 5, write: bool = True) -> Report:
@@ -96,53 +106,44 @@ def run(*, chunks: int = 10_000, runs: int = 30, boot_runs: int = 5, write: bool
         claim = data_dir / "run" / CLAIM
         argv = ["sh", "-c", command]
 
-        boot_s, boot_floor = [], []
-        for i in range(boot_runs + 1):  # the first boot is an untimed warm-up (file cache)
-            claim.unlink(missing_ok=True)
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "pass"], env=env, capture_output=True)
-            floor_s = time.perf_counter() - start
-            start = time.perf_counter()
-            done = subprocess.run(
-                argv, env=env, input=_hook_argv_input(prompts[0], cwd).encode(), capture_output=True
-            )
-            elapsed = time.perf_counter() - start
-            if done.returncode != 0 or b"started a server" not in done.stderr:
-                raise RuntimeError(f"hook did not start a server: {done.stderr[-500:]!r}")
-            if i:
-                boot_s.append(elapsed)
-                boot_floor.append(floor_s)
-            _wait_health(url)
-            _stop(int(claim.read_text()))
-        report.add(
-            _row(
-                "installed prompt hook, first prompt after boot (starts the server)",
-                summarize(boot_s),
-                python_floor_p50_ms=summarize(boot_floor)["p50_ms"],
-            )
-        )
+        def stdin(index: int) -> str:
+            return _hook_argv_input(prompts[index % len(prompts)], cwd)
 
-        claim.unlink(missing_ok=True)
-        _time_hook(env, cwd, 0, argv, prompts)  # starts the server
+        def first_prompt(index: int, *, keep: bool = False) -> tuple[float, float]:
+            """Wall and CPU seconds of a hook that finds no server (and starts one,
+            stopped again unless ``keep``)."""
+            claim.unlink(missing_ok=True)
+            cpu0, start = _children_cpu(), time.perf_counter()
+            done = subprocess.run(argv, env=env, input=stdin(index), capture_output=True, text=True)
+            wall, cpu = time.perf_counter() - start, _children_cpu() - cpu0
+            if done.returncode != 0 or "started a server" not in done.stderr:
+                raise RuntimeError(f"hook did not start a server: {done.stderr[-500:]!r}")
+            _wait_health(url)
+            if not keep:
+                _stop(int(claim.read_text()))
+            return wall, cpu
+
+        boot = [first_prompt(i) for i in range(boot_runs + 1)][1:]  # first: file-cache warm-up
+        wall, cpu = summarize([w for w, _ in boot]), summarize([c for _, c in boot])
+        label = "installed prompt hook, first prompt after boot (starts the server)"
+        report.add(_row(label, wall, cpu_p50_ms=cpu["p50_ms"], cpu_min_ms=cpu["min_ms"]))
+
+        first_prompt(0, keep=True)  # a server for the warm rows
         pid = int(claim.read_text())
         try:
-            _wait_health(url)
             import httpx
 
             httpx.post(  # the model is warm before timing
                 f"{url}/context/build", json={"prompt": prompts[0], "budget": 3000}, timeout=120
             ).raise_for_status()
-            timed = _time_hook(env, cwd, runs, argv, prompts)
-            report.add(
-                _hook_row("installed prompt hook, warm server (started by the hook)", *timed)
-            )
+            label = "installed prompt hook, warm server (started by the hook)"
+            _add_rows(report, label, argv, runs=runs, env=env, stdin=stdin)
         finally:
             _stop(pid)
 
         before = hook_command("prompt", data_dir=data_dir, url=None, autostart=False)
-        timed = _time_hook(env, cwd, boot_runs, ["sh", "-c", before], prompts)
         label = "baseline: prompt hook with the data dir only, no server (previous install)"
-        report.add(_hook_row(label, *timed))
+        _add_rows(report, label, ["sh", "-c", before], runs=boot_runs, env=env, stdin=stdin)
     report.note(
         "targets: warm p50 <= 50 ms at 10K chunks; first prompt after boot <= 1 s "
         "(the hook returns while the server starts)"
