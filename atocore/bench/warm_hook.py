@@ -32,7 +32,7 @@ from typing import Any
 
 from atocore.bench.cli_latency import time_interleaved
 from atocore.bench.harness import Report, summarize
-from atocore.bench.hooks import _free_port, _hook_argv_input, _row, build_corpus
+from atocore.bench.hooks import _cpu_s, _free_port, _hook_argv_input, _row, build_corpus
 from atocore.hooks.autostart import CLAIM
 
 
@@ -137,7 +137,13 @@ def run(*, chunks: int = 10_000, runs: int = 30, boot_runs: int = 5, write: bool
                 f"{url}/context/build", json={"prompt": prompts[0], "budget": 3000}, timeout=120
             ).raise_for_status()
             label = "installed prompt hook, warm server (started by the hook)"
+            server_cpu = _cpu_s(pid)
             _add_rows(report, label, argv, runs=runs, env=env, stdin=stdin)
+            per_prompt = round(1000 * (_cpu_s(pid) - server_cpu) / runs, 1)
+            report.extra["server_cpu_ms_per_prompt"] = per_prompt
+            report.note(
+                f"server CPU per warm prompt: {per_prompt} ms (on top of the hook process's own)"
+            )
         finally:
             _stop(pid)
 
