@@ -84,7 +84,7 @@ def context_of(done) -> str:
     ],
 )
 def test_target_takes_only_plain_http_urls(url, target):
-    assert relay.target(url) == target
+    assert relay._target(url) == target
 
 
 def test_parse_reads_length_chunked_and_refuses_garbage():

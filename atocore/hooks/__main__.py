@@ -3,28 +3,10 @@
 Same handlers as ``atocore hook NAME``, without loading the CLI framework:
 a hook runs on every prompt, so its process start matters. With a plain
 ``http://`` server configured, prompt and session-start go through
-:mod:`atocore.hooks.relay` and import nothing more; when that server is
-down and the install asked for it, :mod:`atocore.hooks.autostart` starts
-one. Always exits 0.
+:mod:`atocore.hooks.relay` and import nothing more. Always exits 0.
 """
 
 import sys
-
-
-def autostart_if_asked() -> str | None:
-    """With ``ATOCORE_AUTOSTART`` (set by ``atocore claude install``), start the
-    server the hook could not reach; None when not asked."""
-    from atocore.hooks import env_flag
-
-    if not env_flag("ATOCORE_AUTOSTART"):
-        return None
-    import os
-
-    from atocore.hooks.autostart import start_server
-    from atocore.hooks.relay import target
-
-    host, port, _ = target(os.environ.get("ATOCORE_URL", "").strip()) or ("", 0, "")
-    return start_server(host, port)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,8 +20,10 @@ def main(argv: list[str] | None = None) -> int:
                 out = relay(args[0], raw)
             except RelayError as exc:
                 message = f"{exc.code}: {exc}"
-                if exc.code == "unavailable":
-                    message = autostart_if_asked() or message
+                if exc.code == "unavailable":  # start it, if `claude install` asked for that
+                    from atocore.hooks.autostart import start_if_asked
+
+                    message = start_if_asked() or message
                 print(f"atocore hook: {args[0]}: {message}", file=sys.stderr)
                 return 0
             if out is not None:

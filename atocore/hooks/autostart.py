@@ -16,7 +16,6 @@ Only the hook's failure path imports this module.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -56,6 +55,18 @@ def _claim(run_dir: Path) -> bool:
     return True
 
 
+def start_if_asked() -> str | None:
+    """With ``ATOCORE_AUTOSTART`` (written by ``atocore claude install``), start the
+    server at ``ATOCORE_URL`` that the hook could not reach; None when not asked."""
+    from atocore.hooks import env_flag
+    from atocore.hooks.relay import _target
+
+    if not env_flag("ATOCORE_AUTOSTART"):
+        return None
+    host, port, _ = _target(os.environ.get("ATOCORE_URL", "").strip()) or ("", 0, "")
+    return start_server(host, port)
+
+
 def start_server(host: str, port: int) -> str:
     """Start ``atocore serve`` on ``host:port`` unless one is starting; say what happened."""
     if host not in LOOPBACK:
@@ -68,6 +79,8 @@ def start_server(host: str, port: int) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("ATOCORE_URL", "ATOCORE_AUTOSTART")}
     env["ATOCORE_DATA_DIR"] = str(data_dir)
     env.setdefault("ATOCORE_IDLE_EXIT_SECONDS", IDLE_EXIT_DEFAULT_S)
+    import subprocess
+
     with open(logs / "serve.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "atocore", "serve", "--host", host, "--port", str(port)],

@@ -42,7 +42,7 @@ class RelayError(Exception):
         self.code = code
 
 
-def target(url: str) -> tuple[str, int, str] | None:
+def _target(url: str) -> tuple[str, int, str] | None:
     """``(host, port, path prefix)`` of a plain http URL, else None."""
     if not url.startswith("http://"):
         return None
@@ -140,10 +140,10 @@ def relay(name: str, payload: bytes) -> bytes | None:
     """
     if name in RELAYED and env_flag("ATOCORE_CONTEXT_DISABLED"):
         return b""  # the switch is this machine's, so it is checked here
-    parsed = target(os.environ.get("ATOCORE_URL", "").strip())
-    if name not in RELAYED or parsed is None or b"<private" in payload.lower():
+    target = _target(os.environ.get("ATOCORE_URL", "").strip())
+    if name not in RELAYED or target is None or b"<private" in payload.lower():
         return None
-    host, port, prefix = parsed
+    host, port, prefix = target
     headers = [
         f"POST {prefix}/hooks/{name}{_query(name)} HTTP/1.1",
         f"Host: [{host}]:{port}" if ":" in host else f"Host: {host}:{port}",

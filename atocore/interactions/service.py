@@ -175,8 +175,6 @@ def record_interaction(
     """Store one interaction and (unless ``reinforce=False``) reinforce memories.
 
     The returned interaction carries ``reinforcement`` (None when disabled).
-    A second capture of the same turn (:func:`turn_key`) writes nothing and
-    returns the first one.
     """
     if not prompt or not prompt.strip():
         raise InvalidInput("interaction prompt must be non-empty")
@@ -187,18 +185,14 @@ def record_interaction(
     memories = list(dict.fromkeys([*(memories_used or []), *pack_memories]))
     chunks = list(dict.fromkeys([*(chunks_used or []), *pack_chunks]))
     summary = (response_summary or "").strip() or _summarize(response)
-    session_id = (session_id or "").strip()
-    key = turn_key(session_id, prompt, response)
     interaction_id = str(uuid.uuid4())
     created_at = now_utc()
+
+    key = turn_key(session_id, prompt, response)
     with transaction(conn):
-        if key:
-            row = conn.execute(
-                "SELECT id FROM interactions WHERE session_id = ? AND turn_key = ?",
-                (session_id, key),
-            ).fetchone()
-            if row is not None:  # this turn is already captured: the hook ran twice
-                return get_interaction(conn, row[0])
+        captured = _captured_turn(conn, session_id, key)
+        if captured is not None:  # this turn is already stored: the Stop hook ran twice
+            return captured
         conn.execute(
             "INSERT INTO interactions (id, prompt, response, response_summary, context_pack, "
             "memories_used, chunks_used, client, session_id, project, response_truncated, "
@@ -212,7 +206,7 @@ def record_interaction(
                 json.dumps(memories),
                 json.dumps(chunks),
                 (client or "").strip(),
-                session_id,
+                (session_id or "").strip(),
                 project,
                 int(truncated),
                 created_at,
@@ -231,15 +225,27 @@ def turn_key(session_id: str, prompt: str, response: str) -> str:
     """Identity of one turn of a session: its prompt and response, digested.
 
     Claude Code's Stop payload carries no turn id; the same session with the
-    same prompt and the same answer is the same turn. No session, no key:
-    captures from scripts are never merged.
+    same prompt and the same answer is the same turn, and a second capture
+    of it (the Stop hook run twice) writes nothing and returns the first.
+    No session, no key: captures from scripts are never merged.
     """
+    session_id = (session_id or "").strip()
     if not session_id:
         return ""
     digest = hashlib.sha256()
     for part in (session_id, prompt, response):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
+
+
+def _captured_turn(conn: Any, session_id: str, key: str) -> Interaction | None:
+    if not key:
+        return None
+    row = conn.execute(
+        "SELECT id FROM interactions WHERE session_id = ? AND turn_key = ?",
+        ((session_id or "").strip(), key),
+    ).fetchone()
+    return get_interaction(conn, row[0]) if row else None
 
 
 def _summarize(response: str, limit: int = 200) -> str:
