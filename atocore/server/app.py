@@ -25,8 +25,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from atocore import __version__
 from atocore.config import Settings, get_settings
 from atocore.errors import AtocoreError
-from atocore.server.docs import install_docs
-from atocore.server.idle import IdleMiddleware, IdleWatchdog, idle_exit_seconds
 from atocore.server.security import GuardMiddleware, api_token, check_bind, max_body_bytes
 
 log = logging.getLogger("atocore.server")
@@ -164,8 +162,10 @@ def create_app(
         warm = os.environ.get("ATOCORE_WARM_MODEL", "1").strip() not in ("0", "false", "no")
     token = api_token()
     check_bind(host, token)
+    from atocore.server.idle import IdleMiddleware, IdleWatchdog, idle_exit_seconds
+
     idle_s = idle_exit_seconds()
-    watchdog = IdleWatchdog(idle_s) if idle_s else None
+    watchdog = IdleWatchdog(idle_s) if idle_s else None  # a server a hook started
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -199,10 +199,13 @@ def create_app(
     app.state.pool = ConnectionPool(settings)
     app.state.host = host
     app.add_middleware(GuardMiddleware, token=token, max_bytes=max_body_bytes())
-    if watchdog is not None:
-        app.add_middleware(IdleMiddleware, watchdog=watchdog)
     _install_error_edge(app)
-    install_docs(app)
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"atocore.server.routes.{name}").router)
+
+    from atocore.server.docs import install_docs
+
+    install_docs(app)
+    if watchdog is not None:
+        app.add_middleware(IdleMiddleware, watchdog=watchdog)
     return app
