@@ -145,6 +145,13 @@ _declare(
     "hooks",
     "The stop hook's captures reinforce confirmed memories (the default of every capture).",
 )
+_declare(
+    "ATOCORE_AUTOSTART",
+    False,
+    flag,
+    "hooks",
+    "Start a loopback server when none answers (written by `claude install`).",
+)
 # --- server -------------------------------------------------------------------------
 _declare(
     "ATOCORE_MAX_BODY_BYTES", 8 * 1024 * 1024, count, "server", "Largest request body (bytes)."
@@ -162,6 +169,13 @@ _declare(
     text,
     "server",
     "Extra Host header names the server answers (comma-separated; loopback always).",
+)
+_declare(
+    "ATOCORE_IDLE_EXIT_SECONDS",
+    None,
+    positive,
+    "server",
+    "Stop after this many seconds without a request (unset: never; 1800 when a hook started it).",
 )
 _declare("ATOCORE_WARM_MODEL", True, flag, "server", "Load the embedding model at start.")
 _declare("ATOCORE_BUILD_SHA", None, text, "server", "Commit reported by /health (set by deploy).")

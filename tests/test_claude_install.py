@@ -16,15 +16,22 @@ def _settings(project: Path) -> dict:
     return json.loads((project / ".claude" / "settings.json").read_text())
 
 
-def test_install_into_fresh_project(cli, tmp_path):
+def test_install_into_fresh_project(cli, tmp_path, data_dir):
     project = tmp_path / "proj"
     project.mkdir()
     report = cli.json("claude", "install", "--project-dir", project, "--command", "atocore")
     assert report["backup_path"] is None
     settings = _settings(project)
+    env = f"ATOCORE_DATA_DIR={data_dir}"
+    warm = f"{env} ATOCORE_URL=http://127.0.0.1:8100 ATOCORE_AUTOSTART=1"
+    expected = {
+        "session-start": f"{warm} atocore hook session-start",
+        "prompt": f"{warm} atocore hook prompt",
+        "stop": f"{env} atocore hook stop",  # captures into the data dir, never waits
+    }
     for event, (name, _timeout) in HOOK_EVENTS.items():
         (group,) = settings["hooks"][event]
-        assert group["hooks"][0]["command"] == f"atocore hook {name}"
+        assert group["hooks"][0]["command"] == expected[name]
         assert group["hooks"][0]["type"] == "command"
     names = sorted(Path(c).name for c in report["commands"])
     assert names == ["atocore-context.md", "atocore-mirror.md", "atocore-review.md"]
@@ -58,7 +65,8 @@ def test_install_merges_keeps_other_hooks_and_backs_up(cli, tmp_path):
     assert settings["permissions"] == original["permissions"]
     assert settings["hooks"]["PreToolUse"] == original["hooks"]["PreToolUse"]
     stop_commands = [h["command"] for g in settings["hooks"]["Stop"] for h in g["hooks"]]
-    assert stop_commands == ["notify-send done", "/new/atocore hook stop"]
+    assert stop_commands[0] == "notify-send done"
+    assert stop_commands[1].endswith(" /new/atocore hook stop") and len(stop_commands) == 2
     # idempotent: a second run does not duplicate entries
     cli.json("claude", "install", "--project-dir", project, "--command", "/new/atocore")
     again = _settings(project)
@@ -98,8 +106,9 @@ def test_default_command_runs_the_fast_hook_entry(cli, tmp_path, data_dir):
     project = tmp_path / "proj"
     project.mkdir()
     report = cli.json("claude", "install", "--project-dir", project)
-    command = report["hooks"]["UserPromptSubmit"]
-    assert command == f"{Path(sys.executable).parent / 'atocore'} hook prompt"
+    command = report["hooks"]["Stop"]
+    assert command.endswith(f"{Path(sys.executable).parent / 'atocore'} hook stop")
+    assert report["hooks"]["UserPromptSubmit"].endswith("atocore hook prompt")
     # the installed command really runs (through a shell, as Claude Code does) and fails open
     done = subprocess.run(
         command, shell=True, input="not json", capture_output=True, text=True, timeout=60
@@ -108,7 +117,8 @@ def test_default_command_runs_the_fast_hook_entry(cli, tmp_path, data_dir):
     # re-installing with the CLI form replaces the fast entries instead of adding to them
     cli.json("claude", "install", "--project-dir", project, "--command", "atocore")
     groups = _settings(project)["hooks"]["UserPromptSubmit"]
-    assert [h["command"] for g in groups for h in g["hooks"]] == ["atocore hook prompt"]
+    commands = [h["command"] for g in groups for h in g["hooks"]]
+    assert len(commands) == 1 and commands[0].endswith(" atocore hook prompt")
 
 
 @pytest.mark.parametrize("args", [[], ["nope"], ["stop", "extra"]])
@@ -133,9 +143,22 @@ def test_install_mcp_merges_project_config(cli, tmp_path, monkeypatch):
     config = json.loads(Path(report["mcp_config"]).read_text())
     assert config["mcpServers"]["other"] == {"command": "x"}
     assert config["mcpServers"]["atocore"]["args"] == ["-m", "atocore", "mcp"]
-    no_dir = cli("claude", "install", "--mcp")
-    assert no_dir.exit_code == 2 and "--project-dir" in no_dir.output
-    assert not (tmp_path / "home").exists()  # refused before touching anything
+    assert config["mcpServers"]["atocore"]["env"] == {"ATOCORE_DATA_DIR": report["data_dir"]}
+
+
+def test_install_mcp_without_project_dir_uses_the_current_directory(
+    cli, tmp_path, monkeypatch, data_dir
+):
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    report = cli.json("claude", "install", "--mcp", "--url", "http://127.0.0.1:9")
+    assert report["mcp_config"] == str(work / ".mcp.json")
+    assert report["settings_path"] == str(home / ".claude" / "settings.json")
+    server = json.loads((work / ".mcp.json").read_text())["mcpServers"]["atocore"]
+    assert server["env"] == {"ATOCORE_DATA_DIR": str(data_dir), "ATOCORE_URL": "http://127.0.0.1:9"}
 
 
 def test_install_url_sets_session_env(cli, tmp_path):

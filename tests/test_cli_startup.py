@@ -54,7 +54,25 @@ def test_help_imports_nothing_heavy(args):
 def test_status_imports_no_embedding_or_server_stack(data_dir):
     modules = modules_after("status")
     assert "atocore.cli.admin" in modules
-    assert [m for m in heavy(modules) if m.split(".")[0] != "numpy"] == []
+    assert heavy(modules) == []
+
+
+OPEN_DB = """
+import sys
+from atocore.db.connection import open_db, vec_available
+conn = open_db()
+assert vec_available(conn), "sqlite-vec not loaded"
+conn.close()
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", "sqlite_vec")))
+"""
+
+
+def test_opening_the_database_loads_sqlite_vec_without_numpy(data_dir):
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_DB], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
 
 
 def test_importtime_profile_of_the_cli():

@@ -25,7 +25,7 @@ def _rules(text: str, source: str = "response") -> dict[str, tuple[str, str]]:
         (
             "## Decision: use GF-PTFE pads for thermal stability",
             "label:decision",
-            "adaptation",
+            "project",
             "Decision: use GF-PTFE pads for thermal stability",
         ),
         (
@@ -37,7 +37,7 @@ def _rules(text: str, source: str = "response") -> dict[str, tuple[str, str]]:
         (
             "So we decided to keep the aluminium frame for now.",
             "decided",
-            "adaptation",
+            "project",
             "So we decided to keep the aluminium frame for now.",
         ),
         (
@@ -124,7 +124,7 @@ def test_preferences_are_global_others_take_the_project():
 
 def test_extract_preview_persist_and_dedup(conn, p05):
     existing = create_memory(
-        conn, "adaptation", "Decision: use GF-PTFE pads for thermal stability", project="p05"
+        conn, "project", "Decision: use GF-PTFE pads for thermal stability", project="p05"
     )
     interaction = record_interaction(
         conn,
@@ -141,7 +141,7 @@ def test_extract_preview_persist_and_dedup(conn, p05):
     assert [p.rule for p in preview.candidates] == ["decided", "prefer"]
     reasons = {(d.rule, d.reason) for d in preview.dropped}
     assert ("label:decision", "duplicates active memory") in reasons
-    assert ("decided", "repeated") in reasons
+    assert ("decided", "same as the decided candidate") in reasons
     assert next(d.existing_id for d in preview.dropped if d.existing_id) == existing.id
     assert list_memories(conn, status="candidate") == []
 
@@ -169,3 +169,76 @@ def test_cli_extract_preview_and_persist(cli):
     assert human.exit_code == 0 and "stored 1 candidate" in human.stdout
     listed = cli.json("memory", "list", "--status", "candidate")
     assert [m["content"] for m in listed] == ["Decision: use Invar for the frame"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prefer short answers with the numbers first.",
+        "I prefer metric units in every drawing.",
+        "Always use SI units in the tables.",
+        "Never commit the vendor's datasheets to the repo.",
+        "Please never reformat files you did not touch.",
+        "My preference is small reviewable diffs.",
+    ],
+)
+def test_common_preference_phrasings_in_the_prompt(text):
+    (proposal,) = propose(text, source="prompt", project="p05")
+    assert (proposal.memory_type, proposal.project, proposal.content) == ("preference", "", text)
+    assert propose(text, source="response") == []  # there it is the assistant's advice
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We decided to bond the pads with RTV.",
+        "Decision: the frame is Invar.",
+        "Final decision: bond with RTV.",
+        "We're going with the kinematic mount.",
+        "We chose the three-ball mount over flexures.",
+        "We settled on a 2 kg mass budget.",
+        "Let's go with the cheaper camera.",
+    ],
+)
+def test_common_decision_phrasings_are_project_memories(text):
+    (proposal,) = propose(text, source="response", project="p05")
+    assert proposal.memory_type == "project" and proposal.project == "p05"
+
+
+def test_first_person_choices_count_only_in_the_prompt():
+    assert propose("I chose a dict for the lookup table.", source="response") == []
+    (proposal,) = propose("I chose the three-ball mount.", source="prompt", project="p05")
+    assert (proposal.rule, proposal.memory_type) == ("i-decided", "project")
+
+
+def test_never_mind_is_not_a_preference():
+    assert propose("Never mind, the tests pass now.", source="prompt") == []
+
+
+def test_one_decision_stated_twice_in_a_response_is_one_candidate(conn, p05):
+    interaction = record_interaction(
+        conn,
+        "what frame material?",
+        "## Decision: use Invar for the frame\n"
+        "We decided to use Invar for the frame because it barely expands.\n"
+        "The mass must not exceed 2 kg.",
+        project="p05",
+        reinforce=False,
+    )
+    result = extract_from_interaction(conn, interaction.id)
+    assert [(c.rule, c.content) for c in result.candidates] == [
+        ("label:decision", "Decision: use Invar for the frame"),
+        ("constraint", "The mass must not exceed 2 kg."),
+    ]
+    assert [(d.rule, d.reason) for d in result.dropped] == [
+        ("decided", "same as the label:decision candidate")
+    ]
+
+
+def test_a_project_decision_graduates_to_a_decision(conn, p05):
+    from atocore.engineering.graduation import graduate_memory
+
+    decision = create_memory(conn, "project", "Decision: use Invar for the frame", project="p05")
+    requirement = create_memory(conn, "project", "The mass must not exceed 2 kg", project="p05")
+    assert graduate_memory(conn, decision.id).entity.entity_type == "Decision"
+    assert graduate_memory(conn, requirement.id).entity.entity_type == "Requirement"

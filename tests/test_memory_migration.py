@@ -36,6 +36,7 @@ INTERACTION_COLUMNS = {
     "project",
     "response_truncated",
     "memories_reinforced",
+    "turn_key",  # m007: one capture per (session, turn)
     "created_at",
 }
 

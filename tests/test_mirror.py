@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 
 import mirror_fixture as fx
 import pytest
@@ -353,17 +354,43 @@ def test_cli_list_json_empty(cli, registry):
     assert cli.json("mirror", "failures") == []
 
 
-def test_templates_are_package_data():
-    from importlib.resources import files
+def test_templates_are_found_in_the_checkout():
+    from atocore.mirror.templates import TEMPLATE_NAMES, package_template_dir
 
-    shipped = {p.name for p in files("atocore.templates.mirror").iterdir()}
-    assert {
-        "project-overview.md.j2",
-        "decision-log.md.j2",
-        "subsystem-detail.md.j2",
-        "empty-state.md.j2",
-        "_macros.md.j2",
-    } <= shipped
+    repo = Path(__file__).resolve().parents[1]
+    assert package_template_dir() == repo / "templates" / "mirror"
+    assert {p.name for p in package_template_dir().iterdir()} >= set(TEMPLATE_NAMES)
+
+
+def test_built_wheel_ships_the_templates_inside_the_package(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    from atocore.mirror.templates import TEMPLATE_NAMES
+
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(repo),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (wheel,) = tmp_path.glob("atocore-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"atocore/templates/mirror/{n}" for n in TEMPLATE_NAMES} <= names
+    assert not any(n.startswith("templates/") for n in names)
 
 
 def test_cli_render_all_for_people(cli, conn, registry, data_dir):

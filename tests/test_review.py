@@ -75,7 +75,8 @@ def test_unknown_key_shows_help_and_asks_again(cli, conn):
     (a,) = _candidates(conn, "Only candidate in the queue")
     result = cli("review", input="x\n?\np\n")
     assert result.exit_code == 0
-    assert result.stdout.count("e edit, then promote") >= 3  # banner + two help lines
+    # banner + two help lines
+    assert result.stdout.count("e edit (text pre-filled), then promote") >= 3
     assert get_memory(conn, a.id).status == "active"
 
 
@@ -166,3 +167,37 @@ def test_edit_in_external_editor(cli, conn, monkeypatch):
     assert result.exit_code == 0, result.output
     edited = get_memory(conn, cand.id)
     assert (edited.status, edited.content) == ("active", "Pads are glued with epoxy")
+
+
+def test_edit_shows_the_current_text_and_enter_keeps_it(cli, conn):
+    (cand,) = _candidates(conn, "Pads are glued with RTV on the lateral supports")
+    result = cli("review", input="e\n\n")
+    assert result.exit_code == 0, result.output
+    assert "current: Pads are glued with RTV on the lateral supports" in result.stdout
+    kept = get_memory(conn, cand.id)
+    assert (kept.status, kept.content) == ("active", cand.content)
+
+
+def test_v_edits_in_editor_and_the_legend_says_so(cli, conn, monkeypatch):
+    (cand,) = _candidates(conn, "Pads are glued with RTV")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "sed -i s/RTV/epoxy/")
+    result = cli("review", input="v\n")
+    assert result.exit_code == 0, result.output
+    assert "v edit in $EDITOR" in result.stdout and "pre-filled" in result.stdout
+    edited = get_memory(conn, cand.id)
+    assert (edited.status, edited.content) == ("active", "Pads are glued with epoxy")
+
+
+def test_resembles_is_live_a_twin_promoted_a_moment_ago_shows(cli, conn):
+    first, twin = _candidates(
+        conn,
+        "Lateral supports use PTFE pads bonded with RTV",
+        "The lateral supports use PTFE pads, bonded with RTV",
+    )
+    _age(conn, [first, twin])
+    result = cli("review", input="p\nq\n")
+    assert result.exit_code == 0, result.output
+    second_panel = result.stdout[result.stdout.index("[2/2]") :]
+    assert "resembles: nothing active" not in second_panel
+    assert first.id[:8] in second_panel

@@ -1,7 +1,9 @@
 """Cold CLI latency: fresh ``atocore`` processes, with interpreter baselines.
 
 Each command runs ``runs`` times as a new process (the OS file cache is warm
-after the first run, as it is for someone typing commands). Baselines in the
+after the first run, as it is for someone typing commands), the commands
+taking turns so machine load weighs on all alike; wall-clock and CPU time
+(user + system) are both reported. Baselines in the
 same run: ``python -c pass`` (the interpreter's floor) and
 ``python -c "import typer"`` (the CLI framework's floor). ``python -X
 importtime`` then lists what ``atocore --help`` imports, and checks that
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,40 @@ def time_command(
         if index >= warmup:
             seconds.append(elapsed)
     return seconds
+
+
+def time_interleaved(
+    cases: list[tuple[str, list[str]]],
+    *,
+    runs: int,
+    env: dict[str, str],
+    warmup: int = 1,
+    stdin: Callable[[int], str] | None = None,
+) -> dict[str, dict[str, list[float]]]:
+    """Wall-clock and CPU seconds (user + system) of fresh processes, one case after
+    another in each round, so a busy machine weighs on every case alike.
+    ``stdin(round)`` is the input of every process of that round."""
+    import resource
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    times: dict[str, dict[str, list[float]]] = {
+        label: {"wall": [], "cpu": []} for label, _ in cases
+    }
+    for index in range(warmup + runs):
+        for label, argv in cases:
+            cpu0, start = cpu(), time.perf_counter()
+            given = stdin(index) if stdin else None
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, input=given)
+            wall, used = time.perf_counter() - start, cpu() - cpu0
+            if done.returncode != 0:
+                raise RuntimeError(f"{label} exited {done.returncode}: {done.stderr[-500:]}")
+            if index >= warmup:
+                times[label]["wall"].append(wall)
+                times[label]["cpu"].append(used)
+    return times
 
 
 def import_profile(module: str = "atocore.cli.main", top: int = 8) -> dict[str, Any]:
@@ -86,6 +123,30 @@ def import_profile(module: str = "atocore.cli.main", top: int = 8) -> dict[str, 
     }
 
 
+# The smallest Typer app with a command: the framework's floor for a CLI.
+BARE_TYPER = """
+import sys, typer
+app = typer.Typer()
+@app.command()
+def status(json: bool = False):
+    print("{}" if json else "ok")
+@app.command()
+def other():
+    pass
+app()
+"""
+
+# The CLI as it was before the database opened sqlite-vec by path: importing
+# the ``sqlite_vec`` package (which imports numpy) first reproduces that cost.
+OLD_LOAD_PATH = "import sys, sqlite_vec; from atocore.__main__ import main; sys.exit(main())"
+
+
+def ratio(report: Report, command: str, baseline: str, column: str = "p50_ms") -> float:
+    """``column`` of ``command`` over that of ``baseline`` (rows already in ``report``)."""
+    value = {row["command"]: row[column] for row in report.rows}
+    return round(value[command] / value[baseline], 2)
+
+
 def run(
     *,
     runs: int = 10,
@@ -107,21 +168,56 @@ def run(
         cases = [
             ("python -c pass (baseline)", [sys.executable, "-c", "pass"]),
             ("python -c 'import typer' (baseline)", [sys.executable, "-c", "import typer"]),
+            ("bare Typer app --help (baseline)", [sys.executable, "-c", BARE_TYPER, "--help"]),
+            (
+                "bare Typer app status --json (baseline)",
+                [sys.executable, "-c", BARE_TYPER, "status", "--json"],
+            ),
             ("atocore --help", [*cli, "--help"]),
             ("atocore status", [*cli, "status"]),
             ("atocore status --json", [*cli, "--json", "status"]),
+            (
+                "atocore status --json, sqlite_vec imported (before)",
+                [sys.executable, "-c", OLD_LOAD_PATH, "--json", "status"],
+            ),
         ]
-        for label, argv in cases:
-            stats = summarize(time_command(argv, runs=runs, env=env, warmup=warmup))
+        timed = time_interleaved(cases, runs=runs, env=env, warmup=warmup)
+        for label, _ in cases:
+            stats, cpu = summarize(timed[label]["wall"]), summarize(timed[label]["cpu"])
             report.add(
                 {
                     "command": label,
                     "p50_ms": stats["p50_ms"],
                     "p99_ms": stats["p99_ms"],
                     "min_ms": stats["min_ms"],
+                    "cpu_p50_ms": cpu["p50_ms"],
+                    "cpu_min_ms": cpu["min_ms"],
                     "runs": stats["n"],
                 }
             )
+    pairs = [
+        ("`--help`", "atocore --help", "bare Typer app --help (baseline)", "1.5x"),
+        (
+            "`status --json`",
+            "atocore status --json",
+            "bare Typer app status --json (baseline)",
+            "2x",
+        ),
+        (
+            "`status --json` before (sqlite_vec imported)",
+            "atocore status --json, sqlite_vec imported (before)",
+            "bare Typer app status --json (baseline)",
+            "2x",
+        ),
+    ]
+    for column in ("p50_ms", "cpu_p50_ms"):
+        report.note(
+            f"vs a bare Typer app ({column}): "
+            + "; ".join(
+                f"{name} {ratio(report, command, base, column)}x (target <= {target})"
+                for name, command, base, target in pairs
+            )
+        )
     profile = import_profile()
     report.extra["import_profile"] = profile
     report.note(

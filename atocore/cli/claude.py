@@ -44,20 +44,45 @@ def install_cmd(
     ] = None,
     mcp: Annotated[
         bool,
-        typer.Option("--mcp", help="Also register `atocore mcp` in DIR/.mcp.json (project scope)."),
+        typer.Option(
+            "--mcp",
+            help="Also register `atocore mcp` in .mcp.json of --project-dir (default: the "
+            "current directory).",
+        ),
+    ] = False,
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            help="Port of the local warm server the hooks use (without --url).",
+        ),
+    ] = 8100,
+    service: Annotated[
+        bool,
+        typer.Option(
+            "--service",
+            help="Run the warm server as a systemd user unit instead of starting it from the "
+            "prompt hook (~/.config/systemd/user/atocore-serve.service).",
+        ),
     ] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Merge atocore's hooks into Claude Code's settings.json (backed up) and copy commands."""
+    """Merge atocore's hooks into Claude Code's settings.json and copy commands.
+
+    Prompts are served warm: the prompt hook starts a local server when none
+    answers (it stops after 30 idle minutes), or --service installs a unit.
+    """
     from atocore.cli.common import refuse_url
 
     refuse_url("claude install", "it writes this machine's settings; use `claude install --url`")
     from atocore.hooks.install import install
 
-    report = install(project_dir, command=command, mcp=mcp, url=url)
+    report = install(project_dir, command=command, mcp=mcp, url=url, port=port, service=service)
 
     def render(r: dict[str, Any]) -> None:
-        success(f"hooks written to {r['settings_path']}")
+        success(f"hooks in {r['settings_path']} (data dir {r['data_dir']})")
         if r["backup_path"]:
             console().print(f"  previous settings backed up to {r['backup_path']}")
         for event, cmd in r["hooks"].items():
@@ -66,9 +91,54 @@ def install_cmd(
             console().print(f"  slash commands: {', '.join(Path(c).stem for c in r['commands'])}")
         else:
             warn("slash commands not found next to this installation; none copied")
-        if r["url"]:
+        if r["server_mode"] == "remote":
             console().print(f"  sessions use the server at {r['url']} (env.ATOCORE_URL)")
+        elif r["server_mode"] == "autostart":
+            console().print(
+                f"  warm server: {r['server']}, started by the prompt hook when needed "
+                "(stops after ATOCORE_IDLE_EXIT_SECONDS, default 1800)"
+            )
+        else:
+            console().print(f"  systemd user unit written: {r['service_unit']}")
+            console().print(
+                "  start it: systemctl --user daemon-reload && "
+                "systemctl --user enable --now atocore-serve.service"
+            )
         if r["mcp_config"]:
             console().print(f"  MCP server registered in {r['mcp_config']}")
+
+    emit(report, state.json, render)
+
+
+@claude_app.command("uninstall")
+def uninstall_cmd(
+    project_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--project-dir",
+            help="Uninstall from DIR/.claude/ (default: the user's ~/.claude/).",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Remove what `claude install` added; your own hooks and settings stay."""
+    from atocore.hooks.install import uninstall
+
+    report = uninstall(project_dir)
+
+    def render(r: dict[str, Any]) -> None:
+        success(f"atocore hooks removed from {r['settings_path']}")
+        if r["backup_path"]:
+            console().print(f"  previous settings backed up to {r['backup_path']}")
+        for path in r["removed"]:
+            console().print(f"  removed {path}")
+        for path in r["kept_edited"]:
+            warn(f"kept {path} (edited since install)")
+        if r["service_units"]:
+            console().print(
+                "  stop it: systemctl --user disable --now atocore-serve.service && "
+                "systemctl --user daemon-reload"
+            )
 
     emit(report, state.json, render)

@@ -1,7 +1,10 @@
 """``atocore review``: walk the candidate queue and promote, reject or edit.
 
 Keys (type the letter, then Enter): ``p`` promote, ``r`` reject (asks for
-a reason), ``e`` edit then promote, ``s`` skip, ``q`` quit, ``?`` help.
+a reason), ``e`` edit the text in place (pre-filled) then promote, ``v``
+edit in ``$EDITOR`` then promote, ``s`` skip, ``q`` quit, ``?`` help.
+"Resembles" is computed when an item is shown, so a twin of a memory
+promoted earlier in the session says so.
 End of input counts as quit. ``--list`` (or ``--json``) prints the queue
 without asking.
 """
@@ -23,6 +26,7 @@ KEYS = {
     "reject": "reject",
     "e": "edit",
     "edit": "edit",
+    "v": "editor",
     "s": "skip",
     "n": "skip",
     "": "skip",
@@ -32,7 +36,10 @@ KEYS = {
     "?": "help",
     "h": "help",
 }
-HELP = "p promote · r reject (asks why) · e edit, then promote · s skip (Enter) · q quit · ? help"
+HELP = (
+    "p promote · r reject (asks why) · e edit (text pre-filled), then promote · "
+    "v edit in $EDITOR, then promote · s skip (Enter) · q quit · ? help"
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -55,9 +62,10 @@ def _show(item, index: int, total: int) -> None:
     details = Text()
     for line in item.provenance:
         details.append(f"\nfrom: {line}", style="dim")
-    if item.similar:
+    similar = item.resembles()
+    if similar:
         details.append("\nresembles:", style="yellow")
-        for line in item.similar:
+        for line in similar:
             details.append(f"\n  {line}", style="yellow")
     else:
         details.append("\nresembles: nothing active", style="dim")
@@ -80,6 +88,29 @@ def _ask(prompt: str, default: str | None = None) -> str | None:
         return None
 
 
+def _prefilled(prompt: str, text: str, out) -> str | None:
+    """``text`` to edit in place: on a terminal the line starts with it (readline),
+    elsewhere it is shown and Enter keeps it. None at end of input."""
+    import sys
+
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        readline = None
+    if readline is None or not sys.stdin.isatty():
+        from rich.text import Text
+
+        out.print(Text.assemble(("current: ", "dim"), text), soft_wrap=True)
+        return _ask(f"{prompt} (Enter keeps it):", default=text)
+    readline.set_startup_hook(lambda: readline.insert_text(text))
+    try:
+        return input(f"{prompt}: ")
+    except EOFError:
+        return None
+    finally:
+        readline.set_startup_hook(None)
+
+
 def _act(item, action: str, *, use_editor: bool, out) -> str | None:
     """Run one action; returns the outcome word or None when it did not happen."""
     from atocore.errors import AtocoreError
@@ -94,23 +125,25 @@ def _act(item, action: str, *, use_editor: bool, out) -> str | None:
                 return None
             item.reject(reason.strip())
             return "rejected"
-        if action == "edit":
+        if action in ("edit", "editor"):
             if item.edit is None:
                 out.print("[yellow]this kind of item cannot be edited here[/yellow]")
                 return None
-            if use_editor:
+            if use_editor or action == "editor":
                 text = click.edit(item.body)
             else:
                 if "\n" in item.body:
                     out.print("[dim]one line: name, then 'key: value' separated by ' | '[/dim]")
-                text = _ask("new text (Enter keeps it):", default=item.body.replace("\n", " | "))
+                text = _prefilled("new text", item.body.replace("\n", " | "), out)
                 if text is not None and "\n" in item.body:
                     text = "\n".join(part.strip() for part in text.split(" | "))
             if text is None or not text.strip():
                 out.print("[dim]edit cancelled[/dim]")
                 return None
-            if text.strip() != item.body.strip():
-                item.edit(text.strip())
+            if text.strip() == item.body.strip():
+                item.promote("promoted in atocore review")
+                return "promoted"
+            item.edit(text.strip())
             item.promote("edited and promoted in atocore review")
             return "edited"
     except AtocoreError as exc:

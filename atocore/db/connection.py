@@ -49,12 +49,32 @@ def sqlite_module() -> ModuleType:
     return choose_sqlite_module(candidates)
 
 
+@functools.cache
+def vec_extension_path() -> str | None:
+    """Path of the bundled ``vec0`` library, found without importing ``sqlite_vec``.
+
+    Importing the package imports numpy (~130 ms) just to define a helper
+    we never use; every command that opens the database would pay it.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("sqlite_vec")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "vec0"
+        if any(candidate.with_suffix(s).exists() for s in (".so", ".dylib", ".dll")):
+            return str(candidate)
+    return None
+
+
 def _load_vec(conn: Any) -> bool:
     try:
-        import sqlite_vec
-
+        path = vec_extension_path()
+        if path is None:
+            return False
         conn.enable_load_extension(True)
-        sqlite_vec.load(conn)
+        conn.load_extension(path)
         conn.enable_load_extension(False)
         return True
     except Exception:  # noqa: BLE001 - any failure means "vector side unavailable"

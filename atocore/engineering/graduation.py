@@ -8,6 +8,8 @@ memory     entity type    why
 ========== ============== ===========================================
 adaptation Decision       an adaptation records what was decided
 project    Requirement    project memories state what the project needs
+           (Decision)     ... unless it records a decision ("Decision: …",
+                          "we decided …"), as the extractor writes them
 knowledge  Constraint     knowledge memories state limits that hold
 ========== ============== ===========================================
 
@@ -43,6 +45,15 @@ def _name_from(content: str) -> str:
     return first if len(first) <= 80 else first[:77].rstrip() + "..."
 
 
+def graduation_target(memory: Any) -> str | None:
+    """The entity type a memory graduates to by default (see the module doc)."""
+    from atocore.memory.extractor import is_decision
+
+    if memory.memory_type == "project" and is_decision(memory.content):
+        return "Decision"
+    return GRADUATION_MAP.get(memory.memory_type)
+
+
 def graduate_memory(
     conn: Any,
     memory_id: str,
@@ -60,7 +71,7 @@ def graduate_memory(
         raise ConflictError(
             f"memory {memory.id} is {memory.status}; only active or candidate memories graduate"
         )
-    target = normalize_type(entity_type) if entity_type else GRADUATION_MAP.get(memory.memory_type)
+    target = normalize_type(entity_type) if entity_type else graduation_target(memory)
     if target is None:
         raise InvalidInput(
             f"{memory.memory_type} memories do not graduate (only "

@@ -42,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 out = relay(args[0], raw)
             except RelayError as exc:
-                print(f"atocore hook: {args[0]}: {exc.code}: {exc}", file=sys.stderr)
+                message = f"{exc.code}: {exc}"
+                if exc.code == "unavailable":  # start it, if `claude install` asked for that
+                    from atocore.hooks.autostart import start_if_asked
+
+                    message = start_if_asked() or message
+                print(f"atocore hook: {args[0]}: {message}", file=sys.stderr)
                 return 0
             if out is not None:
                 if out.strip():

@@ -12,6 +12,7 @@ to that format before comparing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -195,11 +196,16 @@ def record_interaction(
     summary = strip_private(response_summary or "").strip() or _summarize(response)
     interaction_id = str(uuid.uuid4())
     created_at = now_utc()
+
+    key = turn_key(session_id, prompt, response)
     with transaction(conn):
+        captured = _captured_turn(conn, session_id, key)
+        if captured is not None:  # this turn is already stored: the Stop hook ran twice
+            return CapturedInteraction(**captured.model_dump(), reinforcement=None)
         conn.execute(
             "INSERT INTO interactions (id, prompt, response, response_summary, context_pack, "
             "memories_used, chunks_used, client, session_id, project, response_truncated, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, turn_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 interaction_id,
                 prompt,
@@ -213,6 +219,7 @@ def record_interaction(
                 project,
                 int(truncated),
                 created_at,
+                key,
             ),
         )
         reinforcement = None
@@ -220,6 +227,33 @@ def record_interaction(
             reinforcement = _reinforce(conn, interaction_id, response, project, set())
         interaction = get_interaction(conn, interaction_id)
     return CapturedInteraction(**interaction.model_dump(), reinforcement=reinforcement)
+
+
+def turn_key(session_id: str, prompt: str, response: str) -> str:
+    """Identity of one turn of a session: its prompt and response, digested.
+
+    Claude Code's Stop payload carries no turn id; the same session with the
+    same prompt and the same answer is the same turn, and a second capture
+    of it (the Stop hook run twice) writes nothing and returns the first.
+    No session, no key: captures from scripts are never merged.
+    """
+    session_id = (session_id or "").strip()
+    if not session_id:
+        return ""
+    digest = hashlib.sha256()
+    for part in (session_id, prompt, response):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
+def _captured_turn(conn: Any, session_id: str, key: str) -> Interaction | None:
+    if not key:
+        return None
+    row = conn.execute(
+        "SELECT id FROM interactions WHERE session_id = ? AND turn_key = ?",
+        ((session_id or "").strip(), key),
+    ).fetchone()
+    return get_interaction(conn, row[0]) if row else None
 
 
 def _summarize(response: str, limit: int = 200) -> str:

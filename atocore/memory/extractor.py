@@ -5,16 +5,18 @@ Two kinds:
 
 * **Labelled lines** — a markdown heading or bold label such as
   ``## Decision: use GF-PTFE pads`` or ``**Constraint:** mass < 2 kg``.
-* **Phrases** in a sentence — "we decided to…", "I prefer…",
-  "remember that…", "must not exceed…", "the requirement is…".
+* **Phrases** in a sentence — "we decided to…", "going with…", "I prefer…",
+  "Always use…", "remember that…", "must not exceed…", "the requirement is…".
 
 Both sides of the interaction are scanned, except that first-person
 preference and identity phrases ("I prefer", "I'm a") count only in the
 prompt — in a response the first person is the assistant — and the
 response's "you prefer" counts as the user's preference. Sentences that
 look like code instructions are not taken as constraints. Every proposal
-names its rule and the text it came from. Proposals that restate
-an existing active or pending candidate memory are dropped. Persisting
+names its rule and the text it came from. Proposals of one response that say
+the same thing (a ``Decision:`` line and a "we decided" sentence) merge into
+one; proposals that restate an existing active or pending candidate memory
+are dropped. Persisting
 stores them as ``candidate`` memories with the interaction as provenance;
 only a person promotes them.
 """
@@ -49,9 +51,11 @@ class Rule:
 
 
 # Labels recognised at the start of a line (after '#'s, '-', '*', '**').
+# A decision is a fact of its project ("project"); "adaptation" keeps the
+# lessons, what to do differently next time.
 LABELS: dict[str, str] = {
-    "decision": "adaptation",
-    "decided": "adaptation",
+    "decision": "project",
+    "decided": "project",
     "lesson": "adaptation",
     "lesson learned": "adaptation",
     "lessons learned": "adaptation",
@@ -71,23 +75,37 @@ _LABEL_LINE = re.compile(
     re.IGNORECASE,
 )
 
+_DECIDED = (
+    r"(?:'ve| have)? (?:finally |now |just |already )?(?:decided|chose|chosen|settled on|"
+    r"agreed on|agreed to|opted for|picked|went with)\b"
+    r"|(?:'re| are|'ll| will)? go(?:ing)? (?:with|to go with)\b"
+)
+# "we decided…", "decision: …", "going with…", "chose…" (also what graduation calls a decision)
+DECISION = re.compile(
+    rf"\bwe{_DECIDED}|\blet['’]s go with\b|\bthe decision (?:is|was) to\b"
+    r"|\b(?:final |our |the )?decision\s*:\s*\S",
+    re.I,
+)
+
 PHRASE_RULES: tuple[Rule, ...] = (
+    Rule("decided", "project", DECISION, 0.6),
     Rule(
-        "decided",
-        "adaptation",
-        re.compile(
-            r"\bwe(?:'ve| have)? (?:finally |now )?decided\b|\bthe decision (?:is|was) to\b"
-            r"|\bwe(?:'re| are) going (?:with|to go with)\b",
-            re.I,
-        ),
+        "i-decided",
+        "project",
+        re.compile(rf"\bI{_DECIDED}|\bI(?:'m| am) going with\b", re.I),
         0.6,
+        sources=("prompt",),  # in a response "I chose" is the assistant's own choice
     ),
     Rule(
         "prefer",
         "preference",
         re.compile(
             r"\bI (?:really |strongly |usually |generally )?(?:prefer|like to|would rather|"
-            r"always|never|want you to|don['’]t like|do not like|hate)\b|\bI['’]d rather\b",
+            r"always|never|want you to|don['’]t like|do not like|hate)\b|\bI['’]d rather\b"
+            r"|\bmy preference is\b"
+            # an instruction to the assistant: "Prefer …", "Always use …", "Never …"
+            r"|^\W*(?:please,? )?(?:prefer|always|never(?! mind)|avoid|don['’]t ever|"
+            r"do not ever)\b",
             re.I,
         ),
         0.6,
@@ -271,10 +289,59 @@ def _existing(conn: Any, project: str) -> list[Any]:
     ).fetchall()
 
 
+def is_decision(text: str) -> bool:
+    """Whether ``text`` records a decision ("Decision: …", "we decided …", "going with …")."""
+    return bool(DECISION.search(text) or re.match(r"\W*decided\s*:", text, re.I))
+
+
+# Words that frame a statement rather than carry it: "Decision: use Invar" and
+# "We decided to use Invar" say the same thing.
+_FRAMING = token_set(
+    " ".join([*LABELS, "decide decided chose chosen going go settled agreed opted picked went"])
+)
+SAME_CONTENT = 0.8  # share of the smaller statement's words the other one repeats
+
+
+def _gist(proposal: Proposal) -> frozenset[str]:
+    return frozenset(token_set(proposal.content) - _FRAMING)
+
+
+def merge_duplicates(proposals: list[Proposal]) -> tuple[list[Proposal], list[Dropped]]:
+    """One candidate per statement: of proposals of one type that say the same
+    thing (one labelled line, one sentence), the most confident stays."""
+    order = sorted(range(len(proposals)), key=lambda i: -proposals[i].confidence)
+    kept: dict[int, frozenset[str]] = {}
+    dropped: dict[int, Dropped] = {}
+    for i in order:
+        proposal, gist = proposals[i], _gist(proposals[i])
+        twin = next(
+            (
+                j
+                for j, other in kept.items()
+                if proposals[j].memory_type == proposal.memory_type
+                and gist
+                and other
+                and len(gist & other) >= SAME_CONTENT * min(len(gist), len(other))
+            ),
+            None,
+        )
+        if twin is None:
+            kept[i] = gist
+        else:
+            reason = f"same as the {proposals[twin].rule} candidate"
+            dropped[i] = Dropped(content=proposal.content, rule=proposal.rule, reason=reason)
+    return (
+        [proposals[i] for i in sorted(kept)],
+        [dropped[i] for i in sorted(dropped)],
+    )
+
+
 def filter_proposals(
     conn: Any, proposals: list[Proposal], project: str
 ) -> tuple[list[Proposal], list[Dropped]]:
-    """Drop too-short/long proposals, repeats, and restatements of existing memories."""
+    """Merge proposals that say the same thing (repeats too), then drop
+    too-short/long ones and restatements of existing memories."""
+    proposals, merged = merge_duplicates(proposals)
     existing = [
         (
             row["id"],
@@ -285,8 +352,7 @@ def filter_proposals(
         for row in _existing(conn, project)
     ]
     kept: list[Proposal] = []
-    dropped: list[Dropped] = []
-    seen: set[str] = set()
+    dropped: list[Dropped] = list(merged)
     for proposal in proposals:
         norm = normalize_content(proposal.content)
         if len(norm) < MIN_CHARS:
@@ -296,9 +362,6 @@ def filter_proposals(
             continue
         if len(proposal.content) > MAX_CHARS:
             dropped.append(Dropped(content=proposal.content, rule=proposal.rule, reason="too long"))
-            continue
-        if norm in seen:
-            dropped.append(Dropped(content=proposal.content, rule=proposal.rule, reason="repeated"))
             continue
         proposal_tokens = token_set(proposal.content)
         match = next(
@@ -319,7 +382,6 @@ def filter_proposals(
                 )
             )
             continue
-        seen.add(norm)
         kept.append(proposal)
     return kept, dropped
 

@@ -50,6 +50,13 @@ class QueueItem:
     promote: Callable[[str], Any] | None = None  # reason -> updated record
     reject: Callable[[str], Any] | None = None  # reason -> updated record
     edit: Callable[[str], Any] | None = None  # new body -> updated record
+    find_similar: Callable[[], list[str]] | None = None  # recomputes ``similar``
+
+    def resembles(self) -> list[str]:
+        """What this item resembles now: a twin promoted a moment ago counts."""
+        if self.find_similar is not None:
+            self.similar = self.find_similar()
+        return self.similar
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +143,7 @@ def memory_item(conn: Any, memory: Memory) -> QueueItem:
         promote=lambda reason: promote_memory(conn, memory.id, reason=reason),
         reject=lambda reason: reject_memory(conn, memory.id, reason=reason),
         edit=lambda text: edit_memory(conn, memory.id, content=text, reason="edited in review"),
+        find_similar=lambda: similar_memories(conn, memory),
     )
 
 

@@ -1,7 +1,8 @@
 """Loading the Mirror's jinja2 templates.
 
-The templates ship inside the package (``atocore/templates/mirror/*.md.j2``).
-A user can restyle pages without touching code by copying a template into
+The templates live in the repository's top-level ``templates/mirror/`` and
+ship inside the wheel as ``atocore/templates/mirror/`` (a hatch
+force-include). A user can restyle pages without touching code by copying a template into
 ``<data>/templates/mirror/`` and editing it there: a file of the same name in
 that directory takes precedence over the shipped one.
 """
@@ -26,7 +27,13 @@ _SPACE = re.compile(r"\s+")
 
 
 def package_template_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "templates" / "mirror"
+    """The shipped templates: inside an installed wheel, else the checkout's
+    top-level folder (a source tree or an editable install)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "templates" / "mirror"
+    if (installed / OVERVIEW).is_file():
+        return installed
+    return package.parent / "templates" / "mirror"
 
 
 def user_template_dir() -> Path:

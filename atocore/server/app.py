@@ -164,6 +164,10 @@ def create_app(
         warm = bool(read("ATOCORE_WARM_MODEL"))
     token = api_token()
     check_bind(host, token)
+    from atocore.server.idle import IdleMiddleware, IdleWatchdog, idle_exit_seconds
+
+    idle_s = idle_exit_seconds()
+    watchdog = IdleWatchdog(idle_s) if idle_s else None  # a server a hook started
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -175,9 +179,13 @@ def create_app(
             threading.Thread(target=_warm_embedder, name="warm-embedder", daemon=True).start()
         # debounced per-project Mirror regeneration (+ a daily refresh) while serving
         scheduler = MirrorScheduler(refresh_s=DAILY_S).start()
+        if watchdog is not None:
+            watchdog.start()
         try:
             yield
         finally:
+            if watchdog is not None:
+                watchdog.stop()
             scheduler.stop(timeout=5.0)
             app.state.pool.close()
 
@@ -186,6 +194,8 @@ def create_app(
         version=__version__,
         description="Local-first context engine: the CLI's services over HTTP.",
         lifespan=lifespan,
+        docs_url=None,  # served from a package by install_docs: no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.pool = ConnectionPool(settings)
@@ -199,4 +209,10 @@ def create_app(
     _install_error_edge(app)
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"atocore.server.routes.{name}").router)
+
+    from atocore.server.docs import install_docs
+
+    install_docs(app)
+    if watchdog is not None:
+        app.add_middleware(IdleMiddleware, watchdog=watchdog)
     return app

@@ -1,1 +1,0 @@
-"""Package data: jinja2 templates shipped inside the wheel."""

@@ -1,1 +1,0 @@
-"""Human Mirror page templates (``*.md.j2``); see docs/architecture/human-mirror.md."""
