@@ -96,3 +96,22 @@ def test_status_cli_json_has_ops_fields(cli, monkeypatch):
     assert report["build_branch"] == "unknown"
     for key in ("processes", "backups", "paths", "embedding", "counts", "schema_version"):
         assert key in report
+
+
+def test_status_counts_registered_projects(p05, cli):
+    """A registered project with no data yet is a project (not "projects 0")."""
+    assert cli("init").exit_code == 0
+    assert collect_status()["counts"]["projects"] == 1
+
+
+def test_status_lists_the_effective_settings(cli, monkeypatch):
+    monkeypatch.setenv("ATOCORE_HOOK_BUDGET", "1200")
+    monkeypatch.setenv("ATOCORE_API_TOKEN", "secret-value")
+    rows = {r["name"]: r for r in cli.json("status", "--settings")}
+    assert rows["ATOCORE_HOOK_BUDGET"]["value"] == 1200
+    assert rows["ATOCORE_HOOK_BUDGET"]["source"] == "env"
+    assert rows["ATOCORE_TIMEOUT_SECONDS"] == {**rows["ATOCORE_TIMEOUT_SECONDS"], "value": 30.0}
+    assert rows["ATOCORE_API_TOKEN"]["value"] == "(set)"
+    assert "secret-value" not in cli("status", "--settings").output
+    monkeypatch.setenv("ATOCORE_CONTEXT_DISABLED", "maybe")  # one meaning of true: refused
+    assert "ATOCORE_CONTEXT_DISABLED" in rows and "maybe" in cli("status", "--settings").output

@@ -24,6 +24,14 @@ class AdminOperations(OperationsBase):
 
         return collect_status(self.settings)
 
+    @route("GET", "/settings")
+    def effective_settings(self) -> list[dict[str, Any]]:
+        """Every ATOCORE_* setting where the operation runs: value, default, source
+        (env or default) and help; the API token only shows as "(set)"."""
+        from atocore.env import effective
+
+        return effective()
+
     @local_only("it creates this machine's data dir; a server initialises its own at start")
     def init_data_dir(self) -> dict[str, Any]:
         """Create the data dir, database and an empty registry (idempotent)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -29,8 +29,37 @@ def init(json_output: JsonOpt = False) -> None:
     emit(result, state.json, render)
 
 
-def status(json_output: JsonOpt = False) -> None:
-    """Show paths, schema version, counts, embedding model and source readiness."""
+def _render_settings(rows: list[dict[str, Any]]) -> None:
+    table(
+        "Settings",
+        ["variable", "value", "from", "meaning"],
+        [
+            [
+                r["name"],
+                r.get("error") or ("" if r["value"] is None else r["value"]),
+                r["source"],
+                r["help"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+def status(
+    settings: Annotated[
+        bool,
+        typer.Option("--settings", help="List every ATOCORE_* setting in effect, and its source."),
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show paths, schema version, counts, embedding model and source readiness.
+
+    [dim]Example:[/dim] atocore status --settings   (with --url: the server's)
+    """
+    if settings:
+        with operations() as ops:
+            rows = ops.effective_settings()
+        return emit(rows, state.json, _render_settings)
     with operations() as ops:
         report = ops.status()
 

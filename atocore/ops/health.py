@@ -10,9 +10,9 @@ from atocore.config import Settings, get_settings
 from atocore.errors import InvalidInput
 from atocore.ops.provenance import build_provenance
 
-# Tables counted in status when they exist (later migrations add more).
+# Tables counted in status when they exist (later migrations add more); "projects"
+# counts the registry (the projects table only holds those with curated state).
 COUNTED_TABLES = (
-    "projects",
     "project_state",
     "source_documents",
     "source_chunks",
@@ -150,6 +150,8 @@ def collect_status(settings: Settings | None = None) -> dict[str, Any]:
             conn.close()
     report.update(_ops_status(settings))
     registry = load_registry(settings.registry_path)
+    if report["counts"]:
+        report["counts"] = {"projects": len(registry.projects), **report["counts"]}
     for project in sorted(registry.projects, key=lambda p: p.id):
         roots = [resolve_root(root, registry) for root in project.ingest_roots]
         report["projects"].append(
