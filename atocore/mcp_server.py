@@ -73,9 +73,13 @@ def get_chunks(ids: list[int]) -> str:
     )
 
 
-def build_context(prompt: str, project: str | None = "auto", budget: int = 3000) -> str:
+def build_context(
+    prompt: str, project: str | None = "auto", budget: int = 3000, budget_tokens: int | None = None
+) -> str:
     with _ops() as ops:
-        pack = ops.build_context(prompt, project=project, budget=budget)
+        pack = ops.build_context(
+            prompt, project=project, budget=budget, budget_tokens=budget_tokens
+        )
     return pack.formatted_context or "(nothing relevant found)"
 
 
@@ -191,7 +195,8 @@ DESCRIPTIONS = {
     "(chunk id, source, heading, one-line snippet). Fetch full text with get_chunks.",
     "get_chunks": "The full text of chunks by id (ids from search), at most 50.",
     "build_context": "A budgeted context pack for a prompt: project state, entities, memories, "
-    'notes, as plain text. project: an id, an alias, or "auto" (default) to detect it.',
+    'notes, as plain text. project: an id, an alias, or "auto" (default) to detect it; '
+    "budget in characters, or budget_tokens (estimated at 4 characters a token).",
     "get_project_state": "The project's trusted, hand-curated state (decisions, status...).",
     "list_memories": "Memories, newest first (active by default), one line each.",
     "list_candidates": "The review queue: candidate memories waiting for the user's decision.",

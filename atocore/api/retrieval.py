@@ -33,11 +33,22 @@ class RetrievalOperations(OperationsBase):
 
     @route("POST", "/context/build", only_reads=True)
     def build_context(
-        self, prompt: str, project: str | None = None, budget: Budget = 3000, mode: Mode = "hybrid"
+        self,
+        prompt: str,
+        project: str | None = None,
+        budget: Budget = 3000,
+        mode: Mode = "hybrid",
+        budget_tokens: Annotated[int, Field(ge=1, le=50_000)] | None = None,
     ) -> ContextPack:
-        """A budgeted context pack in trust order (``project`` may be an alias or "auto")."""
-        from atocore.context.builder import ContextOptions, build_context
+        """A budgeted context pack in trust order (``project`` may be an alias or "auto").
 
+        ``budget`` is in characters; ``budget_tokens``, when given, replaces it
+        with about that many tokens (4 characters each, an estimate).
+        """
+        from atocore.context.builder import ContextOptions, build_context, chars_for_tokens
+
+        if budget_tokens is not None:
+            budget = chars_for_tokens(budget_tokens)
         options = ContextOptions(budget=budget, retrieval_mode=mode)
         return build_context(self.conn, prompt, project=project, options=options)
 

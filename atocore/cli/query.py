@@ -96,7 +96,8 @@ def _render_pack(p: dict[str, Any]) -> None:
     if p.get("project_detected"):
         project += " (detected)"
     console(stderr=True).print(
-        f"\n[dim]— {p['chars_used']}/{p['budget']} chars ({layers or 'empty'}); {project}; "
+        f"\n[dim]— {p['chars_used']:,}/{p['budget']:,} chars, ~{p['estimated_tokens']:,} tokens "
+        f"({layers or 'empty'}); {project}; "
         f"{len(p['chunks'])} chunks; {p['retrieval_mode']}; {p['duration_ms']:.0f} ms[/dim]"
     )
 
@@ -112,6 +113,16 @@ def context(
     budget: Annotated[
         int, typer.Option("--budget", "-b", min=1, help="Maximum characters in the pack.")
     ] = 3000,
+    tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--tokens",
+            "-t",
+            min=1,
+            help="Budget in tokens instead (estimated at 4 characters a token).",
+            show_default=False,
+        ),
+    ] = None,
     mode: ModeOpt = "hybrid",
     last: Annotated[
         bool, typer.Option("--last", help="Show the last pack built in this data dir.")
@@ -132,7 +143,9 @@ def context(
         if last:
             pack = ops.last_context()
         else:
-            pack = ops.build_context(prompt or "", project=project, budget=budget, mode=mode)
+            pack = ops.build_context(
+                prompt or "", project=project, budget=budget, mode=mode, budget_tokens=tokens
+            )
     emit(to_jsonable(pack), state.json, _render_pack)
 
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from atocore.config import get_settings
 from atocore.context.blocks import ContextBlock
@@ -74,6 +74,19 @@ class ContextOptions:
         return replace(self, **changes)
 
 
+CHARS_PER_TOKEN = 4  # a rough estimate for English prose and BPE tokenizers
+
+
+def estimate_tokens(chars: int) -> int:
+    """Tokens an LLM will likely count for ``chars`` characters (an estimate)."""
+    return -(-chars // CHARS_PER_TOKEN)
+
+
+def chars_for_tokens(tokens: int) -> int:
+    """The character budget that holds about ``tokens`` tokens."""
+    return tokens * CHARS_PER_TOKEN
+
+
 class ChunkUsed(BaseModel):
     chunk_id: int
     source: str
@@ -84,6 +97,17 @@ class ChunkUsed(BaseModel):
     chars: int
     truncated: bool = False
     neighbours: list[int] = Field(default_factory=list)
+
+    # the reference system's names, for clients written against it
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def source_file(self) -> str:
+        return self.source
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def heading_path(self) -> str:
+        return self.heading
 
 
 class ContextPack(BaseModel):
@@ -101,6 +125,28 @@ class ContextPack(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     duration_ms: float
     created_at: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def estimated_tokens(self) -> int:
+        """The pack's size in tokens, estimated (``CHARS_PER_TOKEN``)."""
+        return estimate_tokens(self.chars_used)
+
+    # the reference system's names, for clients written against it
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_chars(self) -> int:
+        return self.chars_used
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def chunks_used(self) -> int:
+        return len(self.chunks)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def budget_remaining(self) -> int:
+        return self.budget - self.chars_used
 
 
 # --- rendering -----------------------------------------------------------------
