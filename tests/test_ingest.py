@@ -396,8 +396,10 @@ def test_crlf_and_bom_files_and_progress(conn, tmp_path, embedder) -> None:
     assert report.added == 2
     title = conn.execute("SELECT title FROM source_documents WHERE path LIKE '%a.md'").fetchone()
     assert title[0] == "Windows note"
-    assert calls and calls[-1] == (2, 2)
+    # progress counts chunks (embedding is the slow part), ending exact
+    assert calls and calls[-1] == (report.chunks_added, report.chunks_added)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert all(done <= total for done, total in calls)
 
 
 def test_cli_sources_and_stats(cli, vault, embedder, two_projects, tmp_path) -> None:
@@ -514,3 +516,21 @@ def test_removing_a_folder_link_retires_its_notes(
     assert purged.removed == 1 and not chunk_rows(conn, "fixtures.md")
     assert chunk_rows(conn, "extra.md")  # a file ingested by hand is not the root's to retire
     assert (shared / "fixtures.md").exists()  # sources are never touched
+
+
+def test_progress_estimates_chunks_before_every_file_is_read(conn, tmp_path, embedder) -> None:
+    """The total is known early (extrapolated), not only once the last file is read."""
+    root = tmp_path / "many"
+    for i in range(30):
+        write(
+            root,
+            f"n{i:02}.md",
+            "# Note\n\n" + "\n\n".join(f"## S{j}\n\ntext {j}" for j in range(3)),
+        )
+    calls = []
+    report = ingest_paths(
+        conn, [root], embedder=embedder, progress=lambda d, t, p: calls.append((d, t))
+    )
+    assert calls[-1] == (report.chunks_added, report.chunks_added)
+    first_total = calls[0][1]
+    assert first_total >= report.chunks_added * 0.8  # a good guess after one file

@@ -42,8 +42,9 @@ def register(app: typer.Typer) -> None:
 
 @contextlib.contextmanager
 def progress_bar(description: str) -> Iterator[None]:
-    """A rich progress bar on stderr for the local operations run inside
-    (hidden with --json or when not a terminal)."""
+    """A rich progress bar on stderr for the local operations run inside, over
+    chunks embedded (the slow part) with an ETA (hidden with --json or when not
+    a terminal)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -60,6 +61,7 @@ def progress_bar(description: str) -> Iterator[None]:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("chunks"),
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ from atocore.projects.registry import (
 )
 from atocore.text import content_hash
 
-# progress(done_files, total_files, current_path)
+# progress(chunks_done, chunks_expected, what): the total is an estimate until all files are read
 Progress = Callable[[int, int, str], None]
 
 # Chunks embedded together across files: one length-sorted run, so bigger groups pad less
@@ -218,22 +219,22 @@ class _Run:
         seen: set[str] = set()
         pending: list[PendingFile] = []
         pending_chunks = 0
-        total = len(targets)
-        done = 0
+        self._work = _Work(files_total=len(targets))
         for target in targets:
             seen.add(target.key)
             report.files_seen += 1
             item = self._prepare(target, existing.get(target.key))
+            self._work.files_read += 1
             if item is None:
-                done += 1
-                self._tick(done, total, target.rel_path)
+                self._tick(target.rel_path)
                 continue
+            self._work.chunks_found += len(item.chunks)
             pending.append(item)
             pending_chunks += len(item.chunks)
             if pending_chunks >= EMBED_GROUP_CHUNKS:
-                done += self._flush(pending, done, total)
+                self._flush(pending)
                 pending, pending_chunks = [], 0
-        done += self._flush(pending, done, total)
+        self._flush(pending)
         vanished = [row for key, row in existing.items() if key not in seen]
         if purge_deleted:
             vectors_ok = vec_available(self.conn)
@@ -249,9 +250,10 @@ class _Run:
                     "kept — re-run with --purge-deleted to remove them"
                 )
 
-    def _tick(self, done: int, total: int, path: str) -> None:
+    def _tick(self, label: str) -> None:
         if self.progress is not None:
-            self.progress(done, total, path)
+            work = self._work
+            self.progress(work.chunks_done, max(work.chunks_expected(), work.chunks_done), label)
 
     def _skip(self, target: Target, reason: str, detail: str, row: Any = None) -> None:
         """Count a skipped file. A known file that is now empty is forgotten (its old
@@ -349,7 +351,7 @@ class _Run:
             target, doc, chunks, digest, stat.st_size, stat.st_mtime_ns, doc_id, self.sig
         )
 
-    def _flush(self, pending: list[PendingFile], done: int, total: int) -> int:
+    def _flush(self, pending: list[PendingFile]) -> None:
         if not pending:
             return 0
         report = self.report
@@ -361,12 +363,10 @@ class _Run:
                 for item in pending
                 for c in item.chunks
             ]
-            embedded = 0
 
             def tick(n: int) -> None:
-                nonlocal embedded
-                embedded += n
-                self._tick(done, total, f"embedding {embedded}/{len(texts)} chunks")
+                self._work.chunks_done += n
+                self._tick("embedding")
 
             matrix = embedder.embed_documents(texts, progress=tick)
             pos = 0
@@ -386,8 +386,27 @@ class _Run:
             report.chunks_added += len(item.chunks)
             report.chunks_removed += removed
             report.vectors_added += added
-            self._tick(done + i + 1, total, item.target.rel_path)
-        return len(pending)
+            if embedder is None:
+                self._work.chunks_done += len(item.chunks)
+            self._tick(item.target.rel_path)
+
+
+@dataclass
+class _Work:
+    """Ingest progress in chunks (the slow part is embedding them); the total is
+    an estimate until every file has been read: chunks found so far, extrapolated
+    over the files not read yet."""
+
+    files_total: int
+    files_read: int = 0
+    chunks_found: int = 0
+    chunks_done: int = 0
+
+    def chunks_expected(self) -> int:
+        if not self.files_read:
+            return 0
+        left = self.files_total - self.files_read
+        return self.chunks_found + round(self.chunks_found / self.files_read * left)
 
 
 def _targets_for_root(
