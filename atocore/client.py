@@ -15,7 +15,14 @@ from urllib.parse import quote
 
 from atocore.config import Settings
 from atocore.env import read
-from atocore.errors import AtocoreError, ConflictError, InvalidInput, NotFound, OperationFailed
+from atocore.errors import (
+    AtocoreError,
+    ConflictError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OperationFailed,
+)
 
 
 class ServerUnavailable(OperationFailed):
@@ -26,6 +33,7 @@ class ServerUnavailable(OperationFailed):
 
 _BY_STATUS: dict[int, type[AtocoreError]] = {
     400: InvalidInput,
+    403: Forbidden,
     404: NotFound,
     409: ConflictError,
     413: InvalidInput,

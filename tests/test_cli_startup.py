@@ -59,7 +59,7 @@ def test_status_imports_no_embedding_or_server_stack(data_dir):
 
 OPEN_DB = """
 import sys
-from atocore.db.connection import open_db, vec_available
+from atocore.db import open_db, vec_available
 conn = open_db()
 assert vec_available(conn), "sqlite-vec not loaded"
 conn.close()

@@ -16,7 +16,7 @@ def vault(registry, tmp_path):
     return one_project_vault(registry, tmp_path, {"note.md": "# Note\n\nThe bench is in lab 2.\n"})
 
 
-def test_reads_and_backups_through_every_door(cli, vault, data_dir):
+def test_reads_and_backups_through_every_door(cli, vault, data_dir, embedder):
     Doors(cli).local_json("ingest")
     with live_server() as url:
         doors = Doors(cli, url)

@@ -12,8 +12,10 @@ from doors import Local, refused_when_unreachable
 from serverproc import live_server
 
 
-def test_projects_through_every_door(cli, p05, data_dir, monkeypatch):
+def test_projects_through_every_door(cli, p05, data_dir, monkeypatch, tmp_path):
     local = Local(cli, monkeypatch)
+    # roots name sources configured on the server's machine (the security model)
+    assert local.run("projects", "source", "vault", tmp_path).exit_code == 0
     with live_server() as url:
         for args in (["projects", "list"], ["projects", "show", "interferometer"]):
             expected = local(*args)

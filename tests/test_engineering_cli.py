@@ -91,7 +91,7 @@ def test_example_round_trip_through_the_cli(cli, p05):
     assert q017["count"] == len(everything)
 
 
-def test_read_commands_emit_parseable_json(cli, p05):
+def test_read_commands_emit_parseable_json(cli, conn, p05):
     assert cli.json("entities", "list") == []
     assert cli.json("conflicts", "list", "--status", "all") == []
     types = cli.json("entities", "types")
@@ -149,7 +149,7 @@ def test_people_output_renders(cli, p05):
         ["eng", "query", "Q-016", "-p", "p05"],
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(cli, p05, args):
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(cli, conn, p05, args):
     result = cli(*args)
     assert result.exit_code == 2, result.output
     assert "error:" in result.output and "Traceback" not in result.output

@@ -220,7 +220,7 @@ def test_cli_bad_input_exit_2(cli, args):
     assert "Traceback" not in result.output
 
 
-def test_cli_json_error_shape(cli):
+def test_cli_json_error_shape(cli, conn):
     result = cli("interactions", "show", "missing-id", "--json")
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"]["code"] == "not_found"

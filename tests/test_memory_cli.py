@@ -170,14 +170,14 @@ def test_forget_interaction_only(cli):
         ["memory", "forget", "missing", "--yes"],
     ],
 )
-def test_bad_input_exit_2_and_nothing_written(cli, args):
+def test_bad_input_exit_2_and_nothing_written(cli, conn, args):
     result = cli(*args)
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert cli.json("memory", "list") == []
 
 
-def test_json_error_output(cli):
+def test_json_error_output(cli, conn):
     result = cli("memory", "show", "missing", "--json")
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"]["code"] == "not_found"

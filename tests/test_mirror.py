@@ -348,7 +348,7 @@ def test_cli_bad_input_exits_2(cli, project):
     assert cli("mirror", "list", "nope", "--json").exit_code == 0  # nothing rendered: empty list
 
 
-def test_cli_list_json_empty(cli, registry):
+def test_cli_list_json_empty(cli, conn, registry):
     registry(fx.REGISTRY)
     assert cli.json("mirror", "list", "p05") == []
     assert cli.json("mirror", "failures") == []

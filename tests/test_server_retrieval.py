@@ -68,8 +68,8 @@ def test_retrieval_bad_input(api, vault):
     assert api.get("/debug/context").status_code == 404
     assert api.post("/query", json={"query": ""}).status_code == 422
     bad_mode = api.post("/query", json={"query": "x", "mode": "psychic"})
-    assert bad_mode.status_code == 400
-    assert "psychic" in bad_mode.json()["error"]["message"]
+    assert bad_mode.status_code == 422  # a closed set, refused by the schema
+    assert "hybrid" in bad_mode.json()["error"]["message"]
     assert api.post("/query", json={"query": "x", "top_k": 0}).status_code == 422
     assert api.post("/context/build", json={"prompt": "x", "budget": 0}).status_code == 422
     assert api.post("/context/build", json={"prompt": "   "}).status_code == 400

@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 Mode = Literal["hybrid", "bm25", "vector"]
 TopK = Annotated[int, Field(ge=1, le=200)]
 Budget = Annotated[int, Field(ge=1, le=200_000)]
+Text = Annotated[str, Field(min_length=1)]
 
 
 class RetrievalOperations(OperationsBase):
     @route("POST", "/query", only_reads=True)
     def search(
-        self, query: str, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
+        self, query: Text, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
     ) -> SearchResult:
         """Hybrid (BM25 + vector) search over ingested chunks."""
         from atocore.retrieval.search import search
@@ -34,7 +35,7 @@ class RetrievalOperations(OperationsBase):
     @route("POST", "/context/build", only_reads=True)
     def build_context(
         self,
-        prompt: str,
+        prompt: Text,
         project: str | None = None,
         budget: Budget = 3000,
         mode: Mode = "hybrid",
@@ -62,7 +63,7 @@ class RetrievalOperations(OperationsBase):
 
     @route("POST", "/query/audit", only_reads=True)
     def audit_query(
-        self, query: str, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
+        self, query: Text, project: str | None = None, top_k: TopK = 10, mode: Mode = "hybrid"
     ) -> AuditReport:
         """Label each corpus-wide hit on-/off-project and flag weak ones."""
         from atocore.retrieval.audit import audit_query
