@@ -75,3 +75,15 @@ def test_reads_on_a_missing_data_dir_refuse_and_create_nothing(cli, tmp_path, mo
     assert not typo.exists()
     assert cli("init").exit_code == 0
     assert cli("query", "foo").exit_code == 0
+
+
+def test_chunk_ids_out_of_range_are_refused_not_a_500(data_dir):
+    """Found by the schema-driven fuzz run: a huge id overflowed SQLite's INTEGER."""
+    from fastapi.testclient import TestClient
+
+    from atocore.server.app import create_app
+
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as api:
+        assert api.post("/chunks", json={"ids": [2**70]}).status_code == 422
+        assert api.post("/chunks", json={"ids": []}).status_code == 422
+        assert api.post("/chunks", json={"ids": [999]}).status_code == 404

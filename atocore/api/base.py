@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from atocore.config import Settings, get_settings
 from atocore.db.types import Connection
+
+# A row count a caller may ask for: bounded, so no value overflows SQLite's INTEGER.
+Limit = Annotated[int, Field(ge=1, le=100_000)]
 
 
 def _reading(fn: Any) -> Any:

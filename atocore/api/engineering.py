@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from atocore.api.base import OperationsBase
+from atocore.api.base import Limit, OperationsBase
 from atocore.api.routing import route
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from atocore.engineering.schemas import Entity, Relationship
     from atocore.engineering.views import EntityDetail, FlaggedEntity
 
-Limit = Annotated[int, Field(ge=1)]
 ExportKind = Literal["kb-cad", "kb-fem"]
 
 
@@ -214,7 +213,7 @@ class EngineeringOperations(OperationsBase):
         project: str,
         entity: str | None = None,
         material: str | None = None,
-        days: int | None = None,
+        days: Annotated[int, Field(ge=0, le=36_500)] | None = None,
     ) -> QueryResult:
         """Run one catalog query (e.g. Q-006) against a project's active entities."""
         from atocore.engineering.queries import run_query

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
-from atocore.api.base import OperationsBase
+from atocore.api.base import Limit, OperationsBase
 from atocore.api.routing import route
 from atocore.interactions import REINFORCE_BY_DEFAULT
 
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from atocore.memory.extractor import ExtractionResult
     from atocore.memory.reinforcement import ReinforcementResult
 
-Limit = Annotated[int, Field(ge=1)]
 Text = Annotated[str, Field(min_length=1)]
 
 

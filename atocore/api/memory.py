@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from atocore.api.base import OperationsBase
+from atocore.api.base import Limit, OperationsBase
 from atocore.api.routing import route
 
 if TYPE_CHECKING:
     from atocore.memory.service import Memory, MemoryDetail, Supersession
 
-Limit = Annotated[int, Field(ge=1)]
 Text = Annotated[str, Field(min_length=1)]
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-from pydantic import Field
-
-from atocore.api.base import OperationsBase
+from atocore.api.base import Limit, OperationsBase
 from atocore.api.routing import route
 
 if TYPE_CHECKING:
@@ -54,9 +52,7 @@ class MirrorOperations(OperationsBase):
         return MirrorPage.model_validate(read_page(project, page))
 
     @route("GET", "/mirror-failures")
-    def mirror_failures(
-        self, project: str | None = None, limit: Annotated[int, Field(ge=1)] = 20
-    ) -> list[Failure]:
+    def mirror_failures(self, project: str | None = None, limit: Limit = 20) -> list[Failure]:
         """Recorded regeneration failures, newest first."""
         from atocore.mirror.pages import list_failures
 

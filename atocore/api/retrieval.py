@@ -20,6 +20,7 @@ Mode = Literal["hybrid", "bm25", "vector"]
 TopK = Annotated[int, Field(ge=1, le=200)]
 Budget = Annotated[int, Field(ge=1, le=200_000)]
 Text = Annotated[str, Field(min_length=1)]
+ChunkId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a SQLite rowid
 
 
 class RetrievalOperations(OperationsBase):
@@ -71,7 +72,9 @@ class RetrievalOperations(OperationsBase):
         return audit_query(self.conn, query, project=project, top_k=top_k, mode=mode)
 
     @route("POST", "/chunks", only_reads=True)
-    def get_chunks(self, ids: list[int]) -> list[Chunk]:
+    def get_chunks(
+        self, ids: Annotated[list[ChunkId], Field(min_length=1, max_length=50)]
+    ) -> list[Chunk]:
         """Chunks in full by id (after a search showed compact hits)."""
         from atocore.retrieval.chunks import get_chunks
 
