@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from atocore.bench.harness import Report
+from atocore.db.types import Connection
+from atocore.embed.types import Embedder
 from atocore.errors import InvalidInput
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
@@ -193,7 +195,7 @@ def config_options(name: str, budget: int) -> Any:
 class _QueryCache:
     """The real embedder, remembering query vectors (each question is asked many times)."""
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
         self._queries: dict[str, Any] = {}
 
@@ -266,7 +268,7 @@ def prepare(
     return conn, questions, info
 
 
-def raw_ranking(conn: Any, question: Question, options: Any, embedder: Any) -> str:
+def raw_ranking(conn: Connection, question: Question, options: Any, embedder: Embedder) -> str:
     """The ranking without the pack: the top hits' texts joined, cut to the budget."""
     from atocore.retrieval.search import search
 
@@ -282,7 +284,7 @@ def raw_ranking(conn: Any, question: Question, options: Any, embedder: Any) -> s
     return "\n\n".join(hit.text for hit in result.hits)[: options.budget]
 
 
-def pack_text(conn: Any, question: Question, options: Any, embedder: Any) -> str:
+def pack_text(conn: Connection, question: Question, options: Any, embedder: Embedder) -> str:
     from atocore.context.builder import build_context
 
     pack = build_context(
@@ -305,7 +307,12 @@ class Scored:
 
 
 def score_all(
-    conn: Any, questions: list[Question], options: Any, embedder: Any, *, raw: bool = False
+    conn: Connection,
+    questions: list[Question],
+    options: Any,
+    embedder: Embedder,
+    *,
+    raw: bool = False,
 ) -> list[Scored]:
     """Each question's recall in its pack built with ``options`` (with ``raw``, in the
     ranking cut to the budget instead)."""

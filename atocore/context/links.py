@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from atocore.db.types import Connection
+
 FOLLOW_TOP = 1  # hits whose links are followed
 
 
-def with_linked_notes(conn: Any, hits: list[Any], top: int = FOLLOW_TOP) -> list[Any]:
+def with_linked_notes(conn: Connection, hits: list[Any], top: int = FOLLOW_TOP) -> list[Any]:
     """``hits`` reordered: after each of the ``top`` best hits (one per note), the best
     hit of every note it links to."""
     leaders: dict[int, Any] = {}  # document id -> its best hit

@@ -28,6 +28,8 @@ from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.db.connection import vec_available
+from atocore.db.types import Connection
+from atocore.embed.types import Embedder
 from atocore.errors import ConflictError, InvalidInput
 from atocore.ingest.chunker import ChunkOptions, chunk_document
 from atocore.ingest.links import VAULT_VERSION
@@ -100,7 +102,7 @@ class IngestReport(BaseModel):
 class _Vectors:
     """Lazily loaded embedding side of one ingest run."""
 
-    def __init__(self, conn: Any, embedder: Any, report: IngestReport) -> None:
+    def __init__(self, conn: Connection, embedder: Embedder, report: IngestReport) -> None:
         from atocore.embed import check_model, resolve_model
 
         self.conn = conn
@@ -189,9 +191,9 @@ class _Run:
 
     def __init__(
         self,
-        conn: Any,
+        conn: Connection,
         *,
-        embedder: Any = None,
+        embedder: Embedder | None = None,
         options: ChunkOptions | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         progress: Progress | None = None,
@@ -428,7 +430,7 @@ def _targets_for_root(
     ]
 
 
-def _unlinked(conn: Any, root: Path, project: str, prefixes: list[str]) -> list[str]:
+def _unlinked(conn: Connection, root: Path, project: str, prefixes: list[str]) -> list[str]:
     """Stored notes of ``project`` that were read under ``root`` through a
     symlinked folder which no longer leads to them (the link was removed or
     changed): they count as vanished from this root."""
@@ -447,12 +449,12 @@ def _unlinked(conn: Any, root: Path, project: str, prefixes: list[str]) -> list[
 
 
 def _ingest_roots(
-    conn: Any,
+    conn: Connection,
     roots: list[tuple[Path, str, bool]],
     *,
     purge_deleted: bool,
     progress: Progress | None,
-    embedder: Any,
+    embedder: Embedder,
     options: ChunkOptions | None,
     max_bytes: int,
     report: IngestReport,
@@ -514,13 +516,13 @@ def _ingest_roots(
 
 
 def ingest_paths(
-    conn: Any,
+    conn: Connection,
     paths: Iterable[Path | str],
     *,
     project: str | None = None,
     purge_deleted: bool = False,
     progress: Progress | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     options: ChunkOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     shown: str | None = None,
@@ -554,12 +556,12 @@ def ingest_paths(
 
 
 def ingest_project(
-    conn: Any,
+    conn: Connection,
     project: str,
     *,
     purge_deleted: bool = False,
     progress: Progress | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     options: ChunkOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
@@ -583,11 +585,11 @@ def ingest_project(
 
 
 def ingest_all(
-    conn: Any,
+    conn: Connection,
     *,
     purge_deleted: bool = False,
     progress: Progress | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     options: ChunkOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
@@ -615,11 +617,11 @@ def ingest_all(
 
 
 def ingest_file(
-    conn: Any,
+    conn: Connection,
     path: Path | str,
     project: str | None = None,
     *,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     root: Path | None = None,
 ) -> IngestReport:
     """(Re-)ingest one file; used by ``atocore watch``. Unchanged files cost a stat.
@@ -631,7 +633,7 @@ def ingest_file(
     return ingest_paths(conn, [path], project=project, embedder=embedder, shown=shown)
 
 
-def remove_file(conn: Any, path: Path | str) -> bool:
+def remove_file(conn: Connection, path: Path | str) -> bool:
     """Forget one source file (its chunks and vectors). True if it was known."""
     key = normalize(path)
     if not valid_name(key):  # never ingested (see bad_name)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from atocore.db.types import Connection
+from atocore.embed.types import Embedder
 from atocore.ingest.parse import SUPPORTED_SUFFIXES
 from atocore.ingest.scan import IGNORED_DIRS
 
@@ -108,12 +110,12 @@ def owner(path: Path, watched: Iterable[Target]) -> Target | None:
 
 
 def apply_changes(
-    conn: Any,
+    conn: Connection,
     changes: Iterable[tuple[Any, str]],
     watched: list[Target],
     *,
     data_dir: Path | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
 ) -> Batch:
     """Apply one batch of (change, path) pairs to the index."""
     from watchfiles import Change

@@ -33,6 +33,7 @@ from typing import Any
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
+from atocore.db.types import Connection
 from atocore.errors import ConflictError, InvalidInput, NotFound, OperationFailed, storage_failure
 from atocore.ops.locks import lock_path
 from atocore.ops.retention import (
@@ -395,7 +396,7 @@ def _check_database(db_file: Path, expected: dict, errors: dict, warnings: dict)
     return info
 
 
-def _check_vectors(conn: Any, errors: dict) -> None:
+def _check_vectors(conn: Connection, errors: dict) -> None:
     """Every sqlite-vec table must be readable (needs the extension loaded)."""
     from atocore.db.connection import sqlite_module
 

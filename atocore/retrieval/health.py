@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from atocore.db.connection import vec_available
+from atocore.db.types import Connection
 
 
 def _model_files_problem(spec: Any) -> str:
@@ -32,7 +33,7 @@ def _model_files_problem(spec: Any) -> str:
     return ""
 
 
-def vector_health(conn: Any) -> dict[str, Any]:
+def vector_health(conn: Connection) -> dict[str, Any]:
     """``{available, reason, model, configured_model, chunks, vectors, unembedded_files}``."""
     from atocore.embed import resolve_model, stored_model
     from atocore.embed.meta import mismatch_message
