@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 
 from atocore.api import Operations
+from atocore.db.types import Connection
 from atocore.engineering.imports import ImportSummary
 from atocore.server.app import changed, get_conn
 
@@ -24,7 +25,7 @@ def _compat(kind: str) -> None:
         export: Any = Body(..., description=f"The {kind.upper()} export JSON."),
         project: str | None = None,
         dry_run: bool = False,
-        conn: Any = Depends(get_conn),
+        conn: Connection = Depends(get_conn),
     ) -> ImportSummary:
         summary = Operations(conn).import_export(kind, export, project=project, dry_run=dry_run)
         changed({"project": summary.project})
