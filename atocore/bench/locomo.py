@@ -374,7 +374,7 @@ def run(
     if set(holdout) - known:
         raise InvalidInput(f"--holdout names unknown conversations: {sorted(set(holdout) - known)}")
     keep = work_dir is not None
-    root = Path(work_dir) if keep else Path(tempfile.mkdtemp(prefix="atocore-locomo-"))
+    root = Path(tempfile.mkdtemp(prefix="atocore-locomo-")) if work_dir is None else Path(work_dir)
     root.mkdir(parents=True, exist_ok=True)
     say = (lambda text: print(f"  {text}", flush=True)) if show else None
     report = Report(

@@ -545,7 +545,7 @@ def _fill_curated(conn: Connection, pack: _Pack, project: str | None, prompt: st
 
 def _chunk_block(conn: Connection, hit: Any, pack: _Pack) -> tuple[ContextBlock, list[int]]:
     """``hit`` as a block (with its neighbours when asked), and the neighbours' ids."""
-    text, extra, span = hit.text, [], (hit.ordinal, hit.ordinal)
+    text, extra, span = hit.text, list[int](), (hit.ordinal, hit.ordinal)
     if pack.options.neighbours > 0:
         text, extra, span = _neighbour_text(conn, hit, pack.options.neighbours, pack.taken)
     block = ContextBlock(

@@ -39,10 +39,11 @@ def with_linked_notes(conn: Connection, hits: list[Any], top: int = FOLLOW_TOP) 
         best.setdefault(hit.document_id, hit)
     placed: dict[int, Any] = {}  # chunk id -> hit, in the new order
     for hit in hits:
+        doc = hit.document_id  # read before the identity test below narrows ``hit``
         placed.setdefault(hit.chunk_id, hit)
-        if leaders.get(hit.document_id) is not hit:
+        if leaders.get(doc) is not hit:
             continue
-        for doc_id in targets.get(hit.document_id, []):
+        for doc_id in targets.get(doc, []):
             linked = best.get(doc_id)
             if linked is not None:
                 placed.setdefault(linked.chunk_id, linked)

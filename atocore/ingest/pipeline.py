@@ -102,7 +102,7 @@ class IngestReport(BaseModel):
 class _Vectors:
     """Lazily loaded embedding side of one ingest run."""
 
-    def __init__(self, conn: Connection, embedder: Embedder, report: IngestReport) -> None:
+    def __init__(self, conn: Connection, embedder: Embedder | None, report: IngestReport) -> None:
         from atocore.embed import check_model, resolve_model
 
         self.conn = conn
@@ -355,7 +355,7 @@ class _Run:
 
     def _flush(self, pending: list[PendingFile]) -> None:
         if not pending:
-            return 0
+            return
         report = self.report
         embedder = self.vectors.embedder()
         vectors_by_item: list[Any] = [None] * len(pending)
@@ -454,7 +454,7 @@ def _ingest_roots(
     *,
     purge_deleted: bool,
     progress: Progress | None,
-    embedder: Embedder,
+    embedder: Embedder | None,
     options: ChunkOptions | None,
     max_bytes: int,
     report: IngestReport,

@@ -129,6 +129,7 @@ def store_document(
                 (*values, t.key),
             )
             doc_id = cur.lastrowid
+            assert doc_id is not None  # set by every INSERT
         else:
             doc_id = item.doc_id
             conn.execute(

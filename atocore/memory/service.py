@@ -117,7 +117,7 @@ def check_content(content: str) -> str:
 
 def _memory(row: Any) -> Memory:
     data = dict(row)
-    return Memory(**{k: data.get(k) for k in Memory.model_fields if k in data})
+    return Memory.model_validate({k: data[k] for k in Memory.model_fields if k in data})
 
 
 def resolve_memory_id(conn: Connection, memory_id: str) -> str:

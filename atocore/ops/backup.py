@@ -151,10 +151,10 @@ def _copy_database(src_path: Path, dst_path: Path, settings: Settings, progress,
             # copying (about 4x faster than writing through a WAL).
             dst.execute("PRAGMA journal_mode = OFF")
             dst.execute("PRAGMA synchronous = OFF")
-            state = {"last": None, "restarts": 0}
+            state = {"restarts": 0}  # and "last": the pages remaining at the last step
 
             def on_step(_status: int, remaining: int, pages: int) -> None:
-                last = state["last"]
+                last = state.get("last")
                 if last is not None and remaining > last:
                     state["restarts"] += 1
                     if state["restarts"] > MAX_RESTARTS:

@@ -27,9 +27,9 @@ def _model_files_problem(spec: Any) -> str:
             sources = offline_sources()
         except Exception as exc:  # noqa: BLE001 - any failure means "cannot load"
             return f"offline model package unavailable: {exc}"
-        for key in ("model", "tokenizer"):
-            if not sources[key].is_file():  # type: ignore[union-attr]
-                return f"offline model file missing: {sources[key]}"
+        for path in (sources["model"], sources["tokenizer"]):
+            if not path.is_file():
+                return f"offline model file missing: {path}"
     return ""
 
 

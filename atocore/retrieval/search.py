@@ -252,7 +252,7 @@ def _candidates(
     pool: int,
     where: str | None,
     params: RetrievalParams,
-    embedder: Embedder,
+    embedder: Embedder | None,
 ) -> tuple[Ranked, Ranked]:
     """``(bm25, vector)`` candidate lists of ``result.mode``; sets ``result.vector``
     and warns when hybrid search has to go keyword-only."""
