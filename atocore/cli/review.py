@@ -97,7 +97,7 @@ def _prefilled(prompt: str, text: str, out) -> str | None:
     try:
         import readline
     except ImportError:  # pragma: no cover - Windows without pyreadline
-        readline = None
+        readline = None  # type: ignore[assignment]  # the optional-import idiom mypy cannot type
     if readline is None or not sys.stdin.isatty():
         from rich.text import Text
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 
 from atocore.api import Operations
+from atocore.api.engineering import ExportKind
 from atocore.db.types import Connection
 from atocore.engineering.imports import ImportSummary
 from atocore.server.app import changed, get_conn
@@ -20,7 +21,7 @@ from atocore.server.app import changed, get_conn
 router = APIRouter(tags=["engineering"])
 
 
-def _compat(kind: str) -> None:
+def _compat(kind: ExportKind) -> None:
     def ingest(
         export: Any = Body(..., description=f"The {kind.upper()} export JSON."),
         project: str | None = None,
@@ -41,5 +42,6 @@ def _compat(kind: str) -> None:
     )
 
 
-for _kind in ("kb-cad", "kb-fem"):
+_KINDS: tuple[ExportKind, ...] = ("kb-cad", "kb-fem")
+for _kind in _KINDS:
     _compat(_kind)
