@@ -38,12 +38,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atocore.bench.harness import Report
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 DEFAULT_BUDGETS = (1000, 2000, 4000)

@@ -24,12 +24,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atocore.bench.harness import Report
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 VAULT = FIXTURES / "obsidian-vault"

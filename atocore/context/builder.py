@@ -25,20 +25,22 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, computed_field
 
 from atocore.config import get_settings
 from atocore.context.blocks import ContextBlock
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.errors import InvalidInput, NotFound
 from atocore.ingest.chunker import HEADING_SEPARATOR
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import detect_project
 from atocore.retrieval.query import MAX_QUERY_CHARS, query_text
 from atocore.retrieval.search import MODES, RetrievalParams, VectorSide
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 LAST_PACK_FILE = "last-context.json"
 ELLIPSIS = " …"

@@ -22,14 +22,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.db.connection import vec_available
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.errors import ConflictError, InvalidInput
 from atocore.ingest.chunker import ChunkOptions, chunk_document
 from atocore.ingest.links import VAULT_VERSION
@@ -58,6 +57,9 @@ from atocore.projects.registry import (
     resolve_project_name,
 )
 from atocore.text import content_hash
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 # progress(chunks_done, chunks_expected, what): the total is an estimate until all files are read
 Progress = Callable[[int, int, str], None]

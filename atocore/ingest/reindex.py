@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from atocore.db import transaction
 from atocore.db.connection import vec_available
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.errors import OperationFailed
 from atocore.ingest.pipeline import embed_text
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 
 class ReindexReport(BaseModel):

@@ -19,12 +19,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.ingest.parse import SUPPORTED_SUFFIXES
 from atocore.ingest.scan import IGNORED_DIRS
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 log = logging.getLogger("atocore.watch")
 

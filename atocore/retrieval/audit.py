@@ -17,13 +17,16 @@ substance). A verdict sums it up.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.projects.known import require_known_project
 from atocore.retrieval.search import RetrievalParams, VectorSide, search
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 SHORT_CHARS = 80
 

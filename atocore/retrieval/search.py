@@ -17,19 +17,21 @@ import json
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from atocore.db.connection import vec_available
 from atocore.db.types import Connection
-from atocore.embed.types import Embedder
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.projects.known import require_known_project
 from atocore.retrieval.fts import search_fts
 from atocore.retrieval.notes import NoteRef, add_note_hits, attach_backlinks
 from atocore.retrieval.query import query_text
 from atocore.retrieval.scope import effective_project
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 Mode = Literal["hybrid", "bm25", "vector"]
 MODES: tuple[str, ...] = ("hybrid", "bm25", "vector")
