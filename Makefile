@@ -37,9 +37,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
+## lint: ruff (rules and formatting) and mypy over the package
 lint: $(STAMP)
 	$(BIN)/ruff check atocore tests bench scripts
 	$(BIN)/ruff format --check atocore tests bench scripts
+	$(BIN)/mypy atocore
 
 fix: $(STAMP)
 	$(BIN)/ruff check --fix atocore tests bench scripts
@@ -56,4 +58,4 @@ docs: $(STAMP)
 	$(BIN)/python scripts/gen_operations_doc.py > docs/operations-reference.md
 
 clean:
-	rm -rf $(DEMO_DATA) .pytest_cache .ruff_cache
+	rm -rf $(DEMO_DATA) .pytest_cache .ruff_cache .mypy_cache

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from atocore.db.types import Connection
 from atocore.env import read
 from atocore.timeutil import now_utc
 
@@ -36,7 +37,7 @@ def default_actor() -> str:
 
 
 def record_review(
-    conn: Any,
+    conn: Connection,
     target_kind: str,
     target_id: str,
     action: str,
@@ -63,7 +64,11 @@ def record_review(
 
 
 def list_reviews(
-    conn: Any, *, target_kind: str | None = None, target_id: str | None = None, limit: int = 100
+    conn: Connection,
+    *,
+    target_kind: str | None = None,
+    target_id: str | None = None,
+    limit: int = 100,
 ) -> list[ReviewEntry]:
     sql = "SELECT * FROM review_log WHERE 1=1"
     params: list[Any] = []

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from atocore.bench.harness import Report
+from atocore.db.types import Connection
 
 REPO = Path(__file__).resolve().parents[2]
 LABELLED = REPO / "tests" / "fixtures" / "extractor-labelled.json"
@@ -48,7 +49,7 @@ def extractor_at(ref: str) -> types.ModuleType:
     return module
 
 
-def score(extractor: Any, cases: list[dict[str, Any]], conn: Any) -> dict[str, Any]:
+def score(extractor: Any, cases: list[dict[str, Any]], conn: Connection) -> dict[str, Any]:
     """Hits, proposals, expected, wrong types and the misses of ``extractor`` on ``cases``."""
     hits = proposed = wrong_type = 0
     misses, false = [], []

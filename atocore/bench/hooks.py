@@ -423,8 +423,10 @@ def run(
                         "mode": mode,
                     }
 
-                floor = timed("GET", "/projects/p05", lambda i: None)
-                report.add(_row("GET /projects/p05, warm server (HTTP floor)", summarize(floor)))
+                http_floor = timed("GET", "/projects/p05", lambda i: None)
+                report.add(
+                    _row("GET /projects/p05, warm server (HTTP floor)", summarize(http_floor))
+                )
                 report.add(
                     _row(
                         "POST /context/build, warm server",

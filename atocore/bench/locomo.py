@@ -38,10 +38,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atocore.bench.harness import Report
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 DEFAULT_BUDGETS = (1000, 2000, 4000)
@@ -193,7 +197,7 @@ def config_options(name: str, budget: int) -> Any:
 class _QueryCache:
     """The real embedder, remembering query vectors (each question is asked many times)."""
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
         self._queries: dict[str, Any] = {}
 
@@ -266,7 +270,7 @@ def prepare(
     return conn, questions, info
 
 
-def raw_ranking(conn: Any, question: Question, options: Any, embedder: Any) -> str:
+def raw_ranking(conn: Connection, question: Question, options: Any, embedder: Embedder) -> str:
     """The ranking without the pack: the top hits' texts joined, cut to the budget."""
     from atocore.retrieval.search import search
 
@@ -282,7 +286,7 @@ def raw_ranking(conn: Any, question: Question, options: Any, embedder: Any) -> s
     return "\n\n".join(hit.text for hit in result.hits)[: options.budget]
 
 
-def pack_text(conn: Any, question: Question, options: Any, embedder: Any) -> str:
+def pack_text(conn: Connection, question: Question, options: Any, embedder: Embedder) -> str:
     from atocore.context.builder import build_context
 
     pack = build_context(
@@ -305,7 +309,12 @@ class Scored:
 
 
 def score_all(
-    conn: Any, questions: list[Question], options: Any, embedder: Any, *, raw: bool = False
+    conn: Connection,
+    questions: list[Question],
+    options: Any,
+    embedder: Embedder,
+    *,
+    raw: bool = False,
 ) -> list[Scored]:
     """Each question's recall in its pack built with ``options`` (with ``raw``, in the
     ranking cut to the budget instead)."""
@@ -367,7 +376,7 @@ def run(
     if set(holdout) - known:
         raise InvalidInput(f"--holdout names unknown conversations: {sorted(set(holdout) - known)}")
     keep = work_dir is not None
-    root = Path(work_dir) if keep else Path(tempfile.mkdtemp(prefix="atocore-locomo-"))
+    root = Path(tempfile.mkdtemp(prefix="atocore-locomo-")) if work_dir is None else Path(work_dir)
     root.mkdir(parents=True, exist_ok=True)
     say = (lambda text: print(f"  {text}", flush=True)) if show else None
     report = Report(

@@ -24,10 +24,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atocore.bench.harness import Report
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 VAULT = FIXTURES / "obsidian-vault"
@@ -72,7 +76,7 @@ def recall(expected: tuple[str, ...], found: list[str]) -> float:
     return sum(1 for note in expected if note in found) / len(expected)
 
 
-def ingest(conn: Any, vault: Path = VAULT, embedder: Any = None) -> None:
+def ingest(conn: Connection, vault: Path = VAULT, embedder: Embedder | None = None) -> None:
     from atocore.ingest import ingest_paths
 
     report = ingest_paths(conn, [vault], embedder=embedder)
@@ -81,7 +85,7 @@ def ingest(conn: Any, vault: Path = VAULT, embedder: Any = None) -> None:
 
 
 def search_recall(
-    conn: Any, questions: list[Question], params: Any, embedder: Any, root_name: str
+    conn: Connection, questions: list[Question], params: Any, embedder: Embedder, root_name: str
 ) -> dict[str, dict[int, float]]:
     """kind (and "all") -> k -> mean recall@k of ``search``."""
     from atocore.retrieval.search import search
@@ -101,7 +105,12 @@ def search_recall(
 
 
 def pack_recall(
-    conn: Any, questions: list[Question], options: Any, budget: int, embedder: Any, root_name: str
+    conn: Connection,
+    questions: list[Question],
+    options: Any,
+    budget: int,
+    embedder: Embedder,
+    root_name: str,
 ) -> dict[str, float]:
     """kind (and "all") -> mean share of a question's notes with text in the pack."""
     from atocore.context.builder import build_context

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from atocore.cli.common import (
     state,
     to_jsonable,
 )
+
+if TYPE_CHECKING:
+    from atocore.api.engineering import ExportKind
 
 import_app = new_app(
     "Import KB-CAD / KB-FEM exports as entity candidates (nothing is promoted automatically)."
@@ -50,7 +53,7 @@ def _render(summary: dict) -> None:
         out.print("  review the candidates with: atocore review --entities")
 
 
-def _run(kind: str, path: Path, project: str | None, dry_run: bool) -> None:
+def _run(kind: ExportKind, path: Path, project: str | None, dry_run: bool) -> None:
     """Read the file here; the import runs where the data is (local or ``--url``)."""
     from atocore.engineering.imports import read_export
 

@@ -11,12 +11,13 @@ without asking.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import click
 import typer
 
 from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, state, table
+from atocore.db.types import Connection
 
 KEYS = {
     "p": "promote",
@@ -46,7 +47,7 @@ def register(app: typer.Typer) -> None:
     app.command("review")(review_cmd)
 
 
-def _queue(conn: Any, entities: bool, memory_type, project, entity_type, limit) -> list:
+def _queue(conn: Connection, entities: bool, memory_type, project, entity_type, limit) -> list:
     from atocore.memory.review_queue import entity_queue, memory_queue
 
     if entities:
@@ -96,7 +97,7 @@ def _prefilled(prompt: str, text: str, out) -> str | None:
     try:
         import readline
     except ImportError:  # pragma: no cover - Windows without pyreadline
-        readline = None
+        readline = None  # type: ignore[assignment]  # the optional-import idiom mypy cannot type
     if readline is None or not sys.stdin.isatty():
         from rich.text import Text
 

@@ -25,18 +25,22 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, computed_field
 
 from atocore.config import get_settings
 from atocore.context.blocks import ContextBlock
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 from atocore.ingest.chunker import HEADING_SEPARATOR
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import detect_project
 from atocore.retrieval.query import MAX_QUERY_CHARS, query_text
 from atocore.retrieval.search import MODES, RetrievalParams, VectorSide
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 LAST_PACK_FILE = "last-context.json"
 ELLIPSIS = " …"
@@ -379,7 +383,7 @@ def _truncate(text: str, room: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
-def _state_blocks(conn: Any, project: str) -> list[ContextBlock]:
+def _state_blocks(conn: Connection, project: str) -> list[ContextBlock]:
     from atocore.context.project_state import get_state
 
     return [
@@ -396,7 +400,13 @@ def _state_blocks(conn: Any, project: str) -> list[ContextBlock]:
 
 
 def _provider_blocks(
-    name: str, func: Any, conn: Any, project: str, prompt: str, budget: int, warnings: list[str]
+    name: str,
+    func: Any,
+    conn: Connection,
+    project: str,
+    prompt: str,
+    budget: int,
+    warnings: list[str],
 ) -> list[ContextBlock]:
     if budget <= 0:
         return []
@@ -408,7 +418,7 @@ def _provider_blocks(
 
 
 def _neighbour_text(
-    conn: Any, hit: Any, n: int, taken: set[int]
+    conn: Connection, hit: Any, n: int, taken: set[int]
 ) -> tuple[str, list[int], tuple[int, int]]:
     """The hit's text with up to ``n`` adjacent chunks of its note on each side.
 
@@ -440,7 +450,9 @@ def _neighbour_text(
     return "\n\n".join(parts), [r["id"] for r in run], (first, last)
 
 
-def resolve_pack_project(conn: Any, prompt: str, project: str | None) -> tuple[str | None, bool]:
+def resolve_pack_project(
+    conn: Connection, prompt: str, project: str | None
+) -> tuple[str | None, bool]:
     """``(canonical project or None, detected?)``; ``"auto"`` detects from the prompt."""
     if project is not None and project.strip().lower() == "auto":
         found = detect_project(prompt)
@@ -515,7 +527,7 @@ class _Pack:
         )
 
 
-def _fill_curated(conn: Any, pack: _Pack, project: str | None, prompt: str) -> None:
+def _fill_curated(conn: Connection, pack: _Pack, project: str | None, prompt: str) -> None:
     """Layers 1-3: trusted project state, engineering entities, memories."""
     from atocore.engineering.context import entity_blocks
     from atocore.memory.context import memory_blocks
@@ -533,9 +545,9 @@ def _fill_curated(conn: Any, pack: _Pack, project: str | None, prompt: str) -> N
         pack.fill(kind, blocks, cap)
 
 
-def _chunk_block(conn: Any, hit: Any, pack: _Pack) -> tuple[ContextBlock, list[int]]:
+def _chunk_block(conn: Connection, hit: Any, pack: _Pack) -> tuple[ContextBlock, list[int]]:
     """``hit`` as a block (with its neighbours when asked), and the neighbours' ids."""
-    text, extra, span = hit.text, [], (hit.ordinal, hit.ordinal)
+    text, extra, span = hit.text, list[int](), (hit.ordinal, hit.ordinal)
     if pack.options.neighbours > 0:
         text, extra, span = _neighbour_text(conn, hit, pack.options.neighbours, pack.taken)
     block = ContextBlock(
@@ -555,7 +567,7 @@ def _chunk_block(conn: Any, hit: Any, pack: _Pack) -> tuple[ContextBlock, list[i
     return block, extra
 
 
-def _fill_chunks(conn: Any, pack: _Pack, hits: list[Any]) -> None:
+def _fill_chunks(conn: Connection, pack: _Pack, hits: list[Any]) -> None:
     """Layer 4: chunks in rank order, skipping repeats, until one does not fit.
 
     If at least ``min_truncated_chars`` of it would fit, it is cut into the
@@ -602,13 +614,13 @@ def _add_truncated(pack: _Pack, hit: Any, block: ContextBlock, extra: list[int])
 
 
 def build_context(
-    conn: Any,
+    conn: Connection,
     prompt: str,
     *,
     project: str | None = None,
     budget: int | None = None,
     options: ContextOptions | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     save: bool = True,
 ) -> ContextPack:
     """Build the context pack for ``prompt`` (``project`` may be an alias or ``"auto"``)."""

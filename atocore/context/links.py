@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from atocore.db.types import Connection
+
 FOLLOW_TOP = 1  # hits whose links are followed
 
 
-def with_linked_notes(conn: Any, hits: list[Any], top: int = FOLLOW_TOP) -> list[Any]:
+def with_linked_notes(conn: Connection, hits: list[Any], top: int = FOLLOW_TOP) -> list[Any]:
     """``hits`` reordered: after each of the ``top`` best hits (one per note), the best
     hit of every note it links to."""
     leaders: dict[int, Any] = {}  # document id -> its best hit
@@ -37,10 +39,11 @@ def with_linked_notes(conn: Any, hits: list[Any], top: int = FOLLOW_TOP) -> list
         best.setdefault(hit.document_id, hit)
     placed: dict[int, Any] = {}  # chunk id -> hit, in the new order
     for hit in hits:
+        doc = hit.document_id  # read before the identity test below narrows ``hit``
         placed.setdefault(hit.chunk_id, hit)
-        if leaders.get(hit.document_id) is not hit:
+        if leaders.get(doc) is not hit:
             continue
-        for doc_id in targets.get(hit.document_id, []):
+        for doc_id in targets.get(doc, []):
             linked = best.get(doc_id)
             if linked is not None:
                 placed.setdefault(linked.chunk_id, linked)

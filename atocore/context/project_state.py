@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 from atocore.projects.known import require_known_project
 from atocore.projects.store import ensure_project, find_project_id
@@ -63,7 +64,7 @@ def _row(row: Any, project: str) -> StateEntry:
 
 
 def set_state(
-    conn: Any,
+    conn: Connection,
     project: str,
     category: str,
     key: str,
@@ -121,7 +122,7 @@ def set_state(
 
 
 def get_state(
-    conn: Any,
+    conn: Connection,
     project: str,
     *,
     category: str | None = None,
@@ -145,7 +146,7 @@ def get_state(
     return [_row(r, project) for r in conn.execute(sql, params)]
 
 
-def invalidate_state(conn: Any, project: str, category: str, key: str) -> StateEntry:
+def invalidate_state(conn: Connection, project: str, category: str, key: str) -> StateEntry:
     """Mark the active value superseded (kept for history)."""
     project = require_known_project(conn, project, for_write=True)
     if category not in CATEGORIES:

@@ -15,8 +15,8 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, OperationFailed, storage_failure
 
 
@@ -68,7 +68,7 @@ def vec_extension_path() -> str | None:
     return None
 
 
-def _load_vec(conn: Any) -> bool:
+def _load_vec(conn: Connection) -> bool:
     try:
         path = vec_extension_path()
         if path is None:
@@ -81,7 +81,7 @@ def _load_vec(conn: Any) -> bool:
         return False
 
 
-def vec_available(conn: Any) -> bool:
+def vec_available(conn: Connection) -> bool:
     """Whether sqlite-vec is loaded on ``conn``."""
     try:
         conn.execute("SELECT vec_version()").fetchone()
@@ -92,7 +92,7 @@ def vec_available(conn: Any) -> bool:
 
 def connect(
     path: Path, *, busy_timeout_ms: int = 5000, create: bool = True, readonly: bool = False
-) -> Any:
+) -> Connection:
     """Open ``path`` with sqlite-vec loaded, WAL, busy timeout, foreign keys.
 
     Connections are in autocommit mode; use :func:`transaction` for writes
@@ -157,7 +157,7 @@ def _out_of_space(folder: Path) -> bool:
     return vfs.f_bavail * vfs.f_frsize < 64 * 1024
 
 
-def _db_folder(conn: Any) -> Path | None:
+def _db_folder(conn: Connection) -> Path | None:
     try:
         row = conn.execute("PRAGMA database_list").fetchone()
     except Exception:  # noqa: BLE001 - only used to word an error
@@ -166,7 +166,7 @@ def _db_folder(conn: Any) -> Path | None:
 
 
 @contextlib.contextmanager
-def transaction(conn: Any, *, immediate: bool = True) -> Iterator[Any]:
+def transaction(conn: Connection, *, immediate: bool = True) -> Iterator[Connection]:
     """All-or-nothing block. Nested use joins the outer transaction.
 
     A full or read-only disk comes out as a clear :class:`OperationFailed`;
@@ -197,7 +197,7 @@ def transaction(conn: Any, *, immediate: bool = True) -> Iterator[Any]:
             raise failure or OperationFailed(f"commit failed: {exc}") from exc
 
 
-def _write_failure(conn: Any, exc: Exception) -> Exception | None:
+def _write_failure(conn: Connection, exc: Exception) -> Exception | None:
     failure = storage_failure(exc)
     if failure is None and "disk I/O error" in str(exc):
         folder = _db_folder(conn)
@@ -206,7 +206,7 @@ def _write_failure(conn: Any, exc: Exception) -> Exception | None:
     return failure
 
 
-def _rollback(conn: Any) -> None:
+def _rollback(conn: Connection) -> None:
     if not conn.in_transaction:
         return
     with contextlib.suppress(Exception):  # the caller re-raises the error that matters

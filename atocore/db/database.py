@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from atocore.db.connection import connect
+from atocore.db.types import Connection
 from atocore.errors import NoData
 
 
-def open_db(settings: Any = None, *, migrate: bool = True, create: bool = True) -> Any:
+def open_db(settings: Any = None, *, migrate: bool = True, create: bool = True) -> Connection:
     """Connection to the data dir's database, migrated to the latest schema.
 
     ``create=False`` is for operations that only read: a data dir without a

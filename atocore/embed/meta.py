@@ -7,15 +7,14 @@ refused until ``atocore reindex`` re-embeds everything.
 
 from __future__ import annotations
 
-from typing import Any
-
+from atocore.db.types import Connection
 from atocore.errors import ConflictError
 
 MODEL_KEY = "embed_model"
 DIM_KEY = "embed_dim"
 
 
-def stored_model(conn: Any) -> tuple[str | None, int | None]:
+def stored_model(conn: Connection) -> tuple[str | None, int | None]:
     """``(model_id, dim)`` recorded in the DB, or ``(None, None)``."""
     rows = dict(
         conn.execute(
@@ -26,7 +25,7 @@ def stored_model(conn: Any) -> tuple[str | None, int | None]:
     return rows.get(MODEL_KEY), int(dim) if dim else None
 
 
-def record_model(conn: Any, model_id: str, dim: int) -> None:
+def record_model(conn: Connection, model_id: str, dim: int) -> None:
     conn.executemany(
         "INSERT INTO meta (key, value) VALUES (?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -43,7 +42,7 @@ def mismatch_message(stored: str, stored_dim: int | None, model_id: str, dim: in
     )
 
 
-def check_model(conn: Any, model_id: str, dim: int | None = None) -> None:
+def check_model(conn: Connection, model_id: str, dim: int | None = None) -> None:
     """Raise :class:`ConflictError` if the DB holds vectors of another model."""
     stored, stored_dim = stored_model(conn)
     if stored is None:
@@ -52,7 +51,7 @@ def check_model(conn: Any, model_id: str, dim: int | None = None) -> None:
         raise ConflictError(mismatch_message(stored, stored_dim, model_id, dim))
 
 
-def ensure_model(conn: Any, model_id: str, dim: int) -> None:
+def ensure_model(conn: Connection, model_id: str, dim: int) -> None:
     """Check compatibility, then record the model if nothing was recorded yet."""
     check_model(conn, model_id, dim)
     stored, _ = stored_model(conn)

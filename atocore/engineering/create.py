@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.engineering.conflicts import detect_for_entity
 from atocore.engineering.entities import insert_entity
 from atocore.engineering.schemas import (
@@ -41,7 +42,7 @@ def manual_ref() -> dict[str, Any]:
 
 
 def create_entity(
-    conn: Any,
+    conn: Connection,
     project: str,
     entity_type: str,
     name: str,

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.engineering.schemas import (
     LIVE_STATUSES,
     STATUSES,
@@ -57,7 +58,7 @@ def row_to_entity(row: Any) -> Entity:
 
 
 def insert_entity(
-    conn: Any,
+    conn: Connection,
     *,
     project: str,
     entity_type: str,
@@ -100,14 +101,14 @@ def insert_entity(
     return get_entity(conn, entity_id)
 
 
-def get_entity(conn: Any, entity_id: str) -> Entity:
+def get_entity(conn: Connection, entity_id: str) -> Entity:
     row = conn.execute("SELECT * FROM entities WHERE id = ?", (entity_id,)).fetchone()
     if row is None:
         raise NotFound(f"no entity {entity_id!r}")
     return row_to_entity(row)
 
 
-def find_entity(conn: Any, ref: str, project: str | None = None) -> Entity:
+def find_entity(conn: Connection, ref: str, project: str | None = None) -> Entity:
     """Resolve an id, a unique id prefix (6+ chars), or an identity key / name in a project.
 
     Among several entities with the same key or name the active one wins,
@@ -148,7 +149,7 @@ def find_entity(conn: Any, ref: str, project: str | None = None) -> Entity:
 
 
 def list_entities(
-    conn: Any,
+    conn: Connection,
     project: str | None = None,
     *,
     entity_type: str | None = None,
@@ -176,7 +177,7 @@ def list_entities(
 
 
 def update_entity(
-    conn: Any,
+    conn: Connection,
     entity_id: str,
     *,
     name: str | None = None,
@@ -221,7 +222,9 @@ def update_entity(
     return get_entity(conn, entity.id)
 
 
-def set_status(conn: Any, entity_id: str, status: str, superseded_by: str | None = None) -> None:
+def set_status(
+    conn: Connection, entity_id: str, status: str, superseded_by: str | None = None
+) -> None:
     conn.execute(
         "UPDATE entities SET status = ?, superseded_by = COALESCE(?, superseded_by), "
         "updated_at = ? WHERE id = ?",

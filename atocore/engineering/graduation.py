@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.engineering.create import create_entity
 from atocore.engineering.schemas import Entity, normalize_type
 from atocore.errors import ConflictError, InvalidInput
@@ -55,7 +56,7 @@ def graduation_target(memory: Any) -> str | None:
 
 
 def graduate_memory(
-    conn: Any,
+    conn: Connection,
     memory_id: str,
     *,
     entity_type: str | None = None,

@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from atocore.db.types import Connection
 from atocore.engineering.entities import row_to_entity
 from atocore.engineering.schemas import Entity
 
@@ -33,7 +34,9 @@ class Graph:
                 self.inc[tgt].append((rel, src))
 
     @classmethod
-    def load(cls, conn: Any, project: str, *, statuses: tuple[str, ...] = ("active",)) -> Graph:
+    def load(
+        cls, conn: Connection, project: str, *, statuses: tuple[str, ...] = ("active",)
+    ) -> Graph:
         """The project's entities of ``statuses`` and its active edges: two statements."""
         placeholders = ", ".join("?" for _ in statuses)
         entities = {

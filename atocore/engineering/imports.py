@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.engineering.conflicts import detect_for_entity
 from atocore.engineering.entities import (
     entity_hash,
@@ -215,7 +216,7 @@ def _plan_fem(export: KbFemExport) -> _Plan:
 # --- import ----------------------------------------------------------------------------
 
 
-def _lookup(conn: Any, project: str, key: str) -> Entity | None:
+def _lookup(conn: Connection, project: str, key: str) -> Entity | None:
     """A live entity already in the project with identity ``key`` (active first)."""
     row = conn.execute(
         "SELECT * FROM entities WHERE project = ? AND identity_key = ? "
@@ -227,7 +228,7 @@ def _lookup(conn: Any, project: str, key: str) -> Entity | None:
 
 
 def import_export(
-    conn: Any,
+    conn: Connection,
     kind: str,
     data: Any,
     *,
@@ -264,7 +265,9 @@ def import_export(
     return summary
 
 
-def _apply(conn: Any, export: Any, project: str, plan: _Plan, summary: ImportSummary) -> None:
+def _apply(
+    conn: Connection, export: Any, project: str, plan: _Plan, summary: ImportSummary
+) -> None:
     stamp = now_utc()
     resolved: dict[str, Entity] = {}
     conflicts: set[str] = set()
@@ -294,7 +297,7 @@ def _apply(conn: Any, export: Any, project: str, plan: _Plan, summary: ImportSum
 
 
 def _apply_record(
-    conn: Any, export: Any, project: str, rec: _Record, stamp: str
+    conn: Connection, export: Any, project: str, rec: _Record, stamp: str
 ) -> tuple[Entity, str, list[str]]:
     """(entity, outcome, conflict ids): an identical live entity is only touched; anything
     else becomes a new candidate, checked for conflicts."""
@@ -338,7 +341,9 @@ def _apply_record(
     return entity, ("conflicted" if found else "created"), found
 
 
-def _apply_edge(conn: Any, export: Any, src: Entity, rel: str, tgt: Entity, path: str) -> bool:
+def _apply_edge(
+    conn: Connection, export: Any, src: Entity, rel: str, tgt: Entity, path: str
+) -> bool:
     """Add one edge of the export; True when it is new. A refused edge refuses the file."""
     try:
         _, created = add_edge(
@@ -373,7 +378,7 @@ def read_export(path: Path | str) -> Any:
 
 
 def import_file(
-    conn: Any,
+    conn: Connection,
     kind: str,
     path: Path | str,
     *,

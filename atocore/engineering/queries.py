@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from atocore.db.types import Connection
 from atocore.engineering.graph import Graph
 from atocore.engineering.queries_design import (  # noqa: F401 - registers Q-001 … Q-009
     q001,
@@ -60,7 +61,7 @@ def normalize_query_id(qid: str) -> str:
     return name
 
 
-def run_query(conn: Any, qid: str, *, project: str, **args: Any) -> QueryResult:
+def run_query(conn: Connection, qid: str, *, project: str, **args: Any) -> QueryResult:
     """Run a catalog query against a project's active entities."""
     project = require_known_project(conn, project, for_write=False)
     if not project:

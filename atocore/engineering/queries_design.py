@@ -44,9 +44,8 @@ def q002(conn, g: Graph, material: str | None = None):
     mats = g.of_type("Material")
     by_name: dict[str, dict[str, Any]] = {}
     for m in mats:
-        row = {"material": m.name, "entity": brief(m, "grade", "properties"), "components": []}
-        by_name[m.name.lower()] = row
-        by_name[m.identity_key.lower()] = row
+        entry = {"material": m.name, "entity": brief(m, "grade", "properties"), "components": []}
+        by_name[m.name.lower()] = by_name[m.identity_key.lower()] = entry
     rows = {m.id: by_name[m.name.lower()] for m in mats}
     loose: dict[str, dict[str, Any]] = {}
     for comp in g.of_type("Component"):

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from atocore.db.types import Connection
 from atocore.engineering.entities import find_entity
 from atocore.engineering.graph import Graph
 from atocore.engineering.schemas import Entity
@@ -54,7 +55,7 @@ def register_query(qid: str, title: str, description: str, args=(), required=())
     return wrap
 
 
-def entity_arg(conn: Any, graph: Graph, ref: str | None) -> Entity | None:
+def entity_arg(conn: Connection, graph: Graph, ref: str | None) -> Entity | None:
     if not ref:
         return None
     entity = find_entity(conn, ref, graph.project)

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.engineering.entities import find_entity, get_entity
 from atocore.engineering.schemas import Entity, Relationship, check_relationship
 from atocore.errors import InvalidInput, NotFound
@@ -32,7 +33,7 @@ def _row(row: Any) -> Relationship:
 
 
 def add_edge(
-    conn: Any,
+    conn: Connection,
     source: Entity,
     rel_type: str,
     target: Entity,
@@ -74,7 +75,7 @@ def add_edge(
 
 
 def relate(
-    conn: Any,
+    conn: Connection,
     source_ref: str,
     rel_type: str,
     target_ref: str,
@@ -89,7 +90,7 @@ def relate(
     return edge
 
 
-def unrelate(conn: Any, edge_id: str) -> Relationship:
+def unrelate(conn: Connection, edge_id: str) -> Relationship:
     row = conn.execute("SELECT * FROM relationships WHERE id = ?", (edge_id,)).fetchone()
     if row is None:
         raise NotFound(f"no relationship {edge_id!r}")
@@ -109,7 +110,7 @@ def unrelate(conn: Any, edge_id: str) -> Relationship:
     return _row(conn.execute("SELECT * FROM relationships WHERE id = ?", (edge_id,)).fetchone())
 
 
-def edges_of(conn: Any, entity_id: str) -> list[Relationship]:
+def edges_of(conn: Connection, entity_id: str) -> list[Relationship]:
     """Every live edge touching the entity, sorted."""
     rows = conn.execute(
         "SELECT * FROM relationships WHERE (source_id = ? OR target_id = ?) "
@@ -119,7 +120,7 @@ def edges_of(conn: Any, entity_id: str) -> list[Relationship]:
     return [_row(r) for r in rows]
 
 
-def carry_edges(conn: Any, old_id: str, new_id: str) -> int:
+def carry_edges(conn: Connection, old_id: str, new_id: str) -> int:
     """Copy the old entity's edges onto its successor (history keeps the old ones)."""
     new = get_entity(conn, new_id)
     carried = 0
@@ -140,7 +141,7 @@ def carry_edges(conn: Any, old_id: str, new_id: str) -> int:
     return carried
 
 
-def links_of(conn: Any, entity_id: str) -> list[dict[str, Any]]:
+def links_of(conn: Connection, entity_id: str) -> list[dict[str, Any]]:
     """Live edges of an entity seen from it: direction, type and the entity at the other end."""
     out = []
     for edge in edges_of(conn, entity_id):

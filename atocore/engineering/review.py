@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.engineering.conflicts import detect_for_entity, open_conflicts_for, sweep_obsolete
 from atocore.engineering.entities import (
     find_entity,
@@ -25,13 +26,13 @@ from atocore.review_log import record_review
 
 
 def list_entity_candidates(
-    conn: Any, project: str | None = None, entity_type: str | None = None
+    conn: Connection, project: str | None = None, entity_type: str | None = None
 ) -> list[Entity]:
     """The entity review queue (canonicalizes ``project``)."""
     return list_entities(conn, project, entity_type=entity_type, status="candidate")
 
 
-def _guard_open_conflicts(conn: Any, entity: Entity) -> None:
+def _guard_open_conflicts(conn: Connection, entity: Entity) -> None:
     for conflict in open_conflicts_for(conn, entity.id):
         rivals = [
             m
@@ -46,7 +47,7 @@ def _guard_open_conflicts(conn: Any, entity: Entity) -> None:
             )
 
 
-def _activate(conn: Any, entity: Entity, reason: str, action: str = "promote") -> Entity:
+def _activate(conn: Connection, entity: Entity, reason: str, action: str = "promote") -> Entity:
     if not entity.source_refs:
         raise InvalidInput(
             f"entity {entity.id} has no provenance (source_refs) and cannot be active"
@@ -66,7 +67,7 @@ def _activate(conn: Any, entity: Entity, reason: str, action: str = "promote") -
     return active
 
 
-def promote_entity(conn: Any, entity_id: str, reason: str = "") -> Entity:
+def promote_entity(conn: Connection, entity_id: str, reason: str = "") -> Entity:
     """candidate → active. Refused while the entity is in an open conflict with an active
     entity; a promotion that creates a new conflict still succeeds (flag, never block)."""
     entity = get_entity(conn, entity_id)
@@ -77,7 +78,7 @@ def promote_entity(conn: Any, entity_id: str, reason: str = "") -> Entity:
         return _activate(conn, entity, reason)
 
 
-def reject_entity(conn: Any, entity_id: str, reason: str = "") -> Entity:
+def reject_entity(conn: Connection, entity_id: str, reason: str = "") -> Entity:
     """candidate → invalid."""
     entity = get_entity(conn, entity_id)
     if entity.status != "candidate":
@@ -97,7 +98,7 @@ def reject_entity(conn: Any, entity_id: str, reason: str = "") -> Entity:
     return get_entity(conn, entity.id)
 
 
-def edit_entity(conn: Any, entity_id: str, reason: str = "", **fields: Any) -> Entity:
+def edit_entity(conn: Connection, entity_id: str, reason: str = "", **fields: Any) -> Entity:
     """Edit a candidate (name, attributes, confidence, identity_key) before promoting it."""
     allowed = {"name", "attributes", "confidence", "identity_key"}
     unknown = set(fields) - allowed
@@ -122,7 +123,7 @@ def edit_entity(conn: Any, entity_id: str, reason: str = "", **fields: Any) -> E
 
 
 def supersede_entity(
-    conn: Any, entity_id: str, *, by: str | None = None, reason: str = ""
+    conn: Connection, entity_id: str, *, by: str | None = None, reason: str = ""
 ) -> Entity:
     """active → superseded, optionally by a successor of the same type (promoted if it is
     a candidate; the old entity's relationships are carried over to it)."""

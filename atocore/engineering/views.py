@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from atocore.db.types import Connection
 from atocore.engineering.entities import find_entity
 from atocore.engineering.schemas import Entity, Relationship
 
@@ -45,7 +46,7 @@ class FlaggedEntity(Entity):
     open_conflicts: list[str]
 
 
-def entity_detail(conn: Any, ref: str, project: str | None = None) -> EntityDetail:
+def entity_detail(conn: Connection, ref: str, project: str | None = None) -> EntityDetail:
     from atocore.engineering.relationships import edges_of, links_of
 
     entity = find_entity(conn, ref, project)
@@ -56,7 +57,7 @@ def entity_detail(conn: Any, ref: str, project: str | None = None) -> EntityDeta
     )
 
 
-def flagged(conn: Any, entity: Entity) -> FlaggedEntity:
+def flagged(conn: Connection, entity: Entity) -> FlaggedEntity:
     from atocore.engineering.conflicts import open_conflicts_for
 
     ids = [c.id for c in open_conflicts_for(conn, entity.id)]

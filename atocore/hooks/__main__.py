@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         if len(args) != 1 or args[0] not in HANDLERS:
             log(f"usage: python -m atocore.hooks {{{'|'.join(HANDLERS)}}}")
             return 0
-        out = run_hook(args[0], raw.decode("utf-8", errors="replace"))
-        if out:
-            sys.stdout.write(out + "\n")
+        reply = run_hook(args[0], raw.decode("utf-8", errors="replace"))
+        if reply:
+            sys.stdout.write(reply + "\n")
     except BaseException as exc:  # noqa: BLE001 - a hook never fails the session
         print(f"atocore hook: {type(exc).__name__}: {exc}", file=sys.stderr)
     finally:

@@ -87,7 +87,7 @@ def last_exchange(path: str | Path | None, *, tail_bytes: int = TAIL_BYTES) -> t
 
 
 def _scan(entries) -> tuple[str, str]:
-    prompt, answer_parts = "", []
+    prompt, answer_parts = "", list[str]()
     for entry in entries:
         kind = entry.get("type")
         message = entry.get("message")

@@ -132,17 +132,17 @@ def _split_oversized(body: str, start: int, end: int, max_chars: int) -> list[tu
         elif line.strip():
             units.append((pos, pos + len(line)))
         pos += len(line)
-    cur_start = cur_end = None
+    cur: tuple[int, int] | None = None
     for u_start, u_end in units:
-        if cur_start is None:
-            cur_start, cur_end = u_start, u_end
-        elif u_end - cur_start <= max_chars:
-            cur_end = u_end
+        if cur is None:
+            cur = (u_start, u_end)
+        elif u_end - cur[0] <= max_chars:
+            cur = (cur[0], u_end)
         else:
-            pieces.append((start + cur_start, start + cur_end))
-            cur_start, cur_end = u_start, u_end
-    if cur_start is not None:
-        pieces.append((start + cur_start, start + cur_end))
+            pieces.append((start + cur[0], start + cur[1]))
+            cur = (u_start, u_end)
+    if cur is not None:
+        pieces.append((start + cur[0], start + cur[1]))
     return pieces
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
 
+from atocore.db.types import Connection
 from atocore.ingest.parse import Document
 from atocore.retrieval.names import name_key
 
@@ -23,14 +23,14 @@ VAULT_VERSION = 1  # bump when parsing of tags or links changes: notes are re-pa
 FILE, TITLE, ALIAS, TAG = 0, 1, 2, 3  # note_names kinds; links resolve by the first three
 
 
-def note_keys(conn: Any, doc_id: int) -> list[str]:
+def note_keys(conn: Connection, doc_id: int) -> list[str]:
     return [
         r[0] for r in conn.execute("SELECT key FROM note_names WHERE document_id = ?", (doc_id,))
     ]
 
 
 def resolve_links(
-    conn: Any,
+    conn: Connection,
     *,
     keys: Iterable[str] = (),
     source_id: int | None = None,
@@ -51,7 +51,7 @@ def resolve_links(
     )
 
 
-def store_graph(conn: Any, doc_id: int, doc: Document, file_name: str) -> None:
+def store_graph(conn: Connection, doc_id: int, doc: Document, file_name: str) -> None:
     """Replace the names and outgoing links of ``doc_id`` and re-resolve around it."""
     old = note_keys(conn, doc_id)
     names = {(name_key(file_name), FILE), (name_key(doc.title), TITLE)}
@@ -78,7 +78,7 @@ def store_graph(conn: Any, doc_id: int, doc: Document, file_name: str) -> None:
     )
 
 
-def forget_graph(conn: Any, doc_id: int) -> None:
+def forget_graph(conn: Connection, doc_id: int) -> None:
     """Drop the names and links of a note about to be deleted; links to it fall back
     to another note of the same name, else to unresolved."""
     keys = note_keys(conn, doc_id)

@@ -22,12 +22,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.db.connection import vec_available
+from atocore.db.types import Connection
 from atocore.errors import ConflictError, InvalidInput
 from atocore.ingest.chunker import ChunkOptions, chunk_document
 from atocore.ingest.links import VAULT_VERSION
@@ -56,6 +57,9 @@ from atocore.projects.registry import (
     resolve_project_name,
 )
 from atocore.text import content_hash
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 # progress(chunks_done, chunks_expected, what): the total is an estimate until all files are read
 Progress = Callable[[int, int, str], None]
@@ -100,7 +104,7 @@ class IngestReport(BaseModel):
 class _Vectors:
     """Lazily loaded embedding side of one ingest run."""
 
-    def __init__(self, conn: Any, embedder: Any, report: IngestReport) -> None:
+    def __init__(self, conn: Connection, embedder: Embedder | None, report: IngestReport) -> None:
         from atocore.embed import check_model, resolve_model
 
         self.conn = conn
@@ -189,9 +193,9 @@ class _Run:
 
     def __init__(
         self,
-        conn: Any,
+        conn: Connection,
         *,
-        embedder: Any = None,
+        embedder: Embedder | None = None,
         options: ChunkOptions | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         progress: Progress | None = None,
@@ -353,7 +357,7 @@ class _Run:
 
     def _flush(self, pending: list[PendingFile]) -> None:
         if not pending:
-            return 0
+            return
         report = self.report
         embedder = self.vectors.embedder()
         vectors_by_item: list[Any] = [None] * len(pending)
@@ -428,7 +432,7 @@ def _targets_for_root(
     ]
 
 
-def _unlinked(conn: Any, root: Path, project: str, prefixes: list[str]) -> list[str]:
+def _unlinked(conn: Connection, root: Path, project: str, prefixes: list[str]) -> list[str]:
     """Stored notes of ``project`` that were read under ``root`` through a
     symlinked folder which no longer leads to them (the link was removed or
     changed): they count as vanished from this root."""
@@ -447,12 +451,12 @@ def _unlinked(conn: Any, root: Path, project: str, prefixes: list[str]) -> list[
 
 
 def _ingest_roots(
-    conn: Any,
+    conn: Connection,
     roots: list[tuple[Path, str, bool]],
     *,
     purge_deleted: bool,
     progress: Progress | None,
-    embedder: Any,
+    embedder: Embedder | None,
     options: ChunkOptions | None,
     max_bytes: int,
     report: IngestReport,
@@ -514,13 +518,13 @@ def _ingest_roots(
 
 
 def ingest_paths(
-    conn: Any,
+    conn: Connection,
     paths: Iterable[Path | str],
     *,
     project: str | None = None,
     purge_deleted: bool = False,
     progress: Progress | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     options: ChunkOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     shown: str | None = None,
@@ -554,12 +558,12 @@ def ingest_paths(
 
 
 def ingest_project(
-    conn: Any,
+    conn: Connection,
     project: str,
     *,
     purge_deleted: bool = False,
     progress: Progress | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     options: ChunkOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
@@ -583,11 +587,11 @@ def ingest_project(
 
 
 def ingest_all(
-    conn: Any,
+    conn: Connection,
     *,
     purge_deleted: bool = False,
     progress: Progress | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     options: ChunkOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
@@ -615,11 +619,11 @@ def ingest_all(
 
 
 def ingest_file(
-    conn: Any,
+    conn: Connection,
     path: Path | str,
     project: str | None = None,
     *,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     root: Path | None = None,
 ) -> IngestReport:
     """(Re-)ingest one file; used by ``atocore watch``. Unchanged files cost a stat.
@@ -631,7 +635,7 @@ def ingest_file(
     return ingest_paths(conn, [path], project=project, embedder=embedder, shown=shown)
 
 
-def remove_file(conn: Any, path: Path | str) -> bool:
+def remove_file(conn: Connection, path: Path | str) -> bool:
     """Forget one source file (its chunks and vectors). True if it was known."""
     key = normalize(path)
     if not valid_name(key):  # never ingested (see bad_name)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from atocore.db import transaction
 from atocore.db.connection import vec_available
+from atocore.db.types import Connection
 from atocore.errors import OperationFailed
 from atocore.ingest.pipeline import embed_text
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 
 class ReindexReport(BaseModel):
@@ -30,9 +34,9 @@ class ReindexReport(BaseModel):
 
 
 def reindex(
-    conn: Any,
+    conn: Connection,
     *,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReindexReport:
     """Drop all vectors and re-embed every chunk; record the new model."""

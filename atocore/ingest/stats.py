@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from atocore.db.types import Connection
 from atocore.projects.registry import list_projects, load_registry, resolve_root
 
 
@@ -12,7 +13,7 @@ def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root + os.sep)
 
 
-def list_sources(conn: Any) -> list[dict[str, Any]]:
+def list_sources(conn: Connection) -> list[dict[str, Any]]:
     """Every registered ingest root: where it points, whether it exists, what it holds."""
     registry = load_registry()
     docs = conn.execute("SELECT path, chunk_count, updated_at FROM source_documents").fetchall()
@@ -37,7 +38,7 @@ def list_sources(conn: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def index_stats(conn: Any) -> dict[str, Any]:
+def index_stats(conn: Connection) -> dict[str, Any]:
     """Documents, chunks and vectors, overall and per project; the embedding model."""
     from atocore.embed import resolve_model, stored_model
     from atocore.retrieval.vectors import count_vectors

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.ingest.chunker import Chunk
 from atocore.ingest.links import forget_graph, store_graph
 from atocore.ingest.parse import Document
@@ -40,7 +41,9 @@ class PendingFile:
     chunk_sig: str
 
 
-def load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) -> dict[str, Any]:
+def load_existing(
+    conn: Connection, keys: Iterable[str] | None, prefixes: list[str]
+) -> dict[str, Any]:
     rows = conn.execute(
         "SELECT id, path, project, size, mtime_ns, content_hash, chunk_sig, embed_model, "
         "vault_version "
@@ -55,7 +58,7 @@ def load_existing(conn: Any, keys: Iterable[str] | None, prefixes: list[str]) ->
     return out
 
 
-def same_chunks(conn: Any, doc_id: int, title: str, chunks: list[Chunk]) -> bool:
+def same_chunks(conn: Connection, doc_id: int, title: str, chunks: list[Chunk]) -> bool:
     """Whether ``doc_id`` already holds exactly ``chunks`` (so their vectors still fit)."""
     stored = conn.execute(
         "SELECT ordinal, title, heading_path, text, char_start, char_end FROM source_chunks "
@@ -67,7 +70,7 @@ def same_chunks(conn: Any, doc_id: int, title: str, chunks: list[Chunk]) -> bool
     ]
 
 
-def delete_document(conn: Any, doc_id: int, vectors_ok: bool) -> int:
+def delete_document(conn: Connection, doc_id: int, vectors_ok: bool) -> int:
     from atocore.retrieval.vectors import delete_vectors
 
     ids = [
@@ -82,7 +85,7 @@ def delete_document(conn: Any, doc_id: int, vectors_ok: bool) -> int:
 
 
 def store_document(
-    conn: Any, item: PendingFile, vectors: Any, vectors_ok: bool, model_id: str
+    conn: Connection, item: PendingFile, vectors: Any, vectors_ok: bool, model_id: str
 ) -> tuple[int, int]:
     """Replace one document atomically. Returns (chunks_removed, vectors_added)."""
     from atocore.retrieval.vectors import delete_vectors, upsert_vectors
@@ -126,6 +129,7 @@ def store_document(
                 (*values, t.key),
             )
             doc_id = cur.lastrowid
+            assert doc_id is not None  # set by every INSERT
         else:
             doc_id = item.doc_id
             conn.execute(
@@ -168,7 +172,7 @@ def store_document(
     return removed, added
 
 
-def refresh_graph(conn: Any, doc_id: int, doc: Document, file_name: str) -> None:
+def refresh_graph(conn: Connection, doc_id: int, doc: Document, file_name: str) -> None:
     """Tags, names and links of a stored note whose text did not change (a note
     parsed by an older version): nothing is re-chunked or re-embedded."""
     conn.execute(

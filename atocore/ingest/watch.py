@@ -19,10 +19,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from atocore.db.types import Connection
 from atocore.ingest.parse import SUPPORTED_SUFFIXES
 from atocore.ingest.scan import IGNORED_DIRS
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 log = logging.getLogger("atocore.watch")
 
@@ -108,12 +112,12 @@ def owner(path: Path, watched: Iterable[Target]) -> Target | None:
 
 
 def apply_changes(
-    conn: Any,
+    conn: Connection,
     changes: Iterable[tuple[Any, str]],
     watched: list[Target],
     *,
     data_dir: Path | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
 ) -> Batch:
     """Apply one batch of (change, path) pairs to the index."""
     from watchfiles import Change

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 from atocore.interactions import REINFORCE_BY_DEFAULT
 from atocore.memory.reinforcement import ReinforcementResult, reinforce_from_text
@@ -164,7 +165,7 @@ def _interaction(row: Any) -> Interaction:
 
 
 def record_interaction(
-    conn: Any,
+    conn: Connection,
     prompt: str,
     response: str = "",
     *,
@@ -246,7 +247,7 @@ def turn_key(session_id: str, prompt: str, response: str) -> str:
     return digest.hexdigest()
 
 
-def _captured_turn(conn: Any, session_id: str, key: str) -> Interaction | None:
+def _captured_turn(conn: Connection, session_id: str, key: str) -> Interaction | None:
     if not key:
         return None
     row = conn.execute(
@@ -262,7 +263,7 @@ def _summarize(response: str, limit: int = 200) -> str:
 
 
 def _reinforce(
-    conn: Any, interaction_id: str, response: str, project: str, already: set[str]
+    conn: Connection, interaction_id: str, response: str, project: str, already: set[str]
 ) -> ReinforcementResult:
     result = reinforce_from_text(conn, response, project=project, skip_ids=already)
     if result.matched:
@@ -274,7 +275,7 @@ def _reinforce(
     return result
 
 
-def reinforce_interaction(conn: Any, interaction_id: str) -> ReinforcementResult:
+def reinforce_interaction(conn: Connection, interaction_id: str) -> ReinforcementResult:
     """Run reinforcement for a stored interaction (idempotent per memory)."""
     with transaction(conn):
         interaction = get_interaction(conn, interaction_id)
@@ -287,7 +288,7 @@ def reinforce_interaction(conn: Any, interaction_id: str) -> ReinforcementResult
         )
 
 
-def resolve_interaction_id(conn: Any, interaction_id: str) -> str:
+def resolve_interaction_id(conn: Connection, interaction_id: str) -> str:
     """The full id for ``interaction_id`` or a unique prefix of it (≥ 4 characters)."""
     interaction_id = (interaction_id or "").strip()
     if not interaction_id:
@@ -307,14 +308,14 @@ def resolve_interaction_id(conn: Any, interaction_id: str) -> str:
     raise NotFound(f"interaction {interaction_id!r} not found")
 
 
-def get_interaction(conn: Any, interaction_id: str) -> Interaction:
+def get_interaction(conn: Connection, interaction_id: str) -> Interaction:
     full_id = resolve_interaction_id(conn, interaction_id)
     row = conn.execute("SELECT * FROM interactions WHERE id = ?", (full_id,)).fetchone()
     return _interaction(row)
 
 
 def list_interactions(
-    conn: Any,
+    conn: Connection,
     *,
     project: str | None = None,
     session_id: str | None = None,
@@ -360,7 +361,7 @@ def list_interactions(
 
 
 def forget_interaction(
-    conn: Any, interaction_id: str, *, reason: str = "", actor: str | None = None
+    conn: Connection, interaction_id: str, *, reason: str = "", actor: str | None = None
 ) -> dict:
     """Hard-delete a stored interaction (privacy). The log keeps no trace of its text.
 

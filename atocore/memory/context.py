@@ -23,6 +23,7 @@ import math
 from typing import Any
 
 from atocore.context.blocks import ContextBlock
+from atocore.db.types import Connection
 from atocore.memory.index import ensure_indexed, tokens_param
 from atocore.memory.tokens import token_set
 from atocore.projects.registry import resolve_project_name
@@ -45,7 +46,7 @@ def _scope(project: str) -> tuple[str, tuple]:
     return "", ()
 
 
-def rank_memories(conn: Any, project: str, prompt: str) -> list[tuple[float, Any]]:
+def rank_memories(conn: Connection, project: str, prompt: str) -> list[tuple[float, Any]]:
     """``(score, row)`` for every qualifying active memory, best first."""
     ensure_indexed(conn)
     scope_sql, scope_params = _scope(project)
@@ -92,7 +93,9 @@ def rank_memories(conn: Any, project: str, prompt: str) -> list[tuple[float, Any
     return scored
 
 
-def memory_blocks(conn: Any, project: str, prompt: str, budget_chars: int) -> list[ContextBlock]:
+def memory_blocks(
+    conn: Connection, project: str, prompt: str, budget_chars: int
+) -> list[ContextBlock]:
     """Active memories relevant to ``prompt`` / ``project``, within the budget.
 
     The sum of ``len(block.text)`` never exceeds ``budget_chars``.

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.memory.service import create_memory, normalize_content
 from atocore.memory.tokens import token_set
 from atocore.privacy import strip_private
@@ -280,7 +281,7 @@ def propose(text: str, *, source: str = "response", project: str = "") -> list[P
     return proposals
 
 
-def _existing(conn: Any, project: str) -> list[Any]:
+def _existing(conn: Connection, project: str) -> list[Any]:
     return conn.execute(
         "SELECT id, content, status FROM memories "
         "WHERE status IN ('active', 'candidate') "
@@ -337,7 +338,7 @@ def merge_duplicates(proposals: list[Proposal]) -> tuple[list[Proposal], list[Dr
 
 
 def filter_proposals(
-    conn: Any, proposals: list[Proposal], project: str
+    conn: Connection, proposals: list[Proposal], project: str
 ) -> tuple[list[Proposal], list[Dropped]]:
     """Merge proposals that say the same thing (repeats too), then drop
     too-short/long ones and restatements of existing memories."""
@@ -387,7 +388,7 @@ def filter_proposals(
 
 
 def extract_from_interaction(
-    conn: Any, interaction_id: str, *, persist: bool = False
+    conn: Connection, interaction_id: str, *, persist: bool = False
 ) -> ExtractionResult:
     """Propose candidate memories from a stored interaction; store them if ``persist``."""
     from atocore.interactions.service import get_interaction

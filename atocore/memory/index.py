@@ -12,16 +12,16 @@ the few memories sharing tokens instead of tokenizing every memory.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from atocore.db import transaction
 from atocore.db.connection import sqlite_module
+from atocore.db.types import Connection
 from atocore.memory.tokens import TOKENS_VERSION, token_set
 
 META_KEY = "memory_tokens_version"
 
 
-def index_memory(conn: Any, memory_id: str, content: str) -> int:
+def index_memory(conn: Connection, memory_id: str, content: str) -> int:
     """(Re)write the tokens of one memory; returns how many it has."""
     toks = sorted(token_set(content))
     conn.execute("DELETE FROM memory_tokens WHERE memory_id = ?", (memory_id,))
@@ -33,7 +33,7 @@ def index_memory(conn: Any, memory_id: str, content: str) -> int:
     return len(toks)
 
 
-def ensure_indexed(conn: Any) -> int:
+def ensure_indexed(conn: Connection) -> int:
     """Index memories that are not indexed yet; returns how many were.
 
     A read-only or busy database is left as it is (the unindexed memories

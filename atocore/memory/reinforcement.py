@@ -13,11 +13,10 @@ history or promote anything.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput
 from atocore.memory.index import ensure_indexed, tokens_param
 from atocore.memory.service import normalize_content
@@ -56,7 +55,7 @@ def memory_matches(memory_content: str, response_tokens: frozenset[str] | set[st
 
 
 def reinforce_from_text(
-    conn: Any,
+    conn: Connection,
     text: str,
     *,
     project: str | None = "",

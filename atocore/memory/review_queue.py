@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.interactions.service import forget_interaction, resolve_interaction_id
 from atocore.memory.service import (
@@ -75,7 +76,7 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def similar_memories(conn: Any, memory: Memory, limit: int = SIMILAR_LIMIT) -> list[str]:
+def similar_memories(conn: Connection, memory: Memory, limit: int = SIMILAR_LIMIT) -> list[str]:
     """One line per active memory (same project or global) resembling ``memory``."""
     mine = token_set(memory.content)
     rows = conn.execute(
@@ -96,7 +97,7 @@ def similar_memories(conn: Any, memory: Memory, limit: int = SIMILAR_LIMIT) -> l
     ]
 
 
-def memory_provenance(conn: Any, memory: Memory) -> list[str]:
+def memory_provenance(conn: Connection, memory: Memory) -> list[str]:
     lines: list[str] = []
     if memory.source_interaction_id:
         row = conn.execute(
@@ -124,7 +125,7 @@ def memory_provenance(conn: Any, memory: Memory) -> list[str]:
     return lines
 
 
-def memory_item(conn: Any, memory: Memory) -> QueueItem:
+def memory_item(conn: Connection, memory: Memory) -> QueueItem:
     scope = memory.project or "global"
     return QueueItem(
         kind="memory",
@@ -148,7 +149,7 @@ def memory_item(conn: Any, memory: Memory) -> QueueItem:
 
 
 def memory_queue(
-    conn: Any,
+    conn: Connection,
     *,
     memory_type: str | None = None,
     project: str | None = None,
@@ -228,7 +229,7 @@ def _parse_entity_edit(text: str) -> tuple[str, dict[str, Any]]:
     return lines[0].strip(), attributes
 
 
-def entity_item(conn: Any, entity: Any, review: Any) -> QueueItem:
+def entity_item(conn: Connection, entity: Any, review: Any) -> QueueItem:
     entity_id = str(_get(entity, "id"))
     project = _get(entity, "project", "") or "global"
     confidence = _get(entity, "confidence", None)
@@ -265,7 +266,11 @@ def entity_item(conn: Any, entity: Any, review: Any) -> QueueItem:
 
 
 def entity_queue(
-    conn: Any, *, project: str | None = None, entity_type: str | None = None, limit: int = 200
+    conn: Connection,
+    *,
+    project: str | None = None,
+    entity_type: str | None = None,
+    limit: int = 200,
 ) -> list[QueueItem]:
     """Engineering entity candidates (from ``atocore.engineering.review``), oldest first."""
     review = _entity_review_module()
@@ -278,7 +283,7 @@ def entity_queue(
 
 
 def forget_memory_and_source(
-    conn: Any, memory_id: str, *, reason: str = "", actor: str | None = None
+    conn: Connection, memory_id: str, *, reason: str = "", actor: str | None = None
 ) -> dict:
     """Forget a memory and the captured interaction it was extracted from (if
     still stored), in one transaction; the result names that interaction."""
@@ -297,7 +302,7 @@ def forget_memory_and_source(
 
 
 def review_memories(
-    conn: Any,
+    conn: Connection,
     action: str,
     memory_ids: list[str] | None = None,
     *,
@@ -320,7 +325,7 @@ def review_memories(
         return [review(conn, memory_id, reason=reason, actor=actor) for memory_id in memory_ids]
 
 
-def memory_detail(conn: Any, memory_id: str) -> MemoryDetail:
+def memory_detail(conn: Connection, memory_id: str) -> MemoryDetail:
     """A memory with where it came from and its review history."""
     memory = get_memory(conn, memory_id)
     history = list_reviews(conn, target_kind="memory", target_id=memory.id)

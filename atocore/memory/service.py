@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.memory.index import index_memory
 from atocore.projects.known import require_known_project
@@ -116,10 +117,10 @@ def check_content(content: str) -> str:
 
 def _memory(row: Any) -> Memory:
     data = dict(row)
-    return Memory(**{k: data.get(k) for k in Memory.model_fields if k in data})
+    return Memory.model_validate({k: data[k] for k in Memory.model_fields if k in data})
 
 
-def resolve_memory_id(conn: Any, memory_id: str) -> str:
+def resolve_memory_id(conn: Connection, memory_id: str) -> str:
     """The full id for ``memory_id`` or a unique prefix of it (≥ 4 characters)."""
     memory_id = (memory_id or "").strip()
     if not memory_id:
@@ -139,14 +140,14 @@ def resolve_memory_id(conn: Any, memory_id: str) -> str:
     raise NotFound(f"memory {memory_id!r} not found")
 
 
-def get_memory(conn: Any, memory_id: str) -> Memory:
+def get_memory(conn: Connection, memory_id: str) -> Memory:
     full_id = resolve_memory_id(conn, memory_id)
     row = conn.execute("SELECT * FROM memories WHERE id = ?", (full_id,)).fetchone()
     return _memory(row)
 
 
 def list_memories(
-    conn: Any,
+    conn: Connection,
     *,
     memory_type: str | None = None,
     project: str | None = None,
@@ -180,7 +181,7 @@ def list_memories(
 
 
 def find_duplicate(
-    conn: Any,
+    conn: Connection,
     content: str,
     *,
     project: str,
@@ -204,7 +205,7 @@ def find_duplicate(
 
 
 def create_memory(
-    conn: Any,
+    conn: Connection,
     memory_type: str,
     content: str,
     *,
@@ -268,7 +269,7 @@ def create_memory(
 
 
 def edit_memory(
-    conn: Any,
+    conn: Connection,
     memory_id: str,
     *,
     content: str | None = None,
@@ -332,7 +333,7 @@ def edit_memory(
 
 
 def _transition(
-    conn: Any,
+    conn: Connection,
     memory_id: str,
     action: str,
     allowed_from: tuple[str, ...],
@@ -374,7 +375,7 @@ def _past(action: str) -> str:
 
 
 def promote_memory(
-    conn: Any, memory_id: str, *, reason: str = "", actor: str | None = None
+    conn: Connection, memory_id: str, *, reason: str = "", actor: str | None = None
 ) -> Memory:
     """candidate → active. Refused if an active memory already says the same thing."""
     with transaction(conn):
@@ -395,7 +396,7 @@ def promote_memory(
 
 
 def reject_memory(
-    conn: Any, memory_id: str, *, reason: str = "", actor: str | None = None
+    conn: Connection, memory_id: str, *, reason: str = "", actor: str | None = None
 ) -> Memory:
     """candidate → invalid, or retire an active memory that turned out wrong."""
     return _transition(
@@ -410,7 +411,7 @@ def reject_memory(
 
 
 def supersede_memory(
-    conn: Any,
+    conn: Connection,
     memory_id: str,
     *,
     by: str | None = None,
@@ -467,7 +468,7 @@ def supersede_memory(
 
 
 def mark_graduated(
-    conn: Any, memory_id: str, entity_id: str, *, reason: str = "", actor: str | None = None
+    conn: Connection, memory_id: str, entity_id: str, *, reason: str = "", actor: str | None = None
 ) -> Memory:
     """active (or candidate) → graduated, pointing at the entity that now holds it.
 
@@ -488,7 +489,7 @@ def mark_graduated(
 
 
 def forget_memory(
-    conn: Any,
+    conn: Connection,
     memory_id: str,
     *,
     reason: str = "",
@@ -527,7 +528,7 @@ def forget_memory(
 
 
 def review_all_from_interaction(
-    conn: Any,
+    conn: Connection,
     interaction_id: str,
     action: str,
     *,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Set as AbstractSet
 
 TOKENS_VERSION = "1"  # bump when the tokenizer changes: the memory token index is rebuilt
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -66,7 +67,7 @@ def token_set(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def overlap(memory_tokens: set[str], other_tokens: set[str]) -> float:
+def overlap(memory_tokens: AbstractSet[str], other_tokens: AbstractSet[str]) -> float:
     """Share of ``memory_tokens`` present in ``other_tokens`` (0..1)."""
     if not memory_tokens:
         return 0.0

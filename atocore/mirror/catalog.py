@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from atocore.db.types import Connection
 from atocore.mirror.graph import MirrorGraph
 
 
 class Catalog:
-    def __init__(self, conn: Any, graph: MirrorGraph) -> None:
+    def __init__(self, conn: Connection, graph: MirrorGraph) -> None:
         from atocore.engineering import queries
 
         self._conn = conn

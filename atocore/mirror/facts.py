@@ -406,8 +406,8 @@ class FactBuilder:
         rows = []
         for conflict in sorted(self.g.conflicts, key=lambda c: (c.created_at, c.id)):
             members = sorted(
-                ({"name": member_name(self.g, m), "member": m} for m in conflict.members),
-                key=lambda r: (r["name"].lower(), r["member"].value, r["member"].id),
+                ((member_name(self.g, m), m) for m in conflict.members),
+                key=lambda r: (r[0].lower(), r[1].value, r[1].id),
             )
             rows.append(
                 {
@@ -417,12 +417,12 @@ class FactBuilder:
                     "opened": fmt_time(conflict.created_at),
                     "members": [
                         {
-                            "name": r["name"],
-                            "value": r["member"].value,
-                            "status": _member_status(r["member"]),
-                            "short_id": r["member"].id[:8],
+                            "name": name,
+                            "value": member.value,
+                            "status": _member_status(member),
+                            "short_id": member.id[:8],
                         }
-                        for r in members
+                        for name, member in members
                     ],
                 }
             )

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from atocore.db.types import Connection
 from atocore.engineering.conflicts import Conflict, list_conflicts
 from atocore.engineering.graph import Graph as EntityGraph
 from atocore.engineering.schemas import Entity
@@ -103,14 +104,14 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _has_table(conn: Any, name: str) -> bool:
+def _has_table(conn: Connection, name: str) -> bool:
     row = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
     ).fetchone()
     return row is not None
 
 
-def load_graph(conn: Any, project: str) -> MirrorGraph:
+def load_graph(conn: Connection, project: str) -> MirrorGraph:
     """Every shown entity, active edge and open conflict of ``project`` (canonical id)."""
     if not _has_table(conn, "entities"):
         return MirrorGraph(project, EntityGraph(project, {}, []), [], {}, 0)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 from atocore.mirror.renderer import existing_checksum, project_dir
 
@@ -97,7 +98,7 @@ def read_page(project: str, page: str = "overview") -> dict[str, Any]:
     return {**info.model_dump(), "project": directory.name, "markdown": path.read_text("utf-8")}
 
 
-def list_failures(conn: Any, project: str | None = None, limit: int = 20) -> list[Failure]:
+def list_failures(conn: Connection, project: str | None = None, limit: int = 20) -> list[Failure]:
     """Recorded regeneration failures, newest first."""
     sql = "SELECT id, project, trigger, error, failed_at FROM mirror_regeneration_failures"
     params: list[Any] = []

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.config import get_settings
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.mirror import templates as tpl
 from atocore.projects.known import require_known_project
@@ -178,7 +179,9 @@ def checksum(template_digest: str, facts: dict[str, Any]) -> str:
 # --- planning and rendering ----------------------------------------------------------
 
 
-def plan_pages(conn: Any, project: str, now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
+def plan_pages(
+    conn: Connection, project: str, now: datetime
+) -> list[tuple[str, str, dict[str, Any]]]:
     """(page name, template, facts) for every page the project should have."""
     from atocore.context.project_state import get_state
     from atocore.mirror.catalog import Catalog
@@ -201,7 +204,7 @@ def plan_pages(conn: Any, project: str, now: datetime) -> list[tuple[str, str, d
 
 
 def render_pages(
-    conn: Any,
+    conn: Connection,
     project: str,
     now: datetime,
     directory: Path,
@@ -271,7 +274,7 @@ def write_pages(pages: list[Page], directory: Path) -> list[Page]:
     return pages + removed
 
 
-def record_failure(conn: Any, project: str, trigger: str, error: str, now: datetime) -> None:
+def record_failure(conn: Connection, project: str, trigger: str, error: str, now: datetime) -> None:
     """Best effort: a failure to record a failure must not hide the first one."""
     try:
         conn.execute(
@@ -284,7 +287,7 @@ def record_failure(conn: Any, project: str, trigger: str, error: str, now: datet
 
 
 def render_project(
-    conn: Any,
+    conn: Connection,
     project: str,
     *,
     now: datetime | None = None,
@@ -311,7 +314,7 @@ def render_project(
     return report
 
 
-def known_projects(conn: Any) -> list[str]:
+def known_projects(conn: Connection) -> list[str]:
     """Registered projects plus any project that has entities."""
     from atocore.projects.registry import list_projects
 
@@ -325,7 +328,7 @@ def known_projects(conn: Any) -> list[str]:
 
 
 def render_all(
-    conn: Any,
+    conn: Connection,
     *,
     now: datetime | None = None,
     trigger: str = "manual",

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.types import Connection
 from atocore.errors import ConflictError, InvalidInput
 from atocore.projects.registry import Registry
 from atocore.review_log import record_review
@@ -174,7 +175,7 @@ def _state_row(row: Any) -> dict:
     }
 
 
-def _plan_state(conn: Any, plan: StatePlan) -> None:
+def _plan_state(conn: Connection, plan: StatePlan) -> None:
     canonical_rows = (
         [
             _state_row(r)
@@ -240,7 +241,7 @@ def _memory_key(row: Any) -> tuple[str, str, str]:
 
 
 def _aliases_by_canonical(
-    conn: Any, table: str, mapping: dict[str, str]
+    conn: Connection, table: str, mapping: dict[str, str]
 ) -> list[tuple[str, list[str]]]:
     """(canonical id, the alias spellings ``table`` holds for it), sorted by id."""
     by_canonical: dict[str, list[str]] = {}
@@ -251,7 +252,7 @@ def _aliases_by_canonical(
     return sorted(by_canonical.items())
 
 
-def _plan_memories(conn: Any, mapping: dict[str, str]) -> list[MemoryPlan]:
+def _plan_memories(conn: Connection, mapping: dict[str, str]) -> list[MemoryPlan]:
     plans = []
     for canonical, aliases in _aliases_by_canonical(conn, "memories", mapping):
         plan = MemoryPlan(canonical)
@@ -283,7 +284,7 @@ def _plan_memories(conn: Any, mapping: dict[str, str]) -> list[MemoryPlan]:
     return plans
 
 
-def _plan_interactions(conn: Any, mapping: dict[str, str]) -> list[InteractionPlan]:
+def _plan_interactions(conn: Connection, mapping: dict[str, str]) -> list[InteractionPlan]:
     plans = []
     for canonical, aliases in _aliases_by_canonical(conn, "interactions", mapping):
         marks = ",".join("?" for _ in aliases)
@@ -300,14 +301,14 @@ def _plan_interactions(conn: Any, mapping: dict[str, str]) -> list[InteractionPl
     return plans
 
 
-def _tables(conn: Any) -> set[str]:
+def _tables(conn: Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
 HANDLED_TABLES = {"projects", "project_state", "memories", "interactions"}
 
 
-def _other_alias_rows(conn: Any, mapping: dict[str, str]) -> dict[str, int]:
+def _other_alias_rows(conn: Connection, mapping: dict[str, str]) -> dict[str, int]:
     """Rows of other tables whose ``project`` is a non-canonical spelling (report only)."""
     found: dict[str, int] = {}
     plain = conn.execute(
@@ -331,7 +332,7 @@ def _other_alias_rows(conn: Any, mapping: dict[str, str]) -> dict[str, int]:
     return found
 
 
-def build_plan(conn: Any, registry: Registry) -> MigrationPlan:
+def build_plan(conn: Connection, registry: Registry) -> MigrationPlan:
     """What the migration would do (read-only)."""
     mapping = alias_map(registry)
     plan = MigrationPlan(alias_map=mapping)
@@ -376,7 +377,7 @@ def build_plan(conn: Any, registry: Registry) -> MigrationPlan:
 # --- applying -----------------------------------------------------------------------
 
 
-def _project_references(conn: Any) -> list[tuple[str, str]]:
+def _project_references(conn: Connection) -> list[tuple[str, str]]:
     """(table, column) pairs other than project_state with a foreign key to projects."""
     refs = []
     for table in sorted(_tables(conn)):
@@ -390,7 +391,9 @@ def _project_references(conn: Any) -> list[tuple[str, str]]:
     return refs
 
 
-def apply_plan(conn: Any, plan: MigrationPlan, *, actor: str | None = None) -> dict[str, int]:
+def apply_plan(
+    conn: Connection, plan: MigrationPlan, *, actor: str | None = None
+) -> dict[str, int]:
     """Carry out ``plan`` in one transaction; refuses plans with collisions/integrity errors."""
     if plan.integrity_errors:
         raise MigrationRefused(
@@ -500,7 +503,7 @@ def write_report(path: Path, payload: dict) -> Path:
 
 
 def migrate_aliases(
-    conn: Any,
+    conn: Connection,
     *,
     apply: bool = False,
     report_path: Path | None = None,

@@ -33,6 +33,7 @@ from typing import Any
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
+from atocore.db.types import Connection
 from atocore.errors import ConflictError, InvalidInput, NotFound, OperationFailed, storage_failure
 from atocore.ops.locks import lock_path
 from atocore.ops.retention import (
@@ -150,10 +151,10 @@ def _copy_database(src_path: Path, dst_path: Path, settings: Settings, progress,
             # copying (about 4x faster than writing through a WAL).
             dst.execute("PRAGMA journal_mode = OFF")
             dst.execute("PRAGMA synchronous = OFF")
-            state = {"last": None, "restarts": 0}
+            state = {"restarts": 0}  # and "last": the pages remaining at the last step
 
             def on_step(_status: int, remaining: int, pages: int) -> None:
-                last = state["last"]
+                last = state.get("last")
                 if last is not None and remaining > last:
                     state["restarts"] += 1
                     if state["restarts"] > MAX_RESTARTS:
@@ -395,7 +396,7 @@ def _check_database(db_file: Path, expected: dict, errors: dict, warnings: dict)
     return info
 
 
-def _check_vectors(conn: Any, errors: dict) -> None:
+def _check_vectors(conn: Connection, errors: dict) -> None:
     """Every sqlite-vec table must be readable (needs the extension loaded)."""
     from atocore.db.connection import sqlite_module
 

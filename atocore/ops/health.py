@@ -7,6 +7,7 @@ from typing import Any
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput
 from atocore.ops.provenance import build_provenance
 
@@ -85,7 +86,7 @@ def _ops_status(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _meta(conn: Any) -> dict[str, str]:
+def _meta(conn: Connection) -> dict[str, str]:
     return {row[0]: row[1] for row in conn.execute("SELECT key, value FROM meta")}
 
 

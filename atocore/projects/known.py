@@ -11,8 +11,8 @@ known says so instead of answering "nothing".
 from __future__ import annotations
 
 import difflib
-from typing import Any
 
+from atocore.db.types import Connection
 from atocore.errors import NotFound
 from atocore.projects.names import check_name
 from atocore.projects.registry import get_registered_project, load_registry, resolve_project_name
@@ -21,7 +21,7 @@ from atocore.projects.registry import get_registered_project, load_registry, res
 _DATA_TABLES = ("memories", "entities", "source_documents", "interactions")
 
 
-def require_known_project(conn: Any, name: str | None, *, for_write: bool) -> str:
+def require_known_project(conn: Connection, name: str | None, *, for_write: bool) -> str:
     """The canonical name of a known project ("" for no project), else ``NotFound``.
 
     Writes also check the name grammar (``InvalidInput``). Unregistered names
@@ -43,7 +43,7 @@ def require_known_project(conn: Any, name: str | None, *, for_write: bool) -> st
     raise NotFound(f"unknown project {canonical!r}{hint}: not registered and no data")
 
 
-def _in_data(conn: Any, name: str) -> bool:
+def _in_data(conn: Connection, name: str) -> bool:
     if conn.execute("SELECT 1 FROM projects WHERE lower(name) = lower(?)", (name,)).fetchone():
         return True
     return any(
@@ -52,7 +52,7 @@ def _in_data(conn: Any, name: str) -> bool:
     )
 
 
-def known_names(conn: Any) -> list[str]:
+def known_names(conn: Connection) -> list[str]:
     """Every registered id and alias plus every project name in the data."""
     names = {n for p in load_registry().projects for n in p.names()}
     names.update(r[0] for r in conn.execute("SELECT name FROM projects"))
@@ -62,7 +62,7 @@ def known_names(conn: Any) -> list[str]:
     return sorted(names)
 
 
-def _suggestion(conn: Any, name: str) -> str:
+def _suggestion(conn: Connection, name: str) -> str:
     lowered = {n.lower(): n for n in known_names(conn)}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean {lowered[close[0]]}?)" if close else ""

@@ -7,10 +7,11 @@ Callers pass names that are already canonical (see
 from __future__ import annotations
 
 import uuid
-from typing import Any
+
+from atocore.db.types import Connection
 
 
-def find_project_id(conn: Any, name: str) -> str | None:
+def find_project_id(conn: Connection, name: str) -> str | None:
     row = conn.execute(
         "SELECT id FROM projects WHERE lower(name) = lower(?) ORDER BY created_at LIMIT 1",
         (name,),
@@ -18,7 +19,7 @@ def find_project_id(conn: Any, name: str) -> str | None:
     return row[0] if row else None
 
 
-def ensure_project(conn: Any, name: str, description: str = "") -> str:
+def ensure_project(conn: Connection, name: str, description: str = "") -> str:
     """Id of the row for ``name``, creating it when missing."""
     existing = find_project_id(conn, name)
     if existing:

@@ -17,12 +17,16 @@ substance). A verdict sums it up.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from atocore.db.types import Connection
 from atocore.projects.known import require_known_project
 from atocore.retrieval.search import RetrievalParams, VectorSide, search
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 SHORT_CHARS = 80
 
@@ -67,14 +71,14 @@ def _verdict(project: str | None, hits: list[AuditedHit]) -> tuple[str, float | 
 
 
 def audit_query(
-    conn: Any,
+    conn: Connection,
     query: str,
     *,
     project: str | None = None,
     top_k: int = 10,
     mode: str = "hybrid",
     params: RetrievalParams | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
 ) -> AuditReport:
     """Classify the corpus-wide results of ``query`` against ``project``."""
     project = require_known_project(conn, project, for_write=False) or None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from atocore.db.types import Connection
 from atocore.retrieval.scope import effective_project
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -51,7 +52,7 @@ def match_expression(text: str) -> str:
 
 
 def search_fts(
-    conn: Any,
+    conn: Connection,
     text: str,
     k: int,
     *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from atocore.db.connection import vec_available
+from atocore.db.types import Connection
 
 
 def _model_files_problem(spec: Any) -> str:
@@ -26,13 +27,13 @@ def _model_files_problem(spec: Any) -> str:
             sources = offline_sources()
         except Exception as exc:  # noqa: BLE001 - any failure means "cannot load"
             return f"offline model package unavailable: {exc}"
-        for key in ("model", "tokenizer"):
-            if not sources[key].is_file():  # type: ignore[union-attr]
-                return f"offline model file missing: {sources[key]}"
+        for path in (sources["model"], sources["tokenizer"]):
+            if not path.is_file():
+                return f"offline model file missing: {path}"
     return ""
 
 
-def vector_health(conn: Any) -> dict[str, Any]:
+def vector_health(conn: Connection) -> dict[str, Any]:
     """``{available, reason, model, configured_model, chunks, vectors, unembedded_files}``."""
     from atocore.embed import resolve_model, stored_model
     from atocore.embed.meta import mismatch_message

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 from atocore.retrieval.fts import match_expression
 from atocore.retrieval.names import name_key, words
@@ -64,7 +65,7 @@ def _ref(row: Any, prefix: str = "") -> NoteRef:
 # --- the note-fields retriever -----------------------------------------------------------
 
 
-def named_notes(conn: Any, query: str, project: str | None = None) -> list[int]:
+def named_notes(conn: Connection, query: str, project: str | None = None) -> list[int]:
     """Notes one of whose names (file name, title, alias) or tags is written out in
     ``query`` (its first :data:`NAME_QUERY_WORDS` words): by name before by tag,
     longest first."""
@@ -91,7 +92,7 @@ def named_notes(conn: Any, query: str, project: str | None = None) -> list[int]:
 
 
 def search_notes(
-    conn: Any,
+    conn: Connection,
     query: str,
     k: int,
     *,
@@ -119,7 +120,7 @@ def search_notes(
     return [row[0] for row in conn.execute(sql, params)]
 
 
-def _first_chunks(conn: Any, doc_ids: list[int]) -> dict[int, int]:
+def _first_chunks(conn: Connection, doc_ids: list[int]) -> dict[int, int]:
     marks = ",".join("?" * len(doc_ids))
     rows = conn.execute(
         f"SELECT document_id, id, min(ordinal) FROM source_chunks WHERE document_id IN ({marks}) "
@@ -130,7 +131,7 @@ def _first_chunks(conn: Any, doc_ids: list[int]) -> dict[int, int]:
 
 
 def add_note_hits(
-    conn: Any,
+    conn: Connection,
     fused: dict[int, dict[str, Any]],
     query: str,
     k: int,
@@ -183,7 +184,7 @@ def add_note_hits(
 _DOC_COLUMNS = "d.id, d.title, d.rel_path, d.path, d.project"
 
 
-def find_note(conn: Any, note: str, project: str | None = None) -> NoteRef:
+def find_note(conn: Connection, note: str, project: str | None = None) -> NoteRef:
     """The note ``note`` names: a path (absolute, relative to the working directory,
     or as displayed), else a file name, title or alias (that order; the lowest id
     among equals)."""
@@ -221,7 +222,7 @@ def _link(row: Any) -> NoteLink:
     )
 
 
-def note_links(conn: Any, note: str, *, project: str | None = None) -> NoteLinks:
+def note_links(conn: Connection, note: str, *, project: str | None = None) -> NoteLinks:
     """The wikilinks of ``note`` (a path or a name) and the links pointing at it."""
     from atocore.projects.known import require_known_project
 
@@ -239,7 +240,7 @@ def note_links(conn: Any, note: str, *, project: str | None = None) -> NoteLinks
     return NoteLinks(note=ref, links=links, backlinks=backlinks)
 
 
-def backlinks_of(conn: Any, doc_ids: list[int]) -> dict[int, list[NoteRef]]:
+def backlinks_of(conn: Connection, doc_ids: list[int]) -> dict[int, list[NoteRef]]:
     """The notes linking to each of ``doc_ids`` (each linker once, by path)."""
     if not doc_ids:
         return {}
@@ -255,7 +256,7 @@ def backlinks_of(conn: Any, doc_ids: list[int]) -> dict[int, list[NoteRef]]:
     return {doc: list(refs.values())[:MAX_BACKLINKS] for doc, refs in found.items()}
 
 
-def attach_backlinks(conn: Any, hits: list[Any]) -> None:
+def attach_backlinks(conn: Connection, hits: list[Any]) -> None:
     """Set ``hit.backlinks`` on every search hit, in place (one query)."""
     found = backlinks_of(conn, sorted({hit.document_id for hit in hits}))
     for hit in hits:

@@ -42,6 +42,8 @@ import functools
 import threading
 from typing import Any
 
+from atocore.db.types import Connection
+
 META = "chunk_vectors_bq_meta"
 BLOCKS = "chunk_vectors_bq_blocks"
 ROWS = "chunk_vectors_bq_rows"
@@ -90,17 +92,17 @@ _cache: collections.OrderedDict[tuple, dict] = collections.OrderedDict()
 _CACHE_ENTRIES = 4
 
 
-def exists(conn: Any) -> bool:
+def exists(conn: Connection) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (META,)).fetchone()
     return row is not None
 
 
-def drop(conn: Any) -> None:
+def drop(conn: Connection) -> None:
     for name in TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def forget(conn: Any) -> None:
+def forget(conn: Connection) -> None:
     """Drop the cached arrays of ``conn``'s database (benchmarks: a cold search)."""
     where = _database_file(conn)
     with _cache_lock:
@@ -108,7 +110,7 @@ def forget(conn: Any) -> None:
             del _cache[key]
 
 
-def _database_file(conn: Any) -> Any:
+def _database_file(conn: Connection) -> Any:
     row = conn.execute("PRAGMA database_list").fetchone()
     path = row[2] if row is not None else ""
     # an in-memory or temporary database has no name to share: key it by
@@ -116,7 +118,7 @@ def _database_file(conn: Any) -> Any:
     return path if path else ("conn", id(conn), conn)
 
 
-def _new_version(conn: Any) -> None:
+def _new_version(conn: Connection) -> None:
     """Mark the index changed (call inside the writing transaction)."""
     import secrets
 
@@ -126,7 +128,7 @@ def _new_version(conn: Any) -> None:
     )
 
 
-def _create(conn: Any) -> None:
+def _create(conn: Connection) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value)")
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {BLOCKS} (block INTEGER PRIMARY KEY, used INTEGER NOT NULL,"
@@ -142,7 +144,7 @@ def _create(conn: Any) -> None:
     )
 
 
-def read_meta(conn: Any) -> dict[str, Any]:
+def read_meta(conn: Connection) -> dict[str, Any]:
     """The index's settings: dim, words, block_size, mean, built_count, oversample..."""
     return {row[0]: row[1] for row in conn.execute(f"SELECT key, value FROM {META}")}
 
@@ -150,7 +152,7 @@ def read_meta(conn: Any) -> dict[str, Any]:
 _meta = read_meta
 
 
-def info(conn: Any) -> dict[str, Any] | None:
+def info(conn: Connection) -> dict[str, Any] | None:
     """Shape of the index, or None when there is none."""
     if not exists(conn):
         return None
@@ -170,7 +172,7 @@ def info(conn: Any) -> dict[str, Any] | None:
     }
 
 
-def usable(conn: Any) -> bool:
+def usable(conn: Connection) -> bool:
     """Whether calibration found the index good enough to replace exact search."""
     row = conn.execute(f"SELECT value FROM {META} WHERE key = 'usable'").fetchone()
     return row is None or bool(int(row[0]))
@@ -200,7 +202,7 @@ def _bits(unit: Any, mean: Any, words: int) -> Any:
 # --------------------------------------------------------------------------- writing
 
 
-def build(conn: Any, dim: int, source_rows: list[tuple[int, str, bytes]]) -> int:
+def build(conn: Connection, dim: int, source_rows: list[tuple[int, str, bytes]]) -> int:
     """(Re)create the index from ``(chunk_id, project, float32 bytes)`` rows."""
     import numpy as np
 
@@ -285,7 +287,7 @@ def calibrate(matrix: Any, mean: Any, words: int, seed: int = 0) -> tuple[int, f
     return best
 
 
-def _project_codes(conn: Any, projects: set[str]) -> dict[str, int]:
+def _project_codes(conn: Connection, projects: set[str]) -> dict[str, int]:
     conn.executemany(
         f"INSERT OR IGNORE INTO {PROJECTS}(name) VALUES (?)", [(p,) for p in sorted(projects)]
     )
@@ -295,7 +297,7 @@ def _project_codes(conn: Any, projects: set[str]) -> dict[str, int]:
 class _Blocks:
     """Blocks loaded for modification, written back by :meth:`save`."""
 
-    def __init__(self, conn: Any, words: int, block_size: int) -> None:
+    def __init__(self, conn: Connection, words: int, block_size: int) -> None:
         self.conn, self.words, self.size = conn, words, block_size
         self.loaded: dict[int, dict[str, Any]] = {}
         self.new: set[int] = set()
@@ -374,7 +376,7 @@ class _Blocks:
                 )
 
 
-def _slots_of(conn: Any, ids: list[int]) -> dict[int, tuple[int, int]]:
+def _slots_of(conn: Connection, ids: list[int]) -> dict[int, tuple[int, int]]:
     found: dict[int, tuple[int, int]] = {}
     for start in range(0, len(ids), _IN_BATCH):
         batch = ids[start : start + _IN_BATCH]
@@ -384,7 +386,7 @@ def _slots_of(conn: Any, ids: list[int]) -> dict[int, tuple[int, int]]:
     return found
 
 
-def upsert(conn: Any, keys: list[tuple[int, str]], matrix: Any) -> None:
+def upsert(conn: Connection, keys: list[tuple[int, str]], matrix: Any) -> None:
     """Add or replace ``(chunk_id, project)`` rows with the float vectors of ``matrix``."""
     import numpy as np
 
@@ -422,7 +424,7 @@ def upsert(conn: Any, keys: list[tuple[int, str]], matrix: Any) -> None:
     _new_version(conn)
 
 
-def delete(conn: Any, chunk_ids: list[int]) -> None:
+def delete(conn: Connection, chunk_ids: list[int]) -> None:
     meta = _meta(conn)
     blocks = _Blocks(conn, int(meta["words"]), int(meta["block_size"]))
     where = _slots_of(conn, [int(c) for c in chunk_ids])
@@ -493,7 +495,7 @@ def _BYTE_BITS() -> Any:  # a constant, built on first use
     return ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.float64)
 
 
-def _arrays(conn: Any) -> dict[str, Any]:
+def _arrays(conn: Connection) -> dict[str, Any]:
     """All blocks as flat arrays, cached per database file and index version."""
     if conn.in_transaction:
         return _read_arrays(conn)[1]
@@ -516,7 +518,7 @@ def _arrays(conn: Any) -> dict[str, Any]:
     return arrays
 
 
-def _read_arrays(conn: Any) -> tuple[Any, dict[str, Any]]:
+def _read_arrays(conn: Connection) -> tuple[Any, dict[str, Any]]:
     import numpy as np
 
     meta = _meta(conn)
@@ -539,7 +541,7 @@ def _read_arrays(conn: Any) -> tuple[Any, dict[str, Any]]:
     return meta.get("version"), arrays
 
 
-def _vectors_of(conn: Any, ids: list[int]) -> tuple[list[int], list[bytes]]:
+def _vectors_of(conn: Connection, ids: list[int]) -> tuple[list[int], list[bytes]]:
     got_ids: list[int] = []
     blobs: list[bytes] = []
     for start in range(0, len(ids), _IN_BATCH):
@@ -552,7 +554,7 @@ def _vectors_of(conn: Any, ids: list[int]) -> tuple[list[int], list[bytes]]:
 
 
 def search(
-    conn: Any,
+    conn: Connection,
     query: Any,
     k: int,
     *,

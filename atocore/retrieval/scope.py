@@ -11,10 +11,10 @@ unfiltered and return exactly the same hits.
 
 from __future__ import annotations
 
-from typing import Any
+from atocore.db.types import Connection
 
 
-def covers_all(conn: Any, project: str) -> bool:
+def covers_all(conn: Connection, project: str) -> bool:
     """Whether every stored chunk belongs to ``project`` (an index probe, ~0.05 ms).
 
     Vectors and FTS rows are kept in step with ``source_chunks`` by ingest,
@@ -27,7 +27,7 @@ def covers_all(conn: Any, project: str) -> bool:
     return row is None
 
 
-def effective_project(conn: Any, project: str | None) -> str | None:
+def effective_project(conn: Connection, project: str | None) -> str | None:
     """``project``, or None when filtering by it would keep every row anyway."""
     if not project:
         return None

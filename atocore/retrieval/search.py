@@ -17,17 +17,21 @@ import json
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from atocore.db.connection import vec_available
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.projects.known import require_known_project
 from atocore.retrieval.fts import search_fts
 from atocore.retrieval.notes import NoteRef, add_note_hits, attach_backlinks
 from atocore.retrieval.query import query_text
 from atocore.retrieval.scope import effective_project
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 Mode = Literal["hybrid", "bm25", "vector"]
 MODES: tuple[str, ...] = ("hybrid", "bm25", "vector")
@@ -101,7 +105,9 @@ class SearchResult(BaseModel):
     duration_ms: float = 0.0
 
 
-def vector_side(conn: Any, embedder: Any = None, *, load: bool = True) -> tuple[VectorSide, Any]:
+def vector_side(
+    conn: Connection, embedder: Embedder | None = None, *, load: bool = True
+) -> tuple[VectorSide, Any]:
     """Whether vector search can run on ``conn``; returns ``(status, embedder)``.
 
     With ``load`` the model is loaded now, so a broken model is reported
@@ -146,7 +152,7 @@ def vector_side(conn: Any, embedder: Any = None, *, load: bool = True) -> tuple[
     return VectorSide(available=True, model=model_id), embedder
 
 
-def _fetch(conn: Any, ids: list[int]) -> dict[int, Any]:
+def _fetch(conn: Connection, ids: list[int]) -> dict[int, Any]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
@@ -160,7 +166,7 @@ def _fetch(conn: Any, ids: list[int]) -> dict[int, Any]:
 
 
 def _spread_to_neighbours(
-    conn: Any, fused: dict[int, dict[str, Any]], weights: tuple[float, ...]
+    conn: Connection, fused: dict[int, dict[str, Any]], weights: tuple[float, ...]
 ) -> None:
     """Add ``weights[d-1] x score`` of every fused chunk to the chunks ``d`` positions
     away in the same document under the same heading (new entries are found by
@@ -241,14 +247,14 @@ Ranked = list[tuple[int, float]]  # (chunk id, the retriever's score), best firs
 
 
 def _candidates(
-    conn: Any,
+    conn: Connection,
     query: str,
     result: SearchResult,
     *,
     pool: int,
     where: str | None,
     params: RetrievalParams,
-    embedder: Any,
+    embedder: Embedder | None,
 ) -> tuple[Ranked, Ranked]:
     """``(bm25, vector)`` candidate lists of ``result.mode``; sets ``result.vector``
     and warns when hybrid search has to go keyword-only."""
@@ -304,7 +310,7 @@ def _fuse(bm25: Ranked, vec: Ranked, params: RetrievalParams) -> dict[int, dict[
 
 
 def _hits(
-    conn: Any, fused: dict[int, dict[str, Any]], project: str | None, params: RetrievalParams
+    conn: Connection, fused: dict[int, dict[str, Any]], project: str | None, params: RetrievalParams
 ) -> list[Hit]:
     """The fused chunks as hits, best first (a project's own boosted with scope="boost")."""
     rows = _fetch(conn, list(fused))
@@ -343,14 +349,14 @@ def _hits(
 
 
 def search(
-    conn: Any,
+    conn: Connection,
     query: str,
     *,
     project: str | None = None,
     top_k: int = 10,
     mode: str = "hybrid",
     params: RetrievalParams | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
 ) -> SearchResult:
     """Best chunks for ``query``, optionally scoped to (or boosting) a project.
 

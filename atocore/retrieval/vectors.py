@@ -21,6 +21,7 @@ import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from atocore.db.types import Connection
 from atocore.errors import InvalidInput, OperationFailed
 
 TABLE = "chunk_vectors"
@@ -44,12 +45,12 @@ def _serialize(vector: Any) -> bytes:
     return sqlite_vec.serialize_float32(list(vector))
 
 
-def table_exists(conn: Any) -> bool:
+def table_exists(conn: Connection) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (TABLE,)).fetchone()
     return row is not None
 
 
-def vector_dimension(conn: Any) -> int | None:
+def vector_dimension(conn: Connection) -> int | None:
     """Dimension the vector table was created with (None when there is no table)."""
     import re
 
@@ -60,7 +61,7 @@ def vector_dimension(conn: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def ensure_vector_table(conn: Any, dim: int) -> None:
+def ensure_vector_table(conn: Connection, dim: int) -> None:
     """Create the vector table for ``dim``-dimensional vectors if missing."""
     if table_exists(conn):
         return
@@ -75,13 +76,13 @@ def ensure_vector_table(conn: Any, dim: int) -> None:
         ) from exc
 
 
-def _transaction(conn: Any):
+def _transaction(conn: Connection):
     from atocore.db.connection import transaction
 
     return transaction(conn)
 
 
-def upsert_vectors(conn: Any, items: Iterable[tuple[int, str, Any]]) -> None:
+def upsert_vectors(conn: Connection, items: Iterable[tuple[int, str, Any]]) -> None:
     """Store ``(chunk_id, project, vector)`` triples, replacing existing ids."""
     from atocore.retrieval import quantized
 
@@ -114,7 +115,7 @@ def upsert_vectors(conn: Any, items: Iterable[tuple[int, str, Any]]) -> None:
             build_quantized_index(conn)
 
 
-def delete_vectors(conn: Any, chunk_ids: Sequence[int]) -> None:
+def delete_vectors(conn: Connection, chunk_ids: Sequence[int]) -> None:
     from atocore.retrieval import quantized
 
     if chunk_ids and table_exists(conn):
@@ -125,7 +126,7 @@ def delete_vectors(conn: Any, chunk_ids: Sequence[int]) -> None:
                 quantized.delete(conn, ids)
 
 
-def count_vectors(conn: Any) -> int:
+def count_vectors(conn: Connection) -> int:
     if not table_exists(conn):
         return 0
     try:  # vec0's rowid shadow table counts in well under a ms; the vtable scans
@@ -134,7 +135,7 @@ def count_vectors(conn: Any) -> int:
         return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
 
-def holds_at_least(conn: Any, n: int) -> bool:
+def holds_at_least(conn: Connection, n: int) -> bool:
     """Whether the store holds ``n`` or more vectors (reads at most ``n`` rowids).
 
     What :func:`choose_mode` needs on every search: counting all of a 100K
@@ -153,7 +154,7 @@ def holds_at_least(conn: Any, n: int) -> bool:
     return row is not None
 
 
-def drop_vectors(conn: Any) -> None:
+def drop_vectors(conn: Connection) -> None:
     """Remove every vector (model change → reindex)."""
     from atocore.retrieval import quantized
 
@@ -161,7 +162,7 @@ def drop_vectors(conn: Any) -> None:
     quantized.drop(conn)
 
 
-def build_quantized_index(conn: Any) -> int:
+def build_quantized_index(conn: Connection) -> int:
     """(Re)build the quantized index from the float vectors; returns its size."""
     from atocore.retrieval import quantized
 
@@ -177,7 +178,7 @@ def build_quantized_index(conn: Any) -> int:
 
 
 @contextlib.contextmanager
-def _page_cache(conn: Any, *, mib: int) -> Iterator[None]:
+def _page_cache(conn: Connection, *, mib: int) -> Iterator[None]:
     """A larger page cache for a full scan of the vec0 table.
 
     vec0 keeps 1,024 vectors per blob and re-reads that blob for each row it
@@ -193,7 +194,7 @@ def _page_cache(conn: Any, *, mib: int) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {int(old)}")
 
 
-def vector_index_info(conn: Any) -> dict[str, Any]:
+def vector_index_info(conn: Connection) -> dict[str, Any]:
     """Vector store facts for status/bench output."""
     from atocore.retrieval import quantized
 
@@ -207,7 +208,7 @@ def vector_index_info(conn: Any) -> dict[str, Any]:
     }
 
 
-def choose_mode(conn: Any, *, count: int | None = None) -> str:
+def choose_mode(conn: Connection, *, count: int | None = None) -> str:
     """What ``mode="auto"`` runs: ``"quantized"`` for big indexed stores, else ``"exact"``."""
     from atocore.retrieval import quantized
 
@@ -221,7 +222,7 @@ def choose_mode(conn: Any, *, count: int | None = None) -> str:
 
 
 def search_vectors(
-    conn: Any, query: Any, k: int, *, project: str | None = None, mode: str = "auto"
+    conn: Connection, query: Any, k: int, *, project: str | None = None, mode: str = "auto"
 ) -> list[tuple[int, float]]:
     """Nearest chunks to ``query``: ``(chunk_id, cosine distance)``, best first.
 

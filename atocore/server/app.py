@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atocore import __version__
 from atocore.config import Settings, get_settings
+from atocore.db.types import Connection
 from atocore.env import read
 from atocore.errors import AtocoreError
 from atocore.server.security import (
@@ -50,11 +51,11 @@ class ConnectionPool:
 
     def __init__(self, settings: Settings, size: int = 8) -> None:
         self.settings = settings
-        self._idle: queue.LifoQueue = queue.LifoQueue(maxsize=size)
+        self._idle: queue.LifoQueue[Connection] = queue.LifoQueue(maxsize=size)
         self._lock = threading.Lock()
-        self._all: list[Any] = []
+        self._all: list[Connection] = []
 
-    def _open(self) -> Any:
+    def _open(self) -> Connection:
         from atocore.db.connection import connect
 
         conn = connect(self.settings.db_path, busy_timeout_ms=self.settings.busy_timeout_ms)
@@ -63,7 +64,7 @@ class ConnectionPool:
         return conn
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[Any]:
+    def connection(self) -> Iterator[Connection]:
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
@@ -88,7 +89,7 @@ class ConnectionPool:
                 conn.close()
 
 
-def get_conn(request: Request) -> Iterator[Any]:
+def get_conn(request: Request) -> Iterator[Connection]:
     """FastAPI dependency: a migrated connection for the duration of a request."""
     with request.app.state.pool.connection() as conn:
         yield conn

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from atocore.db.connection import transaction
+from atocore.db.types import Connection
 
 _NAME = re.compile(r"^m(\d{3})_(\w+)$")
 
@@ -49,7 +50,7 @@ def latest_version() -> int:
     return migrations[-1].version if migrations else 0
 
 
-def applied_versions(conn: Any) -> set[int]:
+def applied_versions(conn: Connection) -> set[int]:
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -57,12 +58,12 @@ def applied_versions(conn: Any) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def schema_version(conn: Any) -> int:
+def schema_version(conn: Connection) -> int:
     versions = applied_versions(conn)
     return max(versions) if versions else 0
 
 
-def apply_migrations(conn: Any) -> list[str]:
+def apply_migrations(conn: Connection) -> list[str]:
     """Apply every pending migration; return the names applied."""
     done = applied_versions(conn)
     applied = []
@@ -80,11 +81,11 @@ def apply_migrations(conn: Any) -> list[str]:
     return applied
 
 
-def columns(conn: Any, table: str) -> set[str]:
+def columns(conn: Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
-def add_column(conn: Any, table: str, column: str, decl: str) -> None:
+def add_column(conn: Connection, table: str, column: str, decl: str) -> None:
     """``ALTER TABLE ADD COLUMN`` unless the column already exists."""
     if column not in columns(conn, table):
         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")

@@ -13,18 +13,20 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 
 from atocore.api import Operations
+from atocore.api.engineering import ExportKind
+from atocore.db.types import Connection
 from atocore.engineering.imports import ImportSummary
 from atocore.server.app import changed, get_conn
 
 router = APIRouter(tags=["engineering"])
 
 
-def _compat(kind: str) -> None:
+def _compat(kind: ExportKind) -> None:
     def ingest(
         export: Any = Body(..., description=f"The {kind.upper()} export JSON."),
         project: str | None = None,
         dry_run: bool = False,
-        conn: Any = Depends(get_conn),
+        conn: Connection = Depends(get_conn),
     ) -> ImportSummary:
         summary = Operations(conn).import_export(kind, export, project=project, dry_run=dry_run)
         changed({"project": summary.project})
@@ -40,5 +42,6 @@ def _compat(kind: str) -> None:
     )
 
 
-for _kind in ("kb-cad", "kb-fem"):
+_KINDS: tuple[ExportKind, ...] = ("kb-cad", "kb-fem")
+for _kind in _KINDS:
     _compat(_kind)

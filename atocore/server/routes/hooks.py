@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from atocore.api import Operations
 from atocore.api.retrieval import Mode
+from atocore.db.types import Connection
 from atocore.server.app import get_conn
 
 router = APIRouter(tags=["hooks"])
@@ -35,7 +36,7 @@ def prompt_hook(
     payload: dict[str, Any] = Payload,
     budget: int | None = Query(None, ge=1, le=200_000),
     mode: Mode | None = None,
-    conn: Any = Depends(get_conn),
+    conn: Connection = Depends(get_conn),
 ) -> Response:
     """The context pack to inject for a prompt (as ``Injection``), or 204."""
     return _hook_output(Operations(conn).prompt_hook(payload, budget=budget, mode=mode))
@@ -45,7 +46,7 @@ def prompt_hook(
 def session_start_hook(
     payload: dict[str, Any] = Payload,
     budget: int | None = Query(None, ge=1, le=200_000),
-    conn: Any = Depends(get_conn),
+    conn: Connection = Depends(get_conn),
 ) -> Response:
     """Trusted state and recent decisions for the session's project, or 204."""
     return _hook_output(Operations(conn).session_start_hook(payload, budget=budget))

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from atocore.api import Operations
+from atocore.db.types import Connection
 from atocore.server.app import get_conn
 
 router = APIRouter(tags=["mirror"])
 
 
 @router.get("/mirror/{project}/{page:path}", response_class=PlainTextResponse)
-def page(project: str, page: str, conn: Any = Depends(get_conn)) -> PlainTextResponse:
+def page(project: str, page: str, conn: Connection = Depends(get_conn)) -> PlainTextResponse:
     """One page as text/markdown: overview, decisions, subsystems/<slug>."""
     text = Operations(conn).mirror_page(project, page).markdown
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
