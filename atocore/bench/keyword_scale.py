@@ -8,7 +8,8 @@ and, on the same store in the same process, times for each prompt of
 
 - ``pack, uncapped (baseline)``  :func:`build_context` with the keyword cap off
   (``fts.MATCH_BUDGET = 0``: every prompt word OR-ed, as before)
-- ``pack, capped``               the same with :data:`atocore.retrieval.fts.MATCH_BUDGET`
+- ``pack, capped N``             the same with ``fts.MATCH_BUDGET = N`` (``--budgets``;
+                                 default: the shipped value)
 - ``bm25 …``                      :func:`search_fts` alone (50 hits), both ways
 
 CPU ms are process time (all threads: the query embedding runs beside FTS);
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from atocore.bench.harness import Report, summarize
-from atocore.bench.hooks import DOC_PROMPTS, PROMPTS as LAB_PROMPTS
+from atocore.bench.hooks import DOC_PROMPTS
+from atocore.bench.hooks import PROMPTS as LAB_PROMPTS
 
 PROMPTS = DOC_PROMPTS + LAB_PROMPTS
 
@@ -50,7 +52,7 @@ def _cpu_ms(fn: Any, runs: int) -> list[float]:
     return out
 
 
-def bench_store(report: Report, data_dir: Path, runs: int) -> None:
+def bench_store(report: Report, data_dir: Path, runs: int, budgets: list[int]) -> None:
     os.environ["ATOCORE_DATA_DIR"] = str(data_dir)
     from atocore.context.builder import build_context
     from atocore.db import open_db
@@ -72,7 +74,8 @@ def bench_store(report: Report, data_dir: Path, runs: int) -> None:
             ).fetchone()[0]
             times: dict[str, list[float]] = {}
             hits = {}
-            for label, cap in (("uncapped (baseline)", 0), ("capped", budget)):
+            settings = [("uncapped (baseline)", 0)] + [(f"capped {b}", b) for b in budgets]
+            for label, cap in settings:
                 fts.MATCH_BUDGET = cap
                 times[f"pack, {label}"] = _cpu_ms(
                     lambda p=prompt: build_context(conn, p, embedder=embedder, save=False), runs
@@ -82,25 +85,30 @@ def bench_store(report: Report, data_dir: Path, runs: int) -> None:
                 )
                 hits[label] = {cid for cid, _ in fts.search_fts(conn, prompt, 50)}
             fts.MATCH_BUDGET = budget
-            kept = fts.capped_terms(conn, fts.query_terms(prompt))
-            overlap = len(hits["capped"] & hits["uncapped (baseline)"]) / max(
-                1, len(hits["uncapped (baseline)"])
-            )
+            base = hits["uncapped (baseline)"]
             per_prompt[prompt] = times
             report.extra.setdefault("prompts", []).append(
                 {
                     "chunks": chunks,
                     "prompt": prompt,
                     "rows": rows,
-                    "kept_terms": kept,
-                    "overlap@50": round(overlap, 2),
-                    **{k: round(min(v), 2) for k, v in times.items()},
+                    **{
+                        f"kept {b}": fts.capped_terms(conn, fts.query_terms(prompt), b)
+                        for b in budgets
+                    },
+                    **{
+                        f"overlap@50 {b}": round(
+                            len(hits[f"capped {b}"] & base) / max(1, len(base)), 2
+                        )
+                        for b in budgets
+                    },
+                    **{k: round(sorted(v)[len(v) // 2], 2) for k, v in times.items()},
                 }
             )
     finally:
         fts.MATCH_BUDGET = budget
         conn.close()
-    overlaps = [p["overlap@50"] for p in report.extra["prompts"] if p["chunks"] == chunks]
+    mine = [p for p in report.extra["prompts"] if p["chunks"] == chunks]
     for method in per_prompt[PROMPTS[0]]:
         medians = [sorted(t[method])[len(t[method]) // 2] for t in per_prompt.values()]
         stats = summarize([m / 1000 for m in medians])
@@ -111,7 +119,11 @@ def bench_store(report: Report, data_dir: Path, runs: int) -> None:
                 "cpu_p50_ms": stats["p50_ms"],
                 "cpu_max_ms": round(max(medians), 2),
                 "cpu_min_ms": stats["min_ms"],
-                "overlap@50_min": min(overlaps) if "capped" in method else None,
+                "overlap@50_p50": (
+                    sorted(p[f"overlap@50 {method.split()[-1]}"] for p in mine)[len(mine) // 2]
+                    if method.split(", ")[-1].startswith("capped")
+                    else None
+                ),
                 "db_mb": db_mb,
             }
         )
@@ -122,23 +134,25 @@ def run(
     sizes: list[int],
     workdir: Path,
     runs: int = 5,
+    budgets: list[int] | None = None,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
 ) -> Report:
     from atocore.retrieval import fts
 
+    budgets = budgets or [fts.MATCH_BUDGET]
     report = Report(
         "keyword_scale",
-        params={"sizes": sizes, "runs": runs, "match_budget": fts.MATCH_BUDGET},
+        params={"sizes": sizes, "runs": runs, "budgets": budgets, "shipped": fts.MATCH_BUDGET},
         command=command,
         live=show,
     )
     for n in sizes:
-        bench_store(report, store(workdir, n), runs)
+        bench_store(report, store(workdir, n), runs, budgets)
     report.note(
         "cpu ms per prompt = median of runs (process time, all threads); p50/max/min over "
-        f"the {len(PROMPTS)} prompts; overlap@50 = capped BM25 top 50 ∩ uncapped"
+        f"the {len(PROMPTS)} prompts; overlap@50 = share of the uncapped BM25 top 50 kept"
     )
     report.finish(write=write, show=show)
     return report
@@ -151,12 +165,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000,300000")
     parser.add_argument("--workdir", default="/tmp/atocore-keyword-bench")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--budgets", help="comma-separated MATCH_BUDGET values to compare")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     run(
         sizes=[int(s) for s in args.sizes.split(",")],
         workdir=Path(args.workdir),
         runs=args.runs,
+        budgets=[int(b) for b in args.budgets.split(",")] if args.budgets else None,
         write=not args.no_write,
     )
 

@@ -162,6 +162,7 @@ def bench_one(
     projects: int,
     workdir: Path,
     float_baseline: bool = False,
+    project_factor_baseline: int | None = None,
 ) -> None:
     import numpy as np
 
@@ -250,6 +251,13 @@ def bench_one(
             report.add(_row(kind, n, f"{label}, 1 of {projects} projects", secs, out, ptruth, k))
 
         scoped(f"atocore auto → {mode}")
+        if mode == "quantized" and project_factor_baseline:
+            current = quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES
+            quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES = project_factor_baseline, 0
+            try:
+                scoped(f"atocore quantized, project factor {project_factor_baseline} (baseline)")
+            finally:
+                quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES = current
         secs, out = _timed(
             lambda q: ids(search_vectors(conn, q, k, project=project, mode="exact")), slow
         )
@@ -274,9 +282,7 @@ def bench_one(
             search_vectors(conn, qs[0], k)
             secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
             label = "atocore quantized, float32 copy (baseline)"
-            report.add(
-                _row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n))
-            )
+            report.add(_row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n)))
             scoped(label)
     finally:
         conn.close()
@@ -291,6 +297,7 @@ def run(
     k: int = 10,
     projects: int = 5,
     float_baseline: bool = False,
+    project_factor_baseline: int | None = None,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -329,6 +336,7 @@ def run(
                     projects=projects,
                     workdir=Path(tmp),
                     float_baseline=float_baseline,
+                    project_factor_baseline=project_factor_baseline,
                 )
                 (Path(tmp) / f"{kind}-{n}.db").unlink(missing_ok=True)
     report.note(
@@ -352,6 +360,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--float-baseline", action="store_true", help="also measure the float32 copy layout"
     )
+    parser.add_argument(
+        "--project-factor-baseline",
+        type=int,
+        help="also scope with this PROJECT_FACTOR (and no PROJECT_MIN_CANDIDATES)",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     run(
@@ -362,6 +375,7 @@ def main(argv: list[str] | None = None) -> None:
         k=args.k,
         projects=args.projects,
         float_baseline=args.float_baseline,
+        project_factor_baseline=args.project_factor_baseline,
         write=not args.no_write,
     )
 

@@ -53,9 +53,11 @@ def query_terms(text: str, *, keep_stop_words: bool = False) -> list[str]:
 
 
 # Rows BM25 may score for one query before common words are dropped. Counting
-# a word's rows costs ~0.1 µs each, scoring them ~1 µs (docs/benchmarks.md,
-# "Keyword work at scale").
-MATCH_BUDGET = 10_000
+# a word's rows costs ~0.1 µs each, scoring them ~1 µs. At 300K chunks of real
+# prose (budget → pack CPU p50 ms, share of the uncapped BM25 top 50 kept):
+# none 45.3, 2,000 28.7/0.42, 3,000 30.0/0.42, 5,000 31.7/0.76, 10,000 33.8/1.0
+# (docs/benchmarks.md, "Keyword work at scale").
+MATCH_BUDGET = 5_000
 
 
 def match_expression(text: str) -> str:
