@@ -45,3 +45,5 @@ def test_common_words_are_dropped_rarest_first(store, monkeypatch):
     monkeypatch.setattr(fts, "MATCH_BUDGET", 2)
     assert fts.capped_terms(store, ["motor", "flexure", "invar"]) == ["invar"]
     assert fts.capped_terms(store, ["motor", "drive"]) == ["motor"]  # a tie keeps prompt order
+    # every word over the budget: counted further, the rarer one wins over prompt order
+    assert fts.capped_terms(store, ["motor", "flexure"]) == ["flexure"]
