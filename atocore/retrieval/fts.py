@@ -12,8 +12,8 @@ match more than :data:`MATCH_BUDGET` rows, the query keeps its rarest words
 only (rare-term-first): each word's rows are counted, up to the budget, and
 words join from the rarest while the total fits (when every word is over
 the budget they are counted further, to :data:`RECOUNT` budgets, to find
-the rarest). The dropped words are the
-ones BM25 weighs least; a store that small never drops any.
+the rarest). The dropped words are the ones BM25 weighs least; a small
+store never drops any.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def query_terms(text: str, *, keep_stop_words: bool = False) -> list[str]:
 # Rows BM25 may score for one query before common words are dropped. Counting
 # a word's rows costs ~0.1 µs each, scoring them ~1 µs. At 300K chunks of real
 # prose (budget → pack CPU p50 ms, share of the uncapped BM25 top 50 kept):
-# none 45.3, 2,000 28.7/0.42, 3,000 30.0/0.42, 5,000 31.7/0.76, 10,000 33.8/1.0
+# none 49.2, 2,000 28.6/0.42, 3,000 29.5/0.42, 5,000 30.7/0.76, 10,000 33.9/1.0
 # (docs/benchmarks.md, "Keyword work at scale").
 MATCH_BUDGET = 5_000
 # When every word is over the budget their counts tie at it; they are counted
