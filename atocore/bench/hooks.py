@@ -145,6 +145,7 @@ def build_corpus(
     per_doc: int = 10,
     vectors: str = "clustered",
     text: str = "synthetic",
+    cycle: bool = False,
 ) -> dict:
     """Write ``chunks`` synthetic chunks (+ vectors, state) into a fresh data dir.
 
@@ -155,7 +156,8 @@ def build_corpus(
     ``text``: ``synthetic`` (words drawn uniformly from a ~100-word engineering
     vocabulary: every prompt word is in about half the chunks, the keyword
     side's worst case) or ``docstrings`` (real prose, :func:`docstring_chunks`,
-    asked :data:`DOC_PROMPTS`).
+    asked :data:`DOC_PROMPTS`). ``cycle``: repeat the real prose (in order) up to
+    ``chunks`` when the interpreter has fewer docstring chunks than that.
     """
     import numpy as np
 
@@ -177,6 +179,8 @@ def build_corpus(
         ensure_model(conn, embedder.model_id, embedder.dim)
         ensure_vector_table(conn, embedder.dim)
         real = docstring_chunks(chunks, seed) if text == "docstrings" else None
+        if real and cycle:
+            real = [real[i % len(real)] for i in range(chunks)]
         if real is not None:
             chunks = len(real)
         docs = max(1, -(-chunks // per_doc))

@@ -15,6 +15,12 @@ times, on the same queries:
 
 Recall@k is measured against exact neighbours computed with numpy.
 
+Storage: bytes per vector of the vec0 tables, the index's bit blocks and its
+re-scoring copy (``dbstat`` pages). The last rows (``--float-baseline``)
+rewrite the copy in the float32 layout an index had before the int8 one
+(still readable) and measure the same searches and bytes on it: the
+baseline from the same run.
+
 Data kinds: ``random`` (i.i.d. unit vectors, the worst case for quantization)
 and ``clustered`` (a shared direction + a topic centre + noise, with the
 pairwise and nearest-neighbour cosines of real MiniLM sentence embeddings:
@@ -113,6 +119,21 @@ def _timed(fn: Any, inputs: Any) -> tuple[tuple[list[float], list[float]], list[
     return (wall, cpu), out
 
 
+def storage(conn: Any, n: int) -> dict[str, float]:
+    """Bytes per vector on disk: ``vec0``, ``bits`` (index blocks etc.) and ``copy``."""
+    from atocore.retrieval import quantized
+
+    out = {"vec0": 0.0, "bits": 0.0, "copy": 0.0}
+    for name, size in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+        if name == quantized.ROWS:
+            out["copy"] += size
+        elif name.startswith(("chunk_vectors_bq", "sqlite_autoindex_chunk_vectors_bq")):
+            out["bits"] += size
+        elif name.startswith("chunk_vectors"):
+            out["vec0"] += size
+    return {key: round(value / max(n, 1), 1) for key, value in out.items()}
+
+
 def _row(kind, n, method, timings, found, truth, k, **extra) -> dict[str, Any]:
     wall, cpu = timings
     stats = summarize(wall)
@@ -140,6 +161,8 @@ def bench_one(
     k: int,
     projects: int,
     workdir: Path,
+    float_baseline: bool = False,
+    project_factor_baseline: int | None = None,
 ) -> None:
     import numpy as np
 
@@ -186,6 +209,7 @@ def bench_one(
                 db_mb=db_mb,
                 oversample=index.get("oversample"),
                 calibrated=index.get("calibrated_recall"),
+                bytes_per_vector=storage(conn, n),
             )
         )
 
@@ -221,10 +245,19 @@ def bench_one(
         project = "p1"
         mask = np.array([(i % projects) == 1 for i in range(n)])
         ptruth = exact_neighbours(data, qs, k, mask)
-        secs, out = _timed(lambda q: ids(search_vectors(conn, q, k, project=project)), qs)
-        report.add(
-            _row(kind, n, f"atocore auto → {mode}, 1 of {projects} projects", secs, out, ptruth, k)
-        )
+
+        def scoped(label: str) -> None:
+            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k, project=project)), qs)
+            report.add(_row(kind, n, f"{label}, 1 of {projects} projects", secs, out, ptruth, k))
+
+        scoped(f"atocore auto → {mode}")
+        if mode == "quantized" and project_factor_baseline:
+            current = quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES
+            quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES = project_factor_baseline, 0
+            try:
+                scoped(f"atocore quantized, project factor {project_factor_baseline} (baseline)")
+            finally:
+                quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES = current
         secs, out = _timed(
             lambda q: ids(search_vectors(conn, q, k, project=project, mode="exact")), slow
         )
@@ -239,6 +272,18 @@ def bench_one(
                 k,
             )
         )
+        if float_baseline and mode == "quantized":
+            conn.executemany(
+                f"UPDATE {quantized.ROWS} SET vec = ? WHERE id = ?",
+                [(data[i].tobytes(), i + 1) for i in range(n)],
+            )
+            conn.execute("VACUUM")
+            quantized.forget(conn)
+            search_vectors(conn, qs[0], k)
+            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
+            label = "atocore quantized, float32 copy (baseline)"
+            report.add(_row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n)))
+            scoped(label)
     finally:
         conn.close()
 
@@ -251,6 +296,8 @@ def run(
     slow_queries: int = 50,
     k: int = 10,
     projects: int = 5,
+    float_baseline: bool = False,
+    project_factor_baseline: int | None = None,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -288,6 +335,8 @@ def run(
                     k=k,
                     projects=projects,
                     workdir=Path(tmp),
+                    float_baseline=float_baseline,
+                    project_factor_baseline=project_factor_baseline,
                 )
                 (Path(tmp) / f"{kind}-{n}.db").unlink(missing_ok=True)
     report.note(
@@ -307,6 +356,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--slow-queries", type=int, default=50)
     parser.add_argument("-k", type=int, default=10)
+    parser.add_argument("--projects", type=int, default=5)
+    parser.add_argument(
+        "--float-baseline", action="store_true", help="also measure the float32 copy layout"
+    )
+    parser.add_argument(
+        "--project-factor-baseline",
+        type=int,
+        help="also scope with this PROJECT_FACTOR (and no PROJECT_MIN_CANDIDATES)",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     run(
@@ -315,6 +373,9 @@ def main(argv: list[str] | None = None) -> None:
         queries=args.queries,
         slow_queries=args.slow_queries,
         k=args.k,
+        projects=args.projects,
+        float_baseline=args.float_baseline,
+        project_factor_baseline=args.project_factor_baseline,
         write=not args.no_write,
     )
 

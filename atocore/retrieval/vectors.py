@@ -11,8 +11,9 @@ Two search paths, chosen automatically by :func:`search_vectors`:
 - **quantized**: once the store holds :data:`QUANTIZE_MIN_VECTORS` vectors,
   a binary-quantized prefilter (:mod:`atocore.retrieval.quantized`) picks
   ``k * oversample`` candidates by Hamming distance and re-scores them
-  exactly. Its tables are built automatically when an upsert crosses the
-  threshold and are kept in sync by every upsert/delete here.
+  on an int8 copy (cosine within ~1e-3 of exact). Its tables are built
+  automatically when an upsert crosses the threshold and are kept in sync
+  by every upsert/delete here.
 """
 
 from __future__ import annotations
