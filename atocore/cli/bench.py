@@ -56,6 +56,22 @@ def vectors_cmd(
         int, typer.Option("--slow-queries", min=1, help="Queries for the slow exact baseline.")
     ] = 50,
     k: Annotated[int, typer.Option("-k", min=1, help="Neighbours per query.")] = 10,
+    projects: Annotated[
+        int, typer.Option("--projects", min=1, help="Projects the vectors are spread over.")
+    ] = 5,
+    float_baseline: Annotated[
+        bool,
+        typer.Option("--float-baseline", help="Also measure the float32 re-scoring copy."),
+    ] = False,
+    project_factor_baseline: Annotated[
+        int | None,
+        typer.Option(
+            "--project-factor-baseline",
+            min=1,
+            help="Also measure scoped search with this candidate factor.",
+            show_default=False,
+        ),
+    ] = None,
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -74,6 +90,47 @@ def vectors_cmd(
         queries=queries,
         slow_queries=slow_queries,
         k=k,
+        projects=projects,
+        float_baseline=float_baseline,
+        project_factor_baseline=project_factor_baseline,
+        write=not no_write,
+        show=not state.json,
+        command=_command(),
+    )
+    if state.json:
+        print_json(report.to_dict())
+
+
+@bench_app.command("keywords")
+def keywords_cmd(
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Comma-separated store sizes in chunks of real prose.")
+    ] = "10000,100000",
+    workdir: Annotated[
+        Path,
+        typer.Option("--workdir", help="Where the stores are built (and reused next time)."),
+    ] = Path("/tmp/atocore-bench-keywords"),
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed runs per prompt.")] = 5,
+    budgets: Annotated[
+        str | None,
+        typer.Option(
+            "--budgets",
+            help="Keyword match budgets to compare (comma list; default: the shipped one).",
+            show_default=False,
+        ),
+    ] = None,
+    no_write: NoWriteOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Pack CPU at scale with the keyword-work cap, next to the uncapped baseline."""
+    refuse_url("bench", BENCH_LOCAL)
+    from atocore.bench.keyword_scale import run
+
+    report = run(
+        sizes=_int_list(sizes, "--sizes"),
+        workdir=workdir,
+        runs=runs,
+        budgets=_int_list(budgets, "--budgets") if budgets else None,
         write=not no_write,
         show=not state.json,
         command=_command(),
@@ -167,6 +224,7 @@ def vault_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Recall of vault-aware retrieval on our Obsidian-style test vault, with the baseline."""
+    refuse_url("bench", BENCH_LOCAL)
     from atocore.bench.vault import run
 
     report = run(
