@@ -12,10 +12,15 @@ Standard library only (and atocore.errors): the hook process imports this.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
 
 from atocore.errors import InvalidInput
+
+# Not `typing.TYPE_CHECKING`: importing typing costs the prompt hook ~15 ms.
+# Type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")
