@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from atocore.api.base import OperationsBase
 from atocore.api.routing import route
+from atocore.retrieval.modes import Mode
 
 if TYPE_CHECKING:
     from atocore.context.builder import ContextPack
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     from atocore.retrieval.notes import NoteLinks
     from atocore.retrieval.search import SearchResult
 
-Mode = Literal["hybrid", "bm25", "vector"]
 TopK = Annotated[int, Field(ge=1, le=200)]
 Budget = Annotated[int, Field(ge=1, le=200_000)]
 Text = Annotated[str, Field(min_length=1)]

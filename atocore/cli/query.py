@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import typer
 
-from atocore.api.retrieval import Mode
 from atocore.cli.common import (
     JsonOpt,
     console,
@@ -17,6 +16,7 @@ from atocore.cli.common import (
     to_jsonable,
     warn,
 )
+from atocore.retrieval.modes import Mode
 
 ModeOpt = Annotated[
     Mode,

@@ -26,6 +26,7 @@ from atocore.db.types import Connection
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.projects.known import require_known_project
 from atocore.retrieval.fts import search_fts
+from atocore.retrieval.modes import MODES
 from atocore.retrieval.notes import NoteRef, add_note_hits, attach_backlinks
 from atocore.retrieval.query import query_text
 from atocore.retrieval.scope import effective_project
@@ -33,8 +34,6 @@ from atocore.retrieval.scope import effective_project
 if TYPE_CHECKING:
     from atocore.embed.types import Embedder
 
-Mode = Literal["hybrid", "bm25", "vector"]
-MODES: tuple[str, ...] = ("hybrid", "bm25", "vector")
 Scope = Literal["filter", "boost"]
 
 

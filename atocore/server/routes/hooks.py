@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from atocore.api import Operations
-from atocore.api.retrieval import Mode
 from atocore.db.types import Connection
+from atocore.retrieval.modes import Mode
 from atocore.server.app import get_conn
 
 router = APIRouter(tags=["hooks"])
