@@ -87,3 +87,12 @@ def test_chunk_ids_out_of_range_are_refused_not_a_500(data_dir):
         assert api.post("/chunks", json={"ids": [2**70]}).status_code == 422
         assert api.post("/chunks", json={"ids": []}).status_code == 422
         assert api.post("/chunks", json={"ids": [999]}).status_code == 404
+
+
+def test_the_factory_is_not_shadowed_by_a_submodule():
+    """Importing the composed class must leave ``atocore.api.operations`` the factory."""
+    import atocore.api
+    import atocore.api.layer  # noqa: F401 - the import is the point
+
+    assert callable(atocore.api.operations)
+    assert atocore.api.Operations is atocore.api.layer.Operations

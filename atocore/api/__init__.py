@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from atocore.api.operations import Operations
+    from atocore.api.layer import Operations
     from atocore.config import Settings
 
 __all__ = ["Operations", "operations"]
@@ -41,7 +41,7 @@ def operations(
         if timeout is not None:
             client.timeout = min(client.timeout, timeout)
         return RemoteOperations(client)
-    from atocore.api.operations import Operations
+    from atocore.api.layer import Operations
 
     return Operations(settings=settings, create=create)
 
@@ -50,7 +50,7 @@ def __getattr__(name: str) -> object:
     """``Operations`` on first use: importing every operation module costs a
     command that only needs a type from here ~100 ms."""
     if name == "Operations":
-        from atocore.api.operations import Operations
+        from atocore.api.layer import Operations
 
         return Operations
     raise AttributeError(name)

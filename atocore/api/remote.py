@@ -13,7 +13,7 @@ import functools
 import inspect
 from typing import Any
 
-from atocore.api.operations import Operations
+from atocore.api.layer import Operations
 from atocore.api.routing import local_only_of, public_operations, routes_of, type_hints
 from atocore.client import RemoteClient, segment
 from atocore.errors import InvalidInput
