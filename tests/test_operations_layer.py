@@ -92,7 +92,7 @@ def test_chunk_ids_out_of_range_are_refused_not_a_500(data_dir):
 def test_the_factory_is_not_shadowed_by_a_submodule():
     """Importing the composed class must leave ``atocore.api.operations`` the factory."""
     import atocore.api
-    import atocore.api.layer  # noqa: F401 - the import is the point
+    import atocore.api.layer
 
     assert callable(atocore.api.operations)
     assert atocore.api.Operations is atocore.api.layer.Operations
