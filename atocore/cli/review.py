@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import click
 import typer
 
 from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, state, table
@@ -83,6 +82,8 @@ def _show(item, index: int, total: int) -> None:
 
 def _ask(prompt: str, default: str | None = None) -> str | None:
     """One line of input; None at end of input."""
+    import click
+
     try:
         return click.prompt(prompt, default=default, show_default=False, prompt_suffix=" ")
     except (click.Abort, EOFError):
@@ -131,6 +132,8 @@ def _act(item, action: str, *, use_editor: bool, out) -> str | None:
                 out.print("[yellow]this kind of item cannot be edited here[/yellow]")
                 return None
             if use_editor or action == "editor":
+                import click
+
                 text = click.edit(item.body)
             else:
                 if "\n" in item.body:
