@@ -24,15 +24,14 @@ from pathlib import Path
 from watchfiles import Change
 from atocore.db import open_db
 from atocore.ingest.pipeline import ingest_paths, ingest_project
-from atocore.ingest.watch import Target, apply_changes
+from atocore.ingest.watch import WatchedRoot, apply_changes
 
 vault = Path(sys.argv[1])
 conn = open_db()
 scan = ingest_paths(conn, [vault], project="p05")
 single = ingest_paths(conn, [vault / "p05" / "pipe.md"], project="p05")
-batch = apply_changes(
-    conn, [(Change.added, str(vault / "p05" / "pipe.md"))], [Target(vault, "p05-interferometer")]
-)
+pipe = (Change.added, str(vault / "p05" / "pipe.md"))
+batch = apply_changes(conn, [pipe], [WatchedRoot(vault, "p05-interferometer")])
 refresh = ingest_project(conn, "p05")
 print(json.dumps({
     "scan": [[s.path, s.reason] for s in scan.skipped_files],

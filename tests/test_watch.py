@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from atocore.ingest.watch import Target, is_ignored, owner, run
+from atocore.ingest.watch import WatchedRoot, is_ignored, owner, run
 
 
 def wait_for(condition, *, poke=None, timeout: float = 60.0, every: float = 3.0) -> None:
@@ -56,7 +56,7 @@ def test_data_dir_is_ignored(tmp_path):
 
 
 def test_owner_picks_deepest_root(tmp_path):
-    outer, inner = Target(tmp_path, "outer"), Target(tmp_path / "sub", "inner")
+    outer, inner = WatchedRoot(tmp_path, "outer"), WatchedRoot(tmp_path / "sub", "inner")
     assert owner(tmp_path / "sub" / "a.md", [outer, inner]) is inner
     assert owner(tmp_path / "b.md", [outer, inner]) is outer
     assert owner(Path("/elsewhere/a.md"), [outer, inner]) is None
@@ -206,7 +206,7 @@ def test_changes_under_a_linked_folder_follow_the_real_file(conn, vault, data_di
     shared = vault.parent.parent / "shared"
     shared.mkdir()
     (vault / "link").symlink_to(shared)
-    watched = [Target(vault, "p05-interferometer")]
+    watched = [WatchedRoot(vault, "p05-interferometer")]
     note = shared / "bench.md"
     note.write_text("# Bench\n\nThe optical bench rests on four pneumatic legs.\n")
     # watchfiles reports the path through the link (checked by hand: inotify follows it)
@@ -234,7 +234,7 @@ def test_an_edit_keeps_the_label_a_full_scan_gave(conn, vault, data_dir, embedde
     label = "SELECT rel_path FROM source_documents"
     assert conn.execute(label).fetchone()[0] == "p05/optics/flat.md"
     note.write_text("# Flat\n\nThe reference flat is Zerodur, 150 mm.\n")
-    watched = [Target(vault, "p05-interferometer")]
+    watched = [WatchedRoot(vault, "p05-interferometer")]
     batch = apply_changes(conn, [(Change.modified, str(note))], watched, data_dir=data_dir)
     assert batch.ingested == [str(note)]
     assert conn.execute(label).fetchone()[0] == "p05/optics/flat.md"

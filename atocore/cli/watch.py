@@ -28,7 +28,7 @@ def watch(
     from datetime import datetime
 
     from atocore.cli.serve import process_lock
-    from atocore.ingest.watch import Batch, Target, run
+    from atocore.ingest.watch import Batch, WatchedRoot, run
 
     err = console(stderr=True)
     last_roots: list[tuple] = []
@@ -36,7 +36,7 @@ def watch(
     def stamp() -> str:
         return datetime.now().strftime("%H:%M:%S")
 
-    def on_roots(watched: list[Target], missing: list[Target]) -> None:
+    def on_roots(watched: list[WatchedRoot], missing: list[WatchedRoot]) -> None:
         key = [(t.root, True) for t in watched] + [(t.root, False) for t in missing]
         if key == last_roots:
             return

@@ -51,8 +51,8 @@ from atocore.ingest.store import (
 )
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import (
-    list_projects,
     project_roots,
+    registered_roots,
     require_project,
     resolve_project_name,
 )
@@ -174,9 +174,7 @@ def _display_rel(path: Path, root: Path) -> str:
 
 def _registered_roots() -> list[tuple[str, str]]:
     """``(root path, project id)`` of every registered root, deepest first."""
-    roots = [
-        (str(root), project.id) for project in list_projects() for root in project_roots(project)
-    ]
+    roots = [(str(root), project) for root, project in registered_roots()]
     return sorted(roots, key=lambda item: -len(item[0]))
 
 
@@ -596,9 +594,7 @@ def ingest_all(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
     """Ingest the roots of every registered project in one run."""
-    roots = [
-        (root, project.id, False) for project in list_projects() for root in project_roots(project)
-    ]
+    roots = [(root, project, False) for root, project in registered_roots()]
     report = IngestReport()
     if not roots:
         report.warnings.append(

@@ -36,7 +36,7 @@ _TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crdownload
 
 
 @dataclass(frozen=True)
-class Target:
+class WatchedRoot:
     root: Path
     project: str
 
@@ -69,14 +69,13 @@ class Batch:
         return ", ".join(parts) + f" in {self.duration_ms:.0f} ms"
 
 
-def targets() -> list[Target]:
+def targets() -> list[WatchedRoot]:
     """Every registered project root (existing or not), deduplicated."""
-    from atocore.projects.registry import list_projects, project_roots
+    from atocore.projects.registry import registered_roots
 
-    seen: dict[Path, Target] = {}
-    for project in list_projects():
-        for root in project_roots(project):
-            seen.setdefault(root, Target(root, project.id))
+    seen: dict[Path, WatchedRoot] = {}
+    for root, project in registered_roots():
+        seen.setdefault(root, WatchedRoot(root, project))
     return list(seen.values())
 
 
@@ -101,7 +100,7 @@ def is_ignored(path: str | Path, data_dir: Path | None = None) -> bool:
     return bool(suffix) and suffix not in SUPPORTED_SUFFIXES
 
 
-def owner(path: Path, watched: Iterable[Target]) -> Target | None:
+def owner(path: Path, watched: Iterable[WatchedRoot]) -> WatchedRoot | None:
     """The deepest watched root containing ``path``."""
     best = None
     for target in watched:
@@ -114,7 +113,7 @@ def owner(path: Path, watched: Iterable[Target]) -> Target | None:
 def apply_changes(
     conn: Connection,
     changes: Iterable[tuple[Any, str]],
-    watched: list[Target],
+    watched: list[WatchedRoot],
     *,
     data_dir: Path | None = None,
     embedder: Embedder | None = None,
@@ -181,7 +180,7 @@ def run(
     *,
     stop_event: threading.Event | None = None,
     on_batch: Callable[[Batch], None] | None = None,
-    on_roots: Callable[[list[Target], list[Target]], None] | None = None,
+    on_roots: Callable[[list[WatchedRoot], list[WatchedRoot]], None] | None = None,
     debounce_ms: int = DEFAULT_DEBOUNCE_MS,
     rescan_s: float = DEFAULT_RESCAN_S,
 ) -> None:

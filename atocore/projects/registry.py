@@ -231,6 +231,17 @@ def project_roots(project: RegisteredProject) -> list[Path]:
     return [resolve_root(root, registry) for root in project.ingest_roots]
 
 
+def registered_roots() -> list[tuple[Path, str]]:
+    """``(root folder, project id)`` for every ingest root of every registered
+    project: the one enumeration that ingest, refresh and watch share."""
+    registry = load_registry()
+    return [
+        (resolve_root(root, registry), project.id)
+        for project in registry.projects
+        for root in project.ingest_roots
+    ]
+
+
 # --- writes ---------------------------------------------------------------------
 
 
