@@ -44,10 +44,13 @@ from atocore.ingest.store import (
     PendingFile,
     Target,
     delete_document,
+    document_id,
+    documents_shown_under,
     load_existing,
     refresh_graph,
     same_chunks,
     store_document,
+    touch_document,
 )
 from atocore.projects.known import require_known_project
 from atocore.projects.registry import (
@@ -310,10 +313,7 @@ class _Run:
         digest = content_hash(data)
         if row is not None and row["content_hash"] == digest and same_meta and model_ok:
             with transaction(self.conn):
-                self.conn.execute(
-                    "UPDATE source_documents SET size = ?, mtime_ns = ? WHERE id = ?",
-                    (stat.st_size, stat.st_mtime_ns, row["id"]),
-                )
+                touch_document(self.conn, row["id"], stat.st_size, stat.st_mtime_ns)
                 if old_graph:
                     refresh_graph(
                         self.conn, row["id"], parse_document(target.path, text), target.path.name
@@ -339,10 +339,8 @@ class _Run:
             # only the chunker's signature changed (new options, an upgrade), not
             # its output: keep the chunks and their vectors, record the signature
             with transaction(self.conn):
-                self.conn.execute(
-                    "UPDATE source_documents SET size = ?, mtime_ns = ?, chunk_sig = ? "
-                    "WHERE id = ?",
-                    (stat.st_size, stat.st_mtime_ns, self.sig, row["id"]),
+                touch_document(
+                    self.conn, row["id"], stat.st_size, stat.st_mtime_ns, chunk_sig=self.sig
                 )
                 if old_graph:
                     refresh_graph(self.conn, row["id"], doc, target.path.name)
@@ -434,12 +432,7 @@ def _unlinked(conn: Connection, root: Path, project: str, prefixes: list[str]) -
     """Stored notes of ``project`` that were read under ``root`` through a
     symlinked folder which no longer leads to them (the link was removed or
     changed): they count as vanished from this root."""
-    head = f"{root.name}/"
-    rows = conn.execute(
-        "SELECT path, rel_path FROM source_documents "
-        "WHERE project = ? AND substr(rel_path, 1, ?) = ?",
-        (project, len(head), head),
-    ).fetchall()
+    rows = documents_shown_under(conn, project, f"{root.name}/")
     return [
         row["path"]
         for row in rows
@@ -636,9 +629,9 @@ def remove_file(conn: Connection, path: Path | str) -> bool:
     key = normalize(path)
     if not valid_name(key):  # never ingested (see bad_name)
         return False
-    row = conn.execute("SELECT id FROM source_documents WHERE path = ?", (key,)).fetchone()
-    if row is None:
+    doc_id = document_id(conn, key)
+    if doc_id is None:
         return False
     with transaction(conn):
-        delete_document(conn, row["id"], vec_available(conn))
+        delete_document(conn, doc_id, vec_available(conn))
     return True

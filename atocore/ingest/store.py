@@ -179,3 +179,35 @@ def refresh_graph(conn: Connection, doc_id: int, doc: Document, file_name: str) 
         "UPDATE source_documents SET tags = ? WHERE id = ?", (json.dumps(doc.tags), doc_id)
     )
     store_graph(conn, doc_id, doc, file_name)
+
+
+def touch_document(
+    conn: Connection, doc_id: int, size: int, mtime_ns: int, *, chunk_sig: str | None = None
+) -> None:
+    """Record a file's new size and mtime (and chunker signature) when its
+    stored chunks still hold: nothing is re-chunked or re-embedded."""
+    if chunk_sig is None:
+        conn.execute(
+            "UPDATE source_documents SET size = ?, mtime_ns = ? WHERE id = ?",
+            (size, mtime_ns, doc_id),
+        )
+    else:
+        conn.execute(
+            "UPDATE source_documents SET size = ?, mtime_ns = ?, chunk_sig = ? WHERE id = ?",
+            (size, mtime_ns, chunk_sig, doc_id),
+        )
+
+
+def documents_shown_under(conn: Connection, project: str, head: str) -> list[Any]:
+    """``(path, rel_path)`` rows of ``project`` whose display path starts with ``head``."""
+    return conn.execute(
+        "SELECT path, rel_path FROM source_documents "
+        "WHERE project = ? AND substr(rel_path, 1, ?) = ?",
+        (project, len(head), head),
+    ).fetchall()
+
+
+def document_id(conn: Connection, key: str) -> int | None:
+    """The stored document of a normalised path, if any."""
+    row = conn.execute("SELECT id FROM source_documents WHERE path = ?", (key,)).fetchone()
+    return row["id"] if row is not None else None
