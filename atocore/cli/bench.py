@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,6 +31,17 @@ def register(app: typer.Typer) -> None:
 
 def _command() -> str:
     return "atocore " + shlex.join(sys.argv[1:]) if sys.argv else "atocore bench"
+
+
+def _output(no_write: bool) -> dict[str, Any]:
+    """What every benchmark is told about its output: write the results file,
+    print the table (not with --json), and the command line that ran it."""
+    return {"write": not no_write, "show": not state.json, "command": _command()}
+
+
+def _print_json(report: Any) -> None:
+    if state.json:
+        print_json(report.to_dict())
 
 
 def _int_list(text: str, what: str) -> list[int]:
@@ -93,12 +104,9 @@ def vectors_cmd(
         projects=projects,
         float_baseline=float_baseline,
         project_factor_baseline=project_factor_baseline,
-        write=not no_write,
-        show=not state.json,
-        command=_command(),
+        **_output(no_write),
     )
-    if state.json:
-        print_json(report.to_dict())
+    _print_json(report)
 
 
 @bench_app.command("keywords")
@@ -131,12 +139,9 @@ def keywords_cmd(
         workdir=workdir,
         runs=runs,
         budgets=_int_list(budgets, "--budgets") if budgets else None,
-        write=not no_write,
-        show=not state.json,
-        command=_command(),
+        **_output(no_write),
     )
-    if state.json:
-        print_json(report.to_dict())
+    _print_json(report)
 
 
 @bench_app.command("cli")
@@ -152,11 +157,8 @@ def cli_cmd(
     refuse_url("bench", BENCH_LOCAL)
     from atocore.bench.cli_latency import run
 
-    report = run(
-        runs=runs, warmup=warmup, write=not no_write, show=not state.json, command=_command()
-    )
-    if state.json:
-        print_json(report.to_dict())
+    report = run(runs=runs, warmup=warmup, **_output(no_write))
+    _print_json(report)
 
 
 @bench_app.command("locomo")
@@ -202,12 +204,9 @@ def locomo_cmd(
         conversations=conversations,
         limit_questions=limit_questions,
         work_dir=work_dir,
-        write=not no_write,
-        show=not state.json,
-        command=_command(),
+        **_output(no_write),
     )
-    if state.json:
-        print_json(report.to_dict())
+    _print_json(report)
 
 
 @bench_app.command("vault")
@@ -231,9 +230,6 @@ def vault_cmd(
         budgets=_int_list(budgets, "--budgets"),
         cost_chunks=cost_chunks,
         runs=runs,
-        write=not no_write,
-        show=not state.json,
-        command=_command(),
+        **_output(no_write),
     )
-    if state.json:
-        print_json(report.to_dict())
+    _print_json(report)
