@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import atocore.hooks
 from atocore.hooks.install import COMMANDS_DIR, HOOK_EVENTS
 
 
@@ -107,13 +108,16 @@ def test_default_command_runs_the_fast_hook_entry(cli, tmp_path, data_dir):
     project.mkdir()
     report = cli.json("claude", "install", "--project-dir", project)
     command = report["hooks"]["Stop"]
-    assert command.endswith(f"{Path(sys.executable).parent / 'atocore'} hook stop")
-    assert report["hooks"]["UserPromptSubmit"].endswith("atocore hook prompt")
+    launcher = Path(atocore.hooks.__file__).with_name("launch.py")
+    assert command.endswith(f"{sys.executable} -S {launcher} stop")
+    assert report["hooks"]["UserPromptSubmit"].endswith(f"{launcher} prompt")
     # the installed command really runs (through a shell, as Claude Code does) and fails open
     done = subprocess.run(
         command, shell=True, input="not json", capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout == ""
+    # ...and its handler ran: the launcher loaded the installed libraries it needs
+    assert "stop: JSONDecodeError" in done.stderr, done.stderr
     # re-installing with the CLI form replaces the fast entries instead of adding to them
     cli.json("claude", "install", "--project-dir", project, "--command", "atocore")
     groups = _settings(project)["hooks"]["UserPromptSubmit"]

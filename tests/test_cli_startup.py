@@ -161,3 +161,31 @@ def test_the_relayed_hook_imports_no_typing():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(done.stdout.split())
     assert "typing" not in loaded and "pydantic" not in loaded
+
+
+@pytest.mark.parametrize("args", [["--help"], [], ["--json", "-h"]], ids=repr)
+def test_root_help_from_the_outline_matches_the_full_app(args):
+    """`atocore --help` renders from an outline (no parameters converted below the
+    top level); it must print exactly what the fully built app prints."""
+    from typer.testing import CliRunner
+
+    from atocore.cli.main import app
+
+    fast = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    full = CliRunner().invoke(app, args, env={"COLUMNS": "100"})
+    assert "Commands" in fast.stdout and "memory" in fast.stdout
+    assert fast.stdout == full.stdout
+
+
+def test_the_outline_converts_no_command_below_the_top_level():
+    from atocore.cli.main import app, outline
+
+    shallow = outline(app)
+    assert all(not g.typer_instance.registered_commands for g in shallow.registered_groups)
+    assert any(g.typer_instance.registered_commands for g in app.registered_groups)  # untouched

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from serverproc import free_port, live_server
 
+import atocore.hooks
 from atocore.hooks import relay
 from atocore.server.app import create_app
 
@@ -207,6 +208,14 @@ def test_relayed_hooks_end_to_end(vault, conn, tmp_path, data_dir):
         assert "atocore.hooks.relay" in imported(done.stderr)
         assert not imported(done.stderr) & set(HEAVY_FOR_A_HOOK)
 
+        # the installed entry (`python -S launch.py`): the same answer, without `site`
+        launcher = Path(atocore.hooks.__file__).with_name("launch.py")
+        fast = run_hook(
+            [sys.executable, "-S", "-X", "importtime", str(launcher), "prompt"], ask, env
+        )
+        assert context_of(fast) == context_of(done)
+        assert "site" not in imported(fast.stderr)
+
         # the console script's `atocore hook prompt` takes the same path
         script = [sys.executable, "-X", "importtime", str(console_script), "hook", "prompt"]
         again = run_hook(script, ask, env)
@@ -317,3 +326,12 @@ def test_a_server_that_keeps_the_connection_open_does_not_stall_the_hook(monkeyp
     # reading to the end would hit the 3 s timeout (a RelayError) before the server closes
     assert relay.relay("prompt", b'{"prompt": "long enough to be a prompt"}') == b"{}"
     listener.close()
+
+
+def test_the_installed_launcher_builds_the_pack_itself_when_no_server_is_set(vault, conn):
+    """``python -S launch.py``: without a server the hook loads ``site`` and its
+    libraries late, and answers as the full handler does."""
+    launcher = Path(atocore.hooks.__file__).with_name("launch.py")
+    ask = {"session_id": "ls", "cwd": str(vault), "prompt": PROMPT}
+    done = run_hook([sys.executable, "-S", str(launcher), "prompt"], ask, {"ATOCORE_URL": ""})
+    assert "three balls" in context_of(done)

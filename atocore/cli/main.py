@@ -12,9 +12,11 @@ and ``from atocore.cli.main import app`` get everything.
 
 from __future__ import annotations
 
+import copy
 import importlib
+import inspect
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -159,8 +161,40 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def outline(app: typer.Typer) -> typer.Typer:
+    """``app`` as its own ``--help`` shows it: every command and group with its
+    help, no parameters below. Typer converts every signature in the tree
+    (~85 commands) before it prints the root's help; this copy leaves it the
+    top level to convert. A test holds the two helps equal."""
+
+    def summary_only() -> None:  # pragma: no cover - the outline is only ever asked for help
+        raise typer.Exit(2)
+
+    def command(info: Any) -> Any:
+        shallow = copy.copy(info)
+        shallow.name = info.name or typer.main.get_command_name(info.callback.__name__)
+        shallow.help = info.help if info.help is not None else inspect.getdoc(info.callback)
+        shallow.callback = summary_only
+        return shallow
+
+    def group(info: Any) -> Any:
+        shallow = copy.copy(info)
+        shallow.typer_instance = copy.copy(info.typer_instance)
+        shallow.typer_instance.registered_commands = []
+        shallow.typer_instance.registered_groups = []
+        return shallow
+
+    top = copy.copy(app)
+    top.registered_commands = [command(c) for c in app.registered_commands]
+    top.registered_groups = [group(g) for g in app.registered_groups]
+    return top
+
+
 def run() -> None:
-    """Console-script entry point: registers what this command needs, then runs it."""
-    needed = COMMANDS.get(command_name(sys.argv[1:]) or "")
+    """Console-script entry point: registers what this command needs, then runs it.
+
+    The root's own help and ``--version`` run on the :func:`outline`."""
+    name = command_name(sys.argv[1:])
+    needed = COMMANDS.get(name or "")
     register([f"atocore.cli.{m}" for m in needed] if needed else COMMAND_MODULES)
-    _app()
+    (outline(_app) if name is None else _app)()

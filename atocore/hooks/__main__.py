@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             except RelayError as exc:
                 message = f"{exc.code}: {exc}"
                 if exc.code == "unavailable":  # start it, if `claude install` asked for that
+                    need_site()
                     from atocore.hooks.autostart import start_if_asked
 
                     message = start_if_asked() or message
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 if out.strip():
                     sys.stdout.buffer.write(out.strip() + b"\n")
                 return 0
+        need_site()
         from atocore.hooks.handlers import HANDLERS, log, run_hook
 
         if len(args) != 1 or args[0] not in HANDLERS:
@@ -66,6 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         _disarm_timer(previous)
     return 0
+
+
+def need_site() -> None:
+    """Load ``site`` (installed libraries, ``.pth`` files) if the interpreter
+    started without it (``python -S``, :mod:`atocore.hooks.launch`): only the
+    relay runs on the standard library alone."""
+    if "site" not in sys.modules:
+        import site
+
+        site.main()
 
 
 def _arm_timer():

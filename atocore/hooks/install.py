@@ -44,13 +44,11 @@ SERVICE_NAME = "atocore-serve.service"
 def default_command(name: str) -> str:
     """This installation's hook entry, by absolute path (hooks run without the venv's PATH).
 
-    The ``atocore`` script beside the interpreter takes ``hook NAME`` straight
-    to the hook code; ``python -m`` would add runpy's ~4 ms to every prompt.
+    ``python -S`` on :mod:`atocore.hooks.launch` skips the ``site`` start-up
+    that every other entry pays on every prompt.
     """
-    script = Path(sys.executable).parent / "atocore"
-    if script.is_file() and os.access(script, os.X_OK):
-        return f"{shlex.quote(str(script))} hook {name}"
-    return f"{shlex.quote(sys.executable)} -m atocore.hooks {name}"
+    launcher = Path(__file__).with_name("launch.py")
+    return f"{shlex.quote(sys.executable)} -S {shlex.quote(str(launcher))} {name}"
 
 
 def hook_command(
@@ -72,7 +70,9 @@ def hook_command(
 
 def _is_ours(command: str, hook_name: str) -> bool:
     return "atocore" in command and (
-        f"hook {hook_name}" in command or f"atocore.hooks {hook_name}" in command
+        f"hook {hook_name}" in command
+        or f"atocore.hooks {hook_name}" in command
+        or f"launch.py {hook_name}" in command
     )
 
 
