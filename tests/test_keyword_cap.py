@@ -47,3 +47,14 @@ def test_common_words_are_dropped_rarest_first(store, monkeypatch):
     assert fts.capped_terms(store, ["motor", "drive"]) == ["motor"]  # a tie keeps prompt order
     # every word over the budget: counted further, the rarer one wins over prompt order
     assert fts.capped_terms(store, ["motor", "flexure"]) == ["flexure"]
+
+
+def test_a_word_the_store_lacks_does_not_stand_in_for_the_rarest(store, monkeypatch):
+    """A typo or unknown name matches nothing: kept alone, it would leave the keyword
+    side empty whenever the other words are over the budget."""
+    monkeypatch.setattr(fts, "MATCH_BUDGET", 20)
+    assert fts.capped_terms(store, ["motor", "zyxxy", "flexure"]) == ["flexure"]
+    hits = [cid for cid, _ in fts.search_fts(store, "zyxxy motor flexure", 100)]
+    assert sorted(hits) == [1, 2, 3]
+    monkeypatch.setattr(fts, "MATCH_BUDGET", 2)  # every word found is over it: the rarest stays
+    assert fts.capped_terms(store, ["zyxxy", "motor", "drive"]) == ["motor"]

@@ -88,7 +88,9 @@ def matched_rows(conn: Any, term: str, limit: int) -> int:
 def capped_terms(conn: Any, terms: list[str], budget: int | None = None) -> list[str]:
     """The rarest of ``terms`` whose matches fit in ``budget`` rows (all of them when they fit).
 
-    The rarest word is always kept, even over the budget: a query needs a word.
+    The rarest word found in the store is always kept, even over the budget: a
+    query needs a word. Words the store does not hold (a typo, a name it never
+    saw) match nothing, so they are not the rarest of anything.
     """
     budget = MATCH_BUDGET if budget is None else budget
     if len(terms) < 2 or budget <= 0:
@@ -96,11 +98,12 @@ def capped_terms(conn: Any, terms: list[str], budget: int | None = None) -> list
     counts = {term: matched_rows(conn, term, budget + 1) for term in terms}
     if sum(counts.values()) <= budget:
         return terms
-    if min(counts.values()) > budget:  # all tied at the cap: count further to rank them
-        counts = {term: matched_rows(conn, term, RECOUNT * budget + 1) for term in terms}
+    found = [term for term in terms if counts[term]]
+    if min(counts[term] for term in found) > budget:  # tied at the cap: count further
+        counts = {term: matched_rows(conn, term, RECOUNT * budget + 1) for term in found}
     kept: list[str] = []
     total = 0
-    for term in sorted(terms, key=lambda t: counts[t]):  # stable: ties keep prompt order
+    for term in sorted(found, key=lambda t: counts[t]):  # stable: ties keep prompt order
         if kept and total + counts[term] > budget:
             break
         kept.append(term)
