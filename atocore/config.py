@@ -7,6 +7,7 @@ and the server all see the same paths without passing them around.
 
 from __future__ import annotations
 
+import os
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +94,33 @@ def set_overrides(*, data_dir: str | None = None, url: str | None = None) -> Non
     _overrides.update({k: v for k, v in (("data_dir", data_dir), ("url", url)) if v is not None})
 
 
+# What settings are resolved from: a server resolves them a dozen times per
+# context pack, so the last result is kept while none of these changes.
+_INPUTS = (
+    "ATOCORE_DATA_DIR",
+    "ATOCORE_PROJECT_REGISTRY_PATH",
+    "ATOCORE_EMBED_MODEL_PATH",
+    "ATOCORE_BUSY_TIMEOUT_MS",
+    "ATOCORE_URL",
+    "ATOCORE_TIMEOUT_SECONDS",
+    "ATOCORE_ALLOW_REMOTE_PATHS",
+    "ATOCORE_ALLOWED_HOSTS",
+    "HOME",  # the platform data dir
+    "XDG_DATA_HOME",
+)
+_last: tuple[tuple, Settings] | None = None
+
+
 def get_settings() -> Settings:
     """Resolve settings from the command line's global options, then ``ATOCORE_*``."""
+    global _last
+    key = (tuple(_overrides.items()), os.getcwd(), tuple(map(os.environ.get, _INPUTS)))
+    if _last is None or _last[0] != key:
+        _last = (key, _resolve())
+    return _last[1]
+
+
+def _resolve() -> Settings:
     raw_dir = _overrides.get("data_dir") or read("ATOCORE_DATA_DIR")
     data_dir = Path(raw_dir).expanduser() if raw_dir else _default_data_dir()
     raw_registry = read("ATOCORE_PROJECT_REGISTRY_PATH")

@@ -69,3 +69,28 @@ def test_a_hook_with_a_bad_setting_stays_out_of_the_way(data_dir):
     )
     assert done.returncode == 0 and done.stdout == ""
     assert "ATOCORE_HOOK_BUDGET" in done.stderr
+
+
+def test_settings_follow_every_input_they_are_resolved_from(tmp_path, monkeypatch):
+    """get_settings keeps its last result; any change of what it reads must show."""
+    from atocore.config import get_settings, set_overrides
+
+    monkeypatch.setenv("ATOCORE_DATA_DIR", str(tmp_path / "a"))
+    assert get_settings().data_dir == tmp_path / "a"
+    assert get_settings() is get_settings()  # unchanged inputs: the same object
+    monkeypatch.setenv("ATOCORE_DATA_DIR", str(tmp_path / "b"))
+    assert get_settings().data_dir == tmp_path / "b"
+    monkeypatch.setenv("ATOCORE_URL", "http://127.0.0.1:9")
+    assert get_settings().url == "http://127.0.0.1:9"
+    monkeypatch.setenv("ATOCORE_DATA_DIR", "rel")
+    monkeypatch.chdir(tmp_path)
+    assert get_settings().data_dir == tmp_path / "rel"
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "b")
+    assert get_settings().data_dir == tmp_path / "b" / "rel"  # relative to the new cwd
+    set_overrides(data_dir=str(tmp_path / "c"))
+    try:
+        assert get_settings().data_dir == tmp_path / "c"
+    finally:
+        set_overrides()
+    assert get_settings().data_dir == tmp_path / "b" / "rel"

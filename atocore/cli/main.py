@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import os
 import sys
 from typing import Annotated, Any
 
@@ -79,6 +80,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "bench": ("bench",),
 }
 _VALUE_OPTIONS = ("--data-dir", "--url")  # global options that take a value
+COMPLETION_VAR = "_ATOCORE_COMPLETE"  # set by the shell's completion script (click's name)
 
 _app = typer.Typer(
     name="atocore",
@@ -193,8 +195,10 @@ def outline(app: typer.Typer) -> typer.Typer:
 def run() -> None:
     """Console-script entry point: registers what this command needs, then runs it.
 
-    The root's own help and ``--version`` run on the :func:`outline`."""
+    The root's own help and ``--version`` run on the :func:`outline` (shell
+    completion, which reads its words from the environment, on the full app)."""
     name = command_name(sys.argv[1:])
     needed = COMMANDS.get(name or "")
     register([f"atocore.cli.{m}" for m in needed] if needed else COMMAND_MODULES)
-    (outline(_app) if name is None else _app)()
+    root_only = name is None and COMPLETION_VAR not in os.environ
+    (outline(_app) if root_only else _app)()
