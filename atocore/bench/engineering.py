@@ -41,7 +41,7 @@ PROJECT = "bench-eng"
 
 
 def _cad_export(rng: random.Random) -> dict:
-    subsystems = []
+    subsystems: list[dict[str, Any]] = []
     for i in range(30):
         parent = None if i < 3 else f"subsystem.s{(i - 3) // 3 if i >= 12 else i % 3}"
         subsystems.append(
@@ -328,16 +328,11 @@ def _measure(
         ("Q-008", "component.c17"),
     ]:
         label = f"{qid}" + (f" --entity {entity}" if entity else " (whole project)")
-        timed(
-            label,
-            lambda i, q=qid, e=entity: (
-                run_query(conn, q, project="beng", entity=e)
-                if e
-                else run_query(conn, q, project="beng")
-            ),
-            query_runs,
-            "query",
-        )
+
+        def query(i: int, q: str = qid, e: str | None = entity) -> Any:
+            return run_query(conn, q, project="beng", entity=e)  # None: whole project
+
+        timed(label, query, query_runs, "query")
     prompts = [
         f"what material is component {i} made of and which decision affects it?"
         for i in range(query_runs)

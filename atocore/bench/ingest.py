@@ -20,10 +20,14 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atocore.bench.harness import Report, scratch_data_dir
+
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 WORDS = (
     "mount flexure invar zerodur thermal drift tilt interferometer fringe phase spindle "
@@ -84,33 +88,43 @@ class ConstantEmbedder:
     def __init__(self, model_id: str, dim: int) -> None:
         self.model_id, self.dim = model_id, dim
 
-    def load(self) -> ConstantEmbedder:
+    def load(self, *, for_query: bool = False) -> ConstantEmbedder:
         return self
 
-    def embed_documents(self, texts, progress=None):
+    def embed_documents(
+        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+    ) -> Any:
         import numpy as np
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         out[:, 0] = 1.0
         return out
 
+    def embed_query(self, text: str) -> Any:
+        return self.embed_documents([text])[0]
+
 
 class TimedEmbedder:
     """The real embedder, timing the calls the pipeline makes into it."""
 
-    def __init__(self, inner) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner, self.seconds = inner, 0.0
         self.model_id, self.dim = inner.model_id, inner.dim
 
-    def load(self, **kwargs) -> TimedEmbedder:
+    def load(self, *, for_query: bool = False) -> TimedEmbedder:
         return self
 
-    def embed_documents(self, texts, progress=None):
+    def embed_documents(
+        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+    ) -> Any:
         t = time.perf_counter()
         try:
             return self.inner.embed_documents(texts, progress=progress)
         finally:
             self.seconds += time.perf_counter() - t
+
+    def embed_query(self, text: str) -> Any:
+        return self.inner.embed_query(text)
 
 
 def run(
@@ -149,7 +163,7 @@ def _row(
     )
 
 
-def _first_ingest(report: Report, tmp: Path, notes: int) -> Any:
+def _first_ingest(report: Report, tmp: Path, notes: int) -> Embedder:
     """Rows 1-2 of the module doc; returns the loaded embedder."""
     from atocore.db import open_db
     from atocore.embed import get_embedder
@@ -210,7 +224,7 @@ def _first_ingest(report: Report, tmp: Path, notes: int) -> Any:
     return embedder
 
 
-def _big_rescan(report: Report, tmp: Path, rescan_notes: int, embedder: Any) -> None:
+def _big_rescan(report: Report, tmp: Path, rescan_notes: int, embedder: Embedder) -> None:
     """Row 3 of the module doc."""
     from atocore.db import open_db
     from atocore.ingest import ingest_paths

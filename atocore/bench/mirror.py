@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from atocore.bench.harness import Report, repeat, scratch_data_dir, summarize
 from atocore.db.types import Connection
@@ -60,9 +61,9 @@ FAMILY = {
 }
 
 
-def _attrs(kind: str, i: int, rng: random.Random) -> dict:
+def _attrs(kind: str, i: int, rng: random.Random) -> dict[str, Any]:
     text = f"{kind} {i} statement with enough words to look like a real one"
-    return {
+    attrs: dict[str, dict[str, Any]] = {
         "Subsystem": {"description": f"Subsystem {i}"},
         "Component": {"material": rng.choice(["Invar", "Zerodur", "GF-PTFE", "Al 6061"])},
         "Interface": {"kind": "mechanical"},
@@ -79,7 +80,8 @@ def _attrs(kind: str, i: int, rng: random.Random) -> dict:
         "Result": {"metric": "deflection", "value": i, "unit": "nm"},
         "ValidationClaim": {"statement": text},
         "Material": {"grade": f"grade {i}"},
-    }[kind]
+    }
+    return attrs[kind]
 
 
 def generate(conn: Connection, n: int, seed: int = 7) -> dict[str, int]:
