@@ -47,18 +47,6 @@ MIX = [
     ("ValidationClaim", 0.04),
     ("Material", 0.03),
 ]
-FAMILY = {
-    "contains": "structural",
-    "interfaces_with": "structural",
-    "satisfies": "intent",
-    "constrains": "intent",
-    "affects": "intent",
-    "based_on_assumption": "intent",
-    "supersedes": "intent",
-    "produces": "validation",
-    "supports": "validation",
-    "analyzes": "validation",
-}
 
 
 def _attrs(kind: str, i: int, rng: random.Random) -> dict[str, Any]:
@@ -88,6 +76,7 @@ def generate(conn: Connection, n: int, seed: int = 7) -> dict[str, int]:
     """Insert ``n`` active entities (plus superseded decisions) with edges; returns counts."""
     from atocore.context.project_state import set_state
     from atocore.db import transaction
+    from atocore.engineering.schemas import REL_TYPES
 
     rng = random.Random(seed)
     ids: dict[str, list[str]] = {}
@@ -164,7 +153,7 @@ def generate(conn: Connection, n: int, seed: int = 7) -> dict[str, int]:
             conn.execute(
                 "INSERT INTO relationships (id, project, rel_type, family, source_id, target_id) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (f"{src}-{rel}-{tgt}", PROJECT, rel, FAMILY[rel], src, tgt),
+                (f"{src}-{rel}-{tgt}", PROJECT, rel, REL_TYPES[rel].family, src, tgt),
             )
         for k, comp in enumerate(ids["Component"][:10]):
             cid = f"conflict{k:03d}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -48,16 +49,19 @@ def _own_data_dirs(ctx: typer.Context) -> None:
     set_overrides(url=root.params.get("url"))
 
 
-def _output(no_write: bool) -> dict[str, Any]:
-    """What every benchmark is told about its output: write the results file,
-    print the table (not with --json), and the command line that ran it."""
+def _run(benchmark: Callable[..., Any], no_write: bool, *args: Any, **params: Any) -> None:
+    """Run ``benchmark(*args, **params)`` with what every benchmark is told about its
+    output: write the results file (not with --no-write), print the table (not
+    with --json, which prints the whole result instead) and the command line."""
     refuse_url("bench", "benchmarks measure this machine with their own data dirs")
-    return {"write": not no_write, "show": not state.json, "command": _command()}
-
-
-def _print_json(report: Any) -> None:
+    output = {"write": not no_write, "show": not state.json, "command": _command()}
+    report = benchmark(*args, **params, **output)
     if state.json:
         print_json(report.to_dict())
+
+
+def _str_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _int_list(text: str, what: str) -> list[int]:
@@ -110,11 +114,13 @@ def vectors_cmd(
     from atocore.bench.vector_search import KINDS, run
 
     size_list = _int_list(sizes, "--sizes")
-    kind_list = [kind.strip() for kind in kinds.split(",") if kind.strip()]
+    kind_list = _str_list(kinds)
     unknown = [kind for kind in kind_list if kind not in KINDS]
     if unknown or not kind_list:
         raise InvalidInput(f"--kinds must be among {', '.join(KINDS)}, got {kinds!r}")
-    report = run(
+    _run(
+        run,
+        no_write,
         sizes=size_list,
         kinds=kind_list,
         queries=queries,
@@ -123,9 +129,7 @@ def vectors_cmd(
         projects=projects,
         float_baseline=float_baseline,
         project_factor_baseline=project_factor_baseline,
-        **_output(no_write),
     )
-    _print_json(report)
 
 
 @bench_app.command("keywords")
@@ -156,14 +160,14 @@ def keywords_cmd(
     """
     from atocore.bench.keyword_scale import run
 
-    report = run(
+    _run(
+        run,
+        no_write,
         sizes=_int_list(sizes, "--sizes"),
         workdir=workdir,
         runs=runs,
         budgets=_int_list(budgets, "--budgets") if budgets else None,
-        **_output(no_write),
     )
-    _print_json(report)
 
 
 @bench_app.command("cli")
@@ -182,8 +186,7 @@ def cli_cmd(
     """
     from atocore.bench.cli_latency import run
 
-    report = run(runs=runs, warmup=warmup, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, runs=runs, warmup=warmup)
 
 
 @bench_app.command("locomo")
@@ -227,21 +230,21 @@ def locomo_cmd(
     """
     from atocore.bench.locomo import CONFIGS, run
 
-    config_list = [c.strip() for c in configs.split(",") if c.strip()]
+    config_list = _str_list(configs)
     unknown = [c for c in config_list if c not in CONFIGS]
     if unknown or not config_list:
         raise InvalidInput(f"--configs must be among {', '.join(CONFIGS)}, got {configs!r}")
-    report = run(
+    _run(
+        run,
+        no_write,
         path,
         budgets=_int_list(budgets, "--budgets"),
         configs=config_list,
         conversations=conversations,
         limit_questions=limit_questions,
         work_dir=work_dir,
-        holdout=[c.strip() for c in holdout.split(",") if c.strip()],
-        **_output(no_write),
+        holdout=_str_list(holdout),
     )
-    _print_json(report)
 
 
 @bench_app.command("vault")
@@ -264,13 +267,13 @@ def vault_cmd(
     """
     from atocore.bench.vault import run
 
-    report = run(
+    _run(
+        run,
+        no_write,
         budgets=_int_list(budgets, "--budgets"),
         cost_chunks=cost_chunks,
         runs=runs,
-        **_output(no_write),
     )
-    _print_json(report)
 
 
 @bench_app.command("hooks")
@@ -309,7 +312,9 @@ def hooks_cmd(
     """
     from atocore.bench.hooks import run
 
-    report = run(
+    _run(
+        run,
+        no_write,
         chunks=chunks,
         runs=runs,
         cold_runs=cold_runs,
@@ -317,9 +322,7 @@ def hooks_cmd(
         vault_files=vault_files,
         vectors=vectors,
         text=text,
-        **_output(no_write),
     )
-    _print_json(report)
 
 
 @bench_app.command("warm-hook")
@@ -340,8 +343,7 @@ def warm_hook_cmd(
     """
     from atocore.bench.warm_hook import run
 
-    report = run(chunks=chunks, runs=runs, boot_runs=boot_runs, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, chunks=chunks, runs=runs, boot_runs=boot_runs)
 
 
 @bench_app.command("extractor")
@@ -361,8 +363,7 @@ def extractor_cmd(
     """
     from atocore.bench.extractor import run
 
-    report = run(baseline=baseline, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, baseline=baseline)
 
 
 @bench_app.command("backup")
@@ -383,8 +384,7 @@ def backup_cmd(
     """
     from atocore.bench.backup import run
 
-    report = run(vectors=vectors, text_mb=text_mb, runs=runs, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, vectors=vectors, text_mb=text_mb, runs=runs)
 
 
 @bench_app.command("engineering")
@@ -404,8 +404,7 @@ def engineering_cmd(
     """
     from atocore.bench.engineering import run
 
-    report = run(runs=runs, query_runs=query_runs, seed=seed, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, runs=runs, query_runs=query_runs, seed=seed)
 
 
 @bench_app.command("ingest")
@@ -426,8 +425,7 @@ def ingest_cmd(
     """
     from atocore.bench.ingest import run
 
-    report = run(notes=notes, rescan_notes=rescan_notes, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, notes=notes, rescan_notes=rescan_notes)
 
 
 @bench_app.command("memory-loop")
@@ -446,8 +444,7 @@ def memory_loop_cmd(
     """
     from atocore.bench.memory_loop import run
 
-    report = run(sizes=_int_list(sizes, "--sizes"), runs=runs, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, sizes=_int_list(sizes, "--sizes"), runs=runs)
 
 
 @bench_app.command("mirror")
@@ -466,8 +463,7 @@ def mirror_cmd(
     """
     from atocore.bench.mirror import run
 
-    report = run(entities=entities, runs=runs, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, entities=entities, runs=runs)
 
 
 @bench_app.command("query-embed")
@@ -486,5 +482,4 @@ def query_embed_cmd(
     """
     from atocore.bench.query_embed import run
 
-    report = run(runs=runs, cold_runs=cold_runs, **_output(no_write))
-    _print_json(report)
+    _run(run, no_write, runs=runs, cold_runs=cold_runs)
