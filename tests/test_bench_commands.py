@@ -76,3 +76,11 @@ def test_scratch_data_dir_restores_the_environment(tmp_path, data_dir):
         assert get_settings().data_dir == path
     assert get_settings().data_dir == data_dir
     assert len(repeat(lambda: None, 3)) == 3
+
+
+def test_bench_locomo_takes_holdout(cli, tmp_path):
+    dataset = tmp_path / "locomo.json"
+    dataset.write_text('[{"sample_id": "conv-x", "conversation": {}, "qa": []}]')
+    result = cli("bench", "locomo", dataset, "--holdout", "conv-z", "--no-write")
+    assert result.exit_code == 2
+    assert "unknown conversations" in result.output and "conv-z" in result.output
