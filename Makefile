@@ -39,19 +39,24 @@ test-fast: $(STAMP)
 
 ## lint: ruff (rules and formatting) and mypy over the package
 lint: $(STAMP)
-	$(BIN)/ruff check atocore tests bench scripts
-	$(BIN)/ruff format --check atocore tests bench scripts
+	$(BIN)/ruff check atocore tests scripts
+	$(BIN)/ruff format --check atocore tests scripts
 	$(BIN)/mypy atocore
 
 fix: $(STAMP)
-	$(BIN)/ruff check --fix atocore tests bench scripts
-	$(BIN)/ruff format atocore tests bench scripts
+	$(BIN)/ruff check --fix atocore tests scripts
+	$(BIN)/ruff format atocore tests scripts
 
-## bench: the quick benchmarks (each prints a table and writes bench/results/*.json;
-## method and figures in docs/benchmarks.md). Long runs: nice make bench.
+## bench: the quick benchmarks, a couple of minutes (each prints a table and writes
+## bench/results/*.json; method and figures in docs/benchmarks.md; every benchmark:
+## atocore bench --help). Long runs: nice make bench.
 bench: $(STAMP)
 	$(BIN)/atocore bench cli --runs 10
-	$(BIN)/atocore bench vectors --sizes 10000,100000 --kinds random,clustered
+	$(BIN)/atocore bench extractor
+	$(BIN)/atocore bench memory-loop --sizes 100,1000
+	$(BIN)/atocore bench mirror
+	$(BIN)/atocore bench backup --vectors 20000 --text-mb 20
+	$(BIN)/atocore bench vectors --sizes 10000 --kinds random,clustered
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py > docs/cli-reference.md

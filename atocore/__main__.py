@@ -1,8 +1,8 @@
 """``atocore`` (the console script) and ``python -m atocore``.
 
 ``atocore hook NAME`` is run by Claude Code before every prompt, so it goes
-straight to the hook entry without loading the CLI framework (~200 ms of
-imports); every other command goes to the Typer app.
+straight to the hook entry without importing the CLI framework; every
+other command goes to the Typer app.
 """
 
 import sys

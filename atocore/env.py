@@ -15,7 +15,8 @@ import os
 
 from atocore.errors import InvalidInput
 
-# Not `typing.TYPE_CHECKING`: importing typing costs the prompt hook ~15 ms.
+# Not `typing.TYPE_CHECKING`: importing typing is a cost the prompt hook avoids
+# (docs/benchmarks.md, "Figures behind design choices").
 # Type checkers treat any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Small text helpers every layer shares: slugs, digests, cutting to a limit.
 
 Imported on the prompt hook's path, so it stays stdlib-light (``hashlib``
-costs ~8 ms and is imported only when a digest is taken).
+is imported only when a digest is taken; its cost is in docs/benchmarks.md).
 """
 
 from __future__ import annotations

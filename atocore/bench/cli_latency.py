@@ -231,18 +231,3 @@ def run(
     )
     report.finish(write=write, show=show)
     return report
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    run(runs=args.runs, warmup=args.warmup, write=not args.no_write)
-
-
-if __name__ == "__main__":
-    main()

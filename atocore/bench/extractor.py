@@ -1,7 +1,5 @@
 """Extractor precision/recall on a small labelled set of exchanges of our own.
 
-Run: ``python bench/extractor.py [--baseline REF]``.
-
 Each case of ``tests/fixtures/extractor-labelled.json`` is a prompt, a
 response and the memories a careful reader would propose (type + a phrase
 the text must contain). The extractor runs as ``extract`` does (both sides,
@@ -22,11 +20,10 @@ import types
 from pathlib import Path
 from typing import Any
 
-from atocore.bench.harness import Report
+from atocore.bench.harness import CHECKOUT, Report
 from atocore.db.types import Connection
 
-REPO = Path(__file__).resolve().parents[2]
-LABELLED = REPO / "tests" / "fixtures" / "extractor-labelled.json"
+LABELLED = CHECKOUT / "tests" / "fixtures" / "extractor-labelled.json"
 
 
 def load_cases(path: Path = LABELLED) -> list[dict[str, Any]]:
@@ -37,7 +34,7 @@ def extractor_at(ref: str) -> types.ModuleType:
     """The extractor module as it was at git ``ref`` (for a before/after in one run)."""
     source = subprocess.run(
         ["git", "show", f"{ref}:atocore/memory/extractor.py"],
-        cwd=REPO,
+        cwd=CHECKOUT,
         capture_output=True,
         text=True,
         check=True,
@@ -90,14 +87,22 @@ def score(extractor: Any, cases: list[dict[str, Any]], conn: Connection) -> dict
     }
 
 
-def run(*, baseline: str | None = None, write: bool = True, show: bool = True) -> Report:
+def run(
+    *,
+    baseline: str | None = None,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
     from atocore.config import get_settings
     from atocore.db import connect
     from atocore.db.migrations import apply_migrations
     from atocore.memory import extractor as current
 
     cases = load_cases()
-    report = Report("extractor", params={"cases": len(cases), "baseline": baseline})
+    report = Report(
+        "extractor", params={"cases": len(cases), "baseline": baseline}, command=command
+    )
     candidates = [(f"baseline ({baseline})", extractor_at(baseline))] if baseline else []
     candidates.append(("current", current))
     with tempfile.TemporaryDirectory(prefix="atocore-bench-extractor-") as tmp:
@@ -119,21 +124,8 @@ def run(*, baseline: str | None = None, write: bool = True, show: bool = True) -
         finally:
             conn.close()
     report.finish(write=write, show=show)
+    if show:
+        for label, detail in report.extra.items():
+            print(f"{label}: misses {detail['misses']}")
+            print(f"{label}: false positives {detail['false_positives']}")
     return report
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", help="git commit whose extractor to score as well")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    report = run(baseline=args.baseline, write=not args.no_write)
-    for label, detail in report.extra.items():
-        print(f"{label}: misses {detail['misses']}")
-        print(f"{label}: false positives {detail['false_positives']}")
-
-
-if __name__ == "__main__":
-    main()

@@ -23,12 +23,16 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 RESULTS_ENV = "ATOCORE_BENCH_RESULTS"
+# The source checkout atocore runs from: fixtures, examples and git history for
+# the benchmarks that read them (absent from an installed wheel).
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- machine
@@ -95,7 +99,7 @@ def machine_info() -> dict[str, Any]:
 
 def git_commit(cwd: Path | None = None) -> dict[str, Any]:
     """HEAD commit of the checkout atocore runs from (and whether it is dirty)."""
-    where = cwd or Path(__file__).resolve().parents[2]
+    where = cwd or CHECKOUT
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10
@@ -121,10 +125,24 @@ def results_dir() -> Path:
     """
     if os.environ.get(RESULTS_ENV):
         return Path(os.environ[RESULTS_ENV])
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "bench").is_dir() and (checkout / "atocore").is_dir():
-        return checkout / "bench" / "results"
+    if (CHECKOUT / "bench" / "results").is_dir() and (CHECKOUT / "atocore").is_dir():
+        return CHECKOUT / "bench" / "results"
     return Path.cwd() / "bench" / "results"
+
+
+@contextmanager
+def scratch_data_dir(path: Path) -> Iterator[Path]:
+    """Point atocore at a benchmark's own data dir (``ATOCORE_DATA_DIR``) for the
+    block, and back afterwards: a benchmark never touches the user's data."""
+    previous = os.environ.get("ATOCORE_DATA_DIR")
+    os.environ["ATOCORE_DATA_DIR"] = str(path)
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop("ATOCORE_DATA_DIR", None)
+        else:
+            os.environ["ATOCORE_DATA_DIR"] = previous
 
 
 # --------------------------------------------------------------------------- timing
@@ -168,6 +186,11 @@ def time_each(
         if cpu is not None:
             cpu.append(time.process_time() - cpu_start)
     return seconds, outputs
+
+
+def repeat(fn: Callable[[], Any], runs: int) -> list[float]:
+    """Wall seconds of each of ``runs`` calls of ``fn``."""
+    return time_each(lambda _: fn(), range(runs))[0]
 
 
 # --------------------------------------------------------------------------- output

@@ -1,7 +1,5 @@
 """Hook and server figures: prompt-hook latency warm vs cold, server RSS, watch idle CPU.
 
-Run: ``python bench/hook_latency.py [--chunks 100000] [--runs 30] [--idle-s 60]``.
-
 1. A synthetic corpus of ``--chunks`` chunks (random text from a fixed
    vocabulary, random unit vectors recorded under the real model id, plus
    project state) is written straight into a temp data dir — embedding that
@@ -369,6 +367,8 @@ def run(
     vectors: str = "clustered",
     text: str = "synthetic",
     write: bool = True,
+    show: bool = True,
+    command: str | None = None,
 ) -> Report:
     import httpx
 
@@ -383,8 +383,9 @@ def run(
             "vectors": vectors,
             "text": text,
         },
+        command=command,
+        live=show,
     )
-    report.live = True
     with tempfile.TemporaryDirectory(prefix="atocore-bench-hooks-") as tmp:
         data_dir = Path(tmp) / "data"
         corpus = build_corpus(data_dir, chunks, vectors=vectors, text=text)
@@ -544,36 +545,5 @@ def run(
             report.add(
                 _row(label, summarize(cold_s), python_floor_p50_ms=floor_p50, empty_outputs=empty)
             )
-    report.finish(write=write)
+    report.finish(write=write, show=show)
     return report
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chunks", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--cold-runs", type=int, default=5)
-    parser.add_argument("--idle-s", type=float, default=60.0)
-    parser.add_argument("--vault-files", type=int, default=2000)
-    parser.add_argument("--vectors", choices=("clustered", "random"), default="clustered")
-    parser.add_argument(
-        "--text",
-        choices=TEXTS,
-        default="synthetic",
-        help="chunk text: synthetic ~100-word vocabulary (keyword worst case) or real "
-        "docstrings of the stdlib and atocore's dependencies",
-    )
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    run(
-        chunks=args.chunks,
-        runs=args.runs,
-        cold_runs=args.cold_runs,
-        idle_s=args.idle_s,
-        vault_files=args.vault_files,
-        vectors=args.vectors,
-        text=args.text,
-        write=not args.no_write,
-    )

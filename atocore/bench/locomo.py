@@ -1,6 +1,6 @@
 """Context quality on LoCoMo: evidence recall of context packs at a character budget.
 
-``atocore bench locomo PATH`` (or ``python bench/locomo.py PATH``), where
+``atocore bench locomo PATH``, where
 PATH is a LoCoMo-format JSON file (a list of conversations with ``qa`` and
 ``conversation``). The data set is only read, never copied anywhere.
 

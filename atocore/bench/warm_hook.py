@@ -1,7 +1,5 @@
 """Warm by default: the prompt hook exactly as ``atocore claude install`` writes it.
 
-Run: ``python bench/warm_hook.py [--chunks 10000] [--runs 30] [--boot-runs 5]``.
-
 On a synthetic corpus (:func:`atocore.bench.hooks.build_corpus`), the
 installed UserPromptSubmit command (its shell string, run through ``sh -c``
 as Claude Code runs it) is timed in three states, in one run:
@@ -81,11 +79,23 @@ def _add_rows(report: Report, label: str, argv: list[str], **timing: Any) -> Non
         report.add(_row(name, wall, cpu_p50_ms=cpu["p50_ms"], cpu_min_ms=cpu["min_ms"]))
 
 
-def run(*, chunks: int = 10_000, runs: int = 30, boot_runs: int = 5, write: bool = True) -> Report:
+def run(
+    *,
+    chunks: int = 10_000,
+    runs: int = 30,
+    boot_runs: int = 5,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
     from atocore.hooks.install import hook_command, install
 
-    report = Report("warm_hook", params={"chunks": chunks, "runs": runs, "boot_runs": boot_runs})
-    report.live = True
+    report = Report(
+        "warm_hook",
+        params={"chunks": chunks, "runs": runs, "boot_runs": boot_runs},
+        command=command,
+        live=show,
+    )
     with tempfile.TemporaryDirectory(prefix="atocore-bench-warm-") as tmp:
         data_dir = Path(tmp) / "data"
         corpus = build_corpus(data_dir, chunks)
@@ -154,21 +164,5 @@ def run(*, chunks: int = 10_000, runs: int = 30, boot_runs: int = 5, write: bool
         "targets: warm p50 <= 50 ms at 10K chunks; first prompt after boot <= 1 s "
         "(the hook returns while the server starts)"
     )
-    report.finish(write=write)
+    report.finish(write=write, show=show)
     return report
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chunks", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--boot-runs", type=int, default=5)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    run(chunks=args.chunks, runs=args.runs, boot_runs=args.boot_runs, write=not args.no_write)
-
-
-if __name__ == "__main__":
-    main()

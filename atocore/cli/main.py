@@ -5,8 +5,8 @@ import only typer/rich at top level; services (and anything heavy, such
 as fastembed, numpy or FastAPI) are imported inside the commands.
 
 Registration is lazy: the console script registers only the modules the
-invoked command needs (``COMMANDS``), which saves ~100 ms per call of
-importing and building ~85 commands. ``atocore --help``, an unknown command
+invoked command needs (``COMMANDS``), which saves importing and building
+every other command on each call. ``atocore --help``, an unknown command
 and ``from atocore.cli.main import app`` get everything.
 """
 

@@ -53,8 +53,9 @@ def sqlite_module() -> ModuleType:
 def vec_extension_path() -> str | None:
     """Path of the bundled ``vec0`` library, found without importing ``sqlite_vec``.
 
-    Importing the package imports numpy (~130 ms) just to define a helper
-    we never use; every command that opens the database would pay it.
+    Importing the package imports numpy just to define a helper we never
+    use; every command that opens the database would pay it (docs/benchmarks.md,
+    "CLI latency").
     """
     import importlib.util
 

@@ -20,8 +20,8 @@ def open_db(settings: Any = None, *, migrate: bool = True, create: bool = True) 
     database (a mistyped ATOCORE_DATA_DIR) is refused with :class:`NoData`
     and nothing is created there.
     """
-    # Late imports: settings and the migration machinery (dataclasses, ~15 ms)
-    # stay off the import of ``atocore.db``, which the prompt hook pays for.
+    # Late imports: settings and the migration machinery (dataclasses) stay off
+    # the import of ``atocore.db``, which the prompt hook pays for.
     from atocore.config import get_settings
     from atocore.db.migrations import apply_migrations
 

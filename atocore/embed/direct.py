@@ -28,9 +28,9 @@ class DirectEncoder:
             raise EmbeddingUnavailable(f"onnxruntime/tokenizers missing: {exc}") from exc
         try:
             options = ort.SessionOptions()
-            # Measured on the int8 model (2 cores): basic graph optimisation starts in about
-            # 0.25 s and runs a query in about 35 ms; none at all starts faster but runs
-            # the unfused int8 graph 5x slower, and the full set takes 0.65 s to start.
+            # Basic graph optimisation: none at all starts faster but runs the unfused int8
+            # graph several times slower, the full set starts much slower (figures in
+            # docs/benchmarks.md, "Figures behind design choices").
             # One thread: a single short query gains nothing from a pool that must spin up.
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
             options.intra_op_num_threads = 1

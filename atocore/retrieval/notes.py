@@ -25,7 +25,7 @@ from atocore.retrieval.names import name_key, words
 
 MAX_NAME_WORDS = 8  # longest note name looked for inside a query
 # names are looked for in the query's first words only: the lookup grows with the words
-# (1.4 ms for 200 words, 65 ms for 2,000 uncapped), and a pasted text rarely names a note
+# (docs/benchmarks.md, "Figures behind design choices"), and a pasted text rarely names a note
 NAME_QUERY_WORDS = 200
 MAX_BACKLINKS = 20  # per hit
 

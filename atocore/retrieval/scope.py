@@ -15,7 +15,7 @@ from atocore.db.types import Connection
 
 
 def covers_all(conn: Connection, project: str) -> bool:
-    """Whether every stored chunk belongs to ``project`` (an index probe, ~0.05 ms).
+    """Whether every stored chunk belongs to ``project`` (one index probe).
 
     Vectors and FTS rows are kept in step with ``source_chunks`` by ingest,
     so the chunk table answers for all three.

@@ -208,8 +208,8 @@ def _spread_to_neighbours(
 class _Background:
     """``func(*args)`` on its own thread; :meth:`result` waits and re-raises its error.
 
-    A plain thread (about 0.1 ms to start and join) rather than a pool:
-    nothing to import in a cold process, nothing kept across forks.
+    A plain thread (cheap to start and join, see docs/benchmarks.md) rather
+    than a pool: nothing to import in a cold process, nothing kept across forks.
     """
 
     def __init__(self, func: Any, *args: Any) -> None:

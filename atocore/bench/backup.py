@@ -1,10 +1,8 @@
 """Snapshot / validate / restore cost on a generated database.
 
-    .venv/bin/python bench/backup.py [--vectors 50000] [--text-mb 100] [--runs 3]
-
-Builds a fresh data dir whose database holds ``--vectors`` 384-dim vectors in
-a sqlite-vec table plus ``--text-mb`` of chunk-like text rows, then times in
-the same run (best and median of ``--runs``):
+A fresh data dir whose database holds ``vectors`` 384-dim vectors in a
+sqlite-vec table plus ``text_mb`` of chunk-like text rows; then, in the same
+run (best and median of ``runs``):
 
 - ``file copy``        shutil.copyfile of the checkpointed database (baseline:
                        what a cold `cp` of a stopped database costs)
@@ -21,10 +19,7 @@ the same run (best and median of ``--runs``):
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,9 +27,7 @@ import textwrap
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from atocore.bench.harness import Report
+from atocore.bench.harness import Report, repeat, scratch_data_dir, summarize
 
 WRITER = textwrap.dedent(
     """
@@ -54,13 +47,13 @@ WRITER = textwrap.dedent(
 )
 
 
-def build(data_dir: Path, vectors: int, text_mb: int) -> None:
+def build(vectors: int, text_mb: int) -> None:
+    """Fill the current data dir's database (see the module doc)."""
     import numpy as np
 
     from atocore.db import open_db
     from atocore.ops.health import init_data_dir
 
-    os.environ["ATOCORE_DATA_DIR"] = str(data_dir)
     init_data_dir()
     conn = open_db()
     try:
@@ -92,36 +85,30 @@ def build(data_dir: Path, vectors: int, text_mb: int) -> None:
         conn.close()
 
 
-def timed(fn, runs: int) -> list[float]:
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - start)
-    return seconds
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--vectors", type=int, default=50000)
-    parser.add_argument("--text-mb", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--keep", action="store_true", help="Keep the temporary data dir.")
-    args = parser.parse_args()
-
+def run(
+    *,
+    vectors: int = 50_000,
+    text_mb: int = 100,
+    runs: int = 3,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
     from atocore.config import get_settings
     from atocore.ops import backup, restore
 
-    work = Path(tempfile.mkdtemp(prefix="atocore-bench-backup-"))
-    data_dir = work / "data"
     report = Report(
         "backup",
-        params=vars(args),
-        command="python bench/backup.py " + " ".join(sys.argv[1:]),
+        params={"vectors": vectors, "text_mb": text_mb, "runs": runs},
+        command=command,
     )
-    try:
+    with (
+        tempfile.TemporaryDirectory(prefix="atocore-bench-backup-") as tmp,
+        scratch_data_dir(Path(tmp) / "data"),
+    ):
+        work = Path(tmp)
         start = time.perf_counter()
-        build(data_dir, args.vectors, args.text_mb)
+        build(vectors, text_mb)
         settings = get_settings()
         size_mb = settings.db_path.stat().st_size / 1024 / 1024
         report.note(f"database {size_mb:.1f} MB built in {time.perf_counter() - start:.1f} s")
@@ -129,43 +116,43 @@ def main() -> None:
         scratch.mkdir()
 
         def add(name: str, seconds: list[float]) -> None:
-            best = min(seconds)
+            stats = summarize(seconds)
             report.add(
                 {
                     "operation": name,
-                    "best s": round(best, 3),
-                    "median s": round(statistics.median(seconds), 3),
-                    "MB/s (best)": round(size_mb / best, 1),
+                    "best s": round(stats["min_ms"] / 1000, 3),
+                    "median s": round(stats["p50_ms"] / 1000, 3),
+                    "MB/s (best)": round(size_mb * 1000 / stats["min_ms"], 1),
                     "runs": len(seconds),
                 }
             )
 
         add(
             "file copy (baseline)",
-            timed(lambda: shutil.copyfile(settings.db_path, scratch / "copy.db"), args.runs),
+            repeat(lambda: shutil.copyfile(settings.db_path, scratch / "copy.db"), runs),
         )
 
-        def online(step):
+        def online(step: int) -> None:
             target = scratch / f"online-{step}.db"
             target.unlink(missing_ok=True)
             backup._copy_database(settings.db_path, target, settings, None, step)
 
-        add("online copy, one pass", timed(lambda: online(-1), args.runs))
+        add("online copy, one pass", repeat(lambda: online(-1), runs))
         pages = settings.db_path.stat().st_size // 4096
-        add("online copy, ~100 steps", timed(lambda: online(max(256, pages // 100)), args.runs))
+        add("online copy, ~100 steps", repeat(lambda: online(max(256, pages // 100)), runs))
         stamps: list[str] = []
         add(
             "backup create (copy+sha256+validate)",
-            timed(lambda: stamps.append(backup.create_backup(settings)["stamp"]), args.runs),
+            repeat(lambda: stamps.append(backup.create_backup(settings)["stamp"]), runs),
         )
-        add("validate", timed(lambda: backup.validate_backup(stamps[0], settings), args.runs))
+        add("validate", repeat(lambda: backup.validate_backup(stamps[0], settings), runs))
         add(
             "restore (no pre-snapshot)",
-            timed(
+            repeat(
                 lambda: restore.restore_backup(
                     stamps[0], settings, confirm_stopped=True, pre_snapshot=False
                 ),
-                args.runs,
+                runs,
             ),
         )
 
@@ -175,9 +162,9 @@ def main() -> None:
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert proc.stdout.readline().strip() == "ready"
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         results: list[dict] = []
-        loaded = timed(lambda: results.append(backup.create_backup(settings)), args.runs)
+        loaded = repeat(lambda: results.append(backup.create_backup(settings)), runs)
         stop.touch()
         writes = int(proc.communicate(timeout=60)[0].strip())
         add("backup create, concurrent writer", loaded)
@@ -187,11 +174,5 @@ def main() -> None:
             f"concurrent writer committed {writes} rows during the loaded runs; "
             f"every snapshot valid: {valid}; stepped-copy restarts: {restarts}"
         )
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    report.finish()
-
-
-if __name__ == "__main__":
-    main()
+    report.finish(write=write, show=show)
+    return report

@@ -1,8 +1,6 @@
 """Human Mirror render time on a generated 1000-entity project.
 
-    .venv/bin/python bench/mirror.py [--entities 1000] [--runs 5]
-
-Builds a fresh data dir with one project of ``--entities`` active entities
+A fresh data dir with one project of ``entities`` active entities
 (subsystems, two thirds nested under another, components, interfaces, parameters, requirements
 with ~20 % orphans, constraints, decisions with superseded history and
 flagged assumptions, analysis models, results and claims, about one edge
@@ -20,20 +18,16 @@ Target (issue #6): a full render of a 1000-entity project under 5 s.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
 import shutil
-import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from atocore.bench.harness import Report, summarize
+from atocore.bench.harness import Report, repeat, scratch_data_dir, summarize
+from atocore.db.types import Connection
 
 PROJECT = "bench-mirror"
 NOW = datetime(2026, 4, 7, 12, 0, 0, tzinfo=UTC)
@@ -53,23 +47,11 @@ MIX = [
     ("ValidationClaim", 0.04),
     ("Material", 0.03),
 ]
-FAMILY = {
-    "contains": "structural",
-    "interfaces_with": "structural",
-    "satisfies": "intent",
-    "constrains": "intent",
-    "affects": "intent",
-    "based_on_assumption": "intent",
-    "supersedes": "intent",
-    "produces": "validation",
-    "supports": "validation",
-    "analyzes": "validation",
-}
 
 
-def _attrs(kind: str, i: int, rng: random.Random) -> dict:
+def _attrs(kind: str, i: int, rng: random.Random) -> dict[str, Any]:
     text = f"{kind} {i} statement with enough words to look like a real one"
-    return {
+    attrs: dict[str, dict[str, Any]] = {
         "Subsystem": {"description": f"Subsystem {i}"},
         "Component": {"material": rng.choice(["Invar", "Zerodur", "GF-PTFE", "Al 6061"])},
         "Interface": {"kind": "mechanical"},
@@ -86,13 +68,15 @@ def _attrs(kind: str, i: int, rng: random.Random) -> dict:
         "Result": {"metric": "deflection", "value": i, "unit": "nm"},
         "ValidationClaim": {"statement": text},
         "Material": {"grade": f"grade {i}"},
-    }[kind]
+    }
+    return attrs[kind]
 
 
-def generate(conn, n: int, seed: int = 7) -> dict[str, int]:
+def generate(conn: Connection, n: int, seed: int = 7) -> dict[str, int]:
     """Insert ``n`` active entities (plus superseded decisions) with edges; returns counts."""
     from atocore.context.project_state import set_state
     from atocore.db import transaction
+    from atocore.engineering.schemas import REL_TYPES
 
     rng = random.Random(seed)
     ids: dict[str, list[str]] = {}
@@ -169,7 +153,7 @@ def generate(conn, n: int, seed: int = 7) -> dict[str, int]:
             conn.execute(
                 "INSERT INTO relationships (id, project, rel_type, family, source_id, target_id) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (f"{src}-{rel}-{tgt}", PROJECT, rel, FAMILY[rel], src, tgt),
+                (f"{src}-{rel}-{tgt}", PROJECT, rel, REL_TYPES[rel].family, src, tgt),
             )
         for k, comp in enumerate(ids["Component"][:10]):
             cid = f"conflict{k:03d}"
@@ -189,74 +173,70 @@ def generate(conn, n: int, seed: int = 7) -> dict[str, int]:
     return {"active_entities": counter, "edges": len(edges)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entities", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-write", action="store_true", help="Do not save a results file.")
-    args = parser.parse_args(argv)
+def run(
+    *,
+    entities: int = 1000,
+    runs: int = 5,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
+    from atocore.db import open_db
 
-    tmp = Path(tempfile.mkdtemp(prefix="atocore-bench-mirror-"))
-    os.environ["ATOCORE_DATA_DIR"] = str(tmp)
-    try:
-        from atocore.db import open_db
-        from atocore.mirror import templates as tpl
-        from atocore.mirror.catalog import Catalog
-        from atocore.mirror.graph import load_graph
-        from atocore.mirror.renderer import plan_pages, project_dir, render_pages, render_project
-
+    with (
+        tempfile.TemporaryDirectory(prefix="atocore-bench-mirror-") as tmp,
+        scratch_data_dir(Path(tmp)),
+    ):
         conn = open_db()
-        counts = generate(conn, args.entities)
-        env = tpl.environment()
-        directory = project_dir(PROJECT)
+        try:
+            report = _measure(conn, entities, runs, command)
+        finally:
+            conn.close()
+    report.finish(write=write, show=show)
+    return report
 
-        def load() -> None:
-            Catalog(conn, load_graph(conn, PROJECT))
 
-        def cold() -> None:
-            shutil.rmtree(directory, ignore_errors=True)
-            render_project(conn, PROJECT, now=NOW, env=env)
+def _measure(conn: Connection, entities: int, runs: int, command: str | None) -> Report:
+    from atocore.mirror import templates as tpl
+    from atocore.mirror.catalog import Catalog
+    from atocore.mirror.graph import load_graph
+    from atocore.mirror.renderer import plan_pages, project_dir, render_pages, render_project
 
-        steps = [
-            ("load", load),
-            ("facts", lambda: plan_pages(conn, PROJECT, NOW)),
-            ("render", lambda: render_pages(conn, PROJECT, NOW, directory, env)),
-            ("cold write", cold),
-            ("no-op", lambda: render_project(conn, PROJECT, now=NOW, env=env)),
-        ]
-        pages = len(plan_pages(conn, PROJECT, NOW))
-        report = Report(
-            "mirror",
-            params={**counts, "runs": args.runs, "pages": pages},
-            command="python bench/mirror.py " + " ".join(argv or sys.argv[1:]),
+    counts = generate(conn, entities)
+    env = tpl.environment()
+    directory = project_dir(PROJECT)
+
+    def load() -> None:
+        Catalog(conn, load_graph(conn, PROJECT))
+
+    def cold() -> None:
+        shutil.rmtree(directory, ignore_errors=True)
+        render_project(conn, PROJECT, now=NOW, env=env)
+
+    steps = [
+        ("load", load),
+        ("facts", lambda: plan_pages(conn, PROJECT, NOW)),
+        ("render", lambda: render_pages(conn, PROJECT, NOW, directory, env)),
+        ("cold write", cold),
+        ("no-op", lambda: render_project(conn, PROJECT, now=NOW, env=env)),
+    ]
+    pages = len(plan_pages(conn, PROJECT, NOW))
+    report = Report("mirror", params={**counts, "runs": runs, "pages": pages}, command=command)
+    for name, fn in steps:
+        fn()  # warm-up (imports, template compilation)
+        seconds = repeat(fn, runs)
+        report.add(
+            {
+                "step": name,
+                "p50_ms": summarize(seconds)["p50_ms"],
+                "max_ms": round(max(seconds) * 1000, 3),
+                "runs": runs,
+            }
         )
-        for name, fn in steps:
-            fn()  # warm-up (imports, template compilation)
-            seconds = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                fn()
-                seconds.append(time.perf_counter() - start)
-            stats = summarize(seconds)
-            report.add(
-                {
-                    "step": name,
-                    "p50_ms": stats["p50_ms"],
-                    "max_ms": round(max(seconds) * 1000, 3),
-                    "runs": args.runs,
-                }
-            )
-        written = render_project(conn, PROJECT, now=NOW, force=True, env=env)
-        report.note(
-            f"{counts['active_entities']} active entities, {counts['edges']} edges, "
-            f"{len(written.pages)} pages, "
-            f"{sum(p.path.stat().st_size for p in written.pages) // 1024} KiB of markdown"
-        )
-        conn.close()
-        report.finish(write=not args.no_write)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    main()
+    written = render_project(conn, PROJECT, now=NOW, force=True, env=env)
+    report.note(
+        f"{counts['active_entities']} active entities, {counts['edges']} edges, "
+        f"{len(written.pages)} pages, "
+        f"{sum(p.path.stat().st_size for p in written.pages) // 1024} KiB of markdown"
+    )
+    return report

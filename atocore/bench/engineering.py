@@ -1,8 +1,6 @@
 """Engineering layer: writes, conflict checks and catalog queries on a 1000-entity project.
 
-    .venv/bin/python bench/engineering.py [--runs 200] [--query-runs 50]
-
-Builds a fresh data dir with one registered project of about 1000 entities,
+A fresh data dir with one registered project of about 1000 entities,
 made the way real data arrives: a generated KB-CAD export (subsystems three
 levels deep, components with materials and parameters, interfaces), a
 generated KB-FEM export (models, results, claims), both imported and every
@@ -27,26 +25,23 @@ Targets (issue #5): write < 100 ms p99, query < 500 ms p99, conflict check
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
-import shutil
-import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from atocore.bench.harness import Report, summarize
+from atocore.bench.harness import Report, scratch_data_dir, summarize, time_each
+from atocore.db.types import Connection
 
 PROJECT = "bench-eng"
 
 
 def _cad_export(rng: random.Random) -> dict:
-    subsystems = []
+    subsystems: list[dict[str, Any]] = []
     for i in range(30):
         parent = None if i < 3 else f"subsystem.s{(i - 3) // 3 if i >= 12 else i % 3}"
         subsystems.append(
@@ -143,7 +138,7 @@ def _fem_export() -> dict:
     }
 
 
-def build(conn, rng: random.Random) -> dict:
+def build(conn: Connection, rng: random.Random) -> dict:
     from atocore.engineering.create import create_entity
     from atocore.engineering.imports import import_export
     from atocore.engineering.relationships import relate
@@ -219,152 +214,143 @@ def build(conn, rng: random.Random) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200, help="timed writes per kind")
-    parser.add_argument("--query-runs", type=int, default=50, help="timed runs per query")
-    parser.add_argument("--seed", type=int, default=5)
-    args = parser.parse_args()
+def run(
+    *,
+    runs: int = 200,
+    query_runs: int = 50,
+    seed: int = 5,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
+    with (
+        tempfile.TemporaryDirectory(prefix="atocore-bench-eng-") as tmp,
+        scratch_data_dir(Path(tmp)),
+    ):
+        (Path(tmp) / "config").mkdir(parents=True)
+        (Path(tmp) / "config" / "project-registry.json").write_text(
+            json.dumps({"projects": [{"id": PROJECT, "aliases": ["beng"]}]})
+        )
+        from atocore.db import open_db
 
-    tmp = Path(tempfile.mkdtemp(prefix="atocore-bench-eng-"))
-    os.environ["ATOCORE_DATA_DIR"] = str(tmp)
-    (tmp / "config").mkdir(parents=True)
-    (tmp / "config" / "project-registry.json").write_text(
-        json.dumps({"projects": [{"id": PROJECT, "aliases": ["beng"]}]})
-    )
+        conn = open_db()
+        try:
+            report = _measure(conn, runs, query_runs, seed, command)
+        finally:
+            conn.close()
+    report.finish(write=write, show=show)
+    return report
+
+
+def _measure(
+    conn: Connection, runs: int, query_runs: int, seed: int, command: str | None
+) -> Report:
     from atocore.context.project_state import set_state
-    from atocore.db import open_db, transaction
+    from atocore.db import transaction
     from atocore.engineering.conflicts import detect_for_entity
+    from atocore.engineering.context import entity_blocks
     from atocore.engineering.create import create_entity
     from atocore.engineering.entities import find_entity, get_entity
     from atocore.engineering.graph import Graph
     from atocore.engineering.queries import run_query
     from atocore.engineering.review import promote_entity
 
-    rng = random.Random(args.seed)
-    conn = open_db()
-    try:
-        facts = build(conn, rng)
-        report = Report(
-            "engineering", params={**vars(args), **facts}, command="python bench/engineering.py"
-        )
+    facts = build(conn, random.Random(seed))
+    report = Report(
+        "engineering",
+        params={"runs": runs, "query_runs": query_runs, "seed": seed, **facts},
+        command=command,
+    )
 
-        def timed(label: str, fn, n: int, kind: str) -> None:
-            seconds = []
-            for i in range(n):
-                start = time.perf_counter()
-                fn(i)
-                seconds.append(time.perf_counter() - start)
-            report.add({"operation": label, "kind": kind, **summarize(seconds)})
+    def timed(label: str, fn: Callable[[int], Any], n: int, kind: str) -> None:
+        seconds, _ = time_each(fn, range(n))
+        report.add({"operation": label, "kind": kind, **summarize(seconds)})
 
-        def raw_insert(i: int) -> None:
-            with transaction(conn):
-                conn.execute(
-                    "INSERT INTO entities (id, entity_type, name, project, identity_key, status, "
-                    "attributes, source_refs, created_at, updated_at) VALUES "
-                    "(?, 'Component', ?, ?, ?, 'invalid', '{}', '[]', '', '')",
-                    (uuid.uuid4().hex, f"raw {i}", PROJECT, f"raw-{i}"),
-                )
-
-        timed("raw INSERT (baseline)", raw_insert, args.runs, "write")
-        cands = []
-        timed(
-            "write candidate",
-            lambda i: cands.append(
-                create_entity(conn, "beng", "Component", f"New part {i}", {"material": "Invar 36"})
-            ),
-            args.runs,
-            "write",
-        )
-        timed(
-            "write active (+detection)",
-            lambda i: create_entity(
-                conn,
-                "beng",
-                "Requirement",
-                f"New requirement {i}",
-                {"statement": f"r {i}"},
-                status="active",
-            ),
-            args.runs,
-            "write",
-        )
-        actives = [find_entity(conn, f"component.c{c}", PROJECT) for c in range(args.runs)]
-        timed(
-            "detect only (no conflict)",
-            lambda i: detect_for_entity(conn, actives[i % len(actives)], detected_by="bench"),
-            args.runs,
-            "conflict check",
-        )
-        timed(
-            "promote (+guard, detection)",
-            lambda i: promote_entity(conn, cands[i].id),
-            args.runs,
-            "write",
-        )
-        timed(
-            "state set + check (no conflict)",
-            lambda i: set_state(
-                conn,
-                "beng",
-                "fact",
-                f"component.c{i % 330}.material",
-                get_entity(conn, actives[i % len(actives)].id).attributes["material"],
-            ),
-            args.runs,
-            "conflict check",
-        )
-        conflicts = conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0]
-        timed(
-            "graph load (baseline)", lambda i: Graph.load(conn, PROJECT), args.query_runs, "query"
-        )
-        subsystem = "subsystem.s4"
-        component = "component.c17"
-        for qid, entity in [
-            ("Q-001", None),
-            ("Q-001", subsystem),
-            ("Q-005", None),
-            ("Q-008", None),
-            ("Q-008", component),
-        ]:
-            label = f"{qid}" + (f" --entity {entity}" if entity else " (whole project)")
-            timed(
-                label,
-                lambda i, q=qid, e=entity: (
-                    run_query(conn, q, project="beng", entity=e)
-                    if e
-                    else run_query(conn, q, project="beng")
-                ),
-                args.query_runs,
-                "query",
+    def raw_insert(i: int) -> None:
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO entities (id, entity_type, name, project, identity_key, status, "
+                "attributes, source_refs, created_at, updated_at) VALUES "
+                "(?, 'Component', ?, ?, ?, 'invalid', '{}', '[]', '', '')",
+                (uuid.uuid4().hex, f"raw {i}", PROJECT, f"raw-{i}"),
             )
-        from atocore.engineering.context import entity_blocks
 
-        prompts = [
-            f"what material is component {i} made of and which decision affects it?"
-            for i in range(args.query_runs)
-        ]
-        timed(
-            "entity_blocks (context slot, 2000 chars)",
-            lambda i: entity_blocks(conn, "beng", prompts[i], 2000),
-            args.query_runs,
-            "context",
-        )
-        sizes = {q: run_query(conn, q, project="beng").count for q in ("Q-001", "Q-005", "Q-008")}
-        report.note(
-            f"{facts['active_entities']} active entities, {facts['relationships']} "
-            f"relationships after the build; rows returned {sizes}; "
-            f"conflicts opened during the timed runs: {conflicts}"
-        )
-        report.note(
-            f"build: {facts['import_records']} records imported in {facts['import_s']} s, "
-            f"all candidates promoted in {facts['promote_all_s']} s"
-        )
-        report.finish()
-    finally:
-        conn.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+    timed("raw INSERT (baseline)", raw_insert, runs, "write")
+    cands: list[Any] = []
+    timed(
+        "write candidate",
+        lambda i: cands.append(
+            create_entity(conn, "beng", "Component", f"New part {i}", {"material": "Invar 36"})
+        ),
+        runs,
+        "write",
+    )
+    timed(
+        "write active (+detection)",
+        lambda i: create_entity(
+            conn,
+            "beng",
+            "Requirement",
+            f"New requirement {i}",
+            {"statement": f"r {i}"},
+            status="active",
+        ),
+        runs,
+        "write",
+    )
+    actives = [find_entity(conn, f"component.c{c}", PROJECT) for c in range(runs)]
+    timed(
+        "detect only (no conflict)",
+        lambda i: detect_for_entity(conn, actives[i % len(actives)], detected_by="bench"),
+        runs,
+        "conflict check",
+    )
+    timed("promote (+guard, detection)", lambda i: promote_entity(conn, cands[i].id), runs, "write")
+    timed(
+        "state set + check (no conflict)",
+        lambda i: set_state(
+            conn,
+            "beng",
+            "fact",
+            f"component.c{i % 330}.material",
+            get_entity(conn, actives[i % len(actives)].id).attributes["material"],
+        ),
+        runs,
+        "conflict check",
+    )
+    conflicts = conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0]
+    timed("graph load (baseline)", lambda i: Graph.load(conn, PROJECT), query_runs, "query")
+    for qid, entity in [
+        ("Q-001", None),
+        ("Q-001", "subsystem.s4"),
+        ("Q-005", None),
+        ("Q-008", None),
+        ("Q-008", "component.c17"),
+    ]:
+        label = f"{qid}" + (f" --entity {entity}" if entity else " (whole project)")
 
+        def query(i: int, q: str = qid, e: str | None = entity) -> Any:
+            return run_query(conn, q, project="beng", entity=e)  # None: whole project
 
-if __name__ == "__main__":
-    main()
+        timed(label, query, query_runs, "query")
+    prompts = [
+        f"what material is component {i} made of and which decision affects it?"
+        for i in range(query_runs)
+    ]
+    timed(
+        "entity_blocks (context slot, 2000 chars)",
+        lambda i: entity_blocks(conn, "beng", prompts[i], 2000),
+        query_runs,
+        "context",
+    )
+    sizes = {q: run_query(conn, q, project="beng").count for q in ("Q-001", "Q-005", "Q-008")}
+    report.note(
+        f"{facts['active_entities']} active entities, {facts['relationships']} "
+        f"relationships after the build; rows returned {sizes}; "
+        f"conflicts opened during the timed runs: {conflicts}"
+    )
+    report.note(
+        f"build: {facts['import_records']} records imported in {facts['import_s']} s, "
+        f"all candidates promoted in {facts['promote_all_s']} s"
+    )
+    return report

@@ -1,7 +1,5 @@
 """Reflection-loop hot paths: the memory slot of a pack and reinforcement.
 
-    .venv/bin/python bench/memory_loop.py [--sizes 100,1000,10000] [--runs 20]
-
 For each size, a fresh data dir gets that many active memories through
 ``create_memory`` (12 words each from a 5,000-word vocabulary, half in
 project p05, half global). Measured per call, in one process:
@@ -15,17 +13,19 @@ project p05, half global). Measured per call, in one process:
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from harness import Report, summarize, time_each
+from atocore.bench.harness import Report, scratch_data_dir, summarize, time_each
+from atocore.db.types import Connection
 
 WORDS = "mirror lens pad support thermal frame invar zerodur laser stand".split()
 
 
-def _fill(conn, n: int, seed: int = 7) -> None:
+def _fill(conn: Connection, n: int, seed: int = 7) -> None:
     from atocore.db import transaction
     from atocore.memory.service import create_memory
 
@@ -37,7 +37,7 @@ def _fill(conn, n: int, seed: int = 7) -> None:
             create_memory(conn, "knowledge", content, project="p05" if i % 2 else "")
 
 
-def _full_scan(conn, text: str) -> int:
+def _full_scan(conn: Connection, text: str) -> int:
     from atocore.memory import tokens as tok
 
     tok.token_set.cache_clear()
@@ -55,31 +55,45 @@ def _full_scan(conn, text: str) -> int:
     return hits
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-
-    report = Report("memory-loop", params={"sizes": sizes, "runs": args.runs})
+def run(
+    *,
+    sizes: list[int] | tuple[int, ...] = (100, 1000, 10_000),
+    runs: int = 20,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
+    report = Report("memory-loop", params={"sizes": list(sizes), "runs": runs}, command=command)
     prompt = "which pad supports the mirror thermal frame?"
     response = " ".join(random.Random(1).choice(WORDS + ["the", "and"]) for _ in range(200))
     for n in sizes:
-        os.environ["ATOCORE_DATA_DIR"] = tempfile.mkdtemp(prefix="atocore-bench-mem-")
-        from atocore.db import open_db
-        from atocore.memory import tokens as tok
-        from atocore.memory.context import memory_blocks
-        from atocore.memory.reinforcement import reinforce_from_text
-        from atocore.projects.registry import register_project
+        with (
+            tempfile.TemporaryDirectory(prefix="atocore-bench-mem-") as tmp,
+            scratch_data_dir(Path(tmp)),
+        ):
+            _measure(report, n, runs, prompt, response)
+    report.note(
+        "tokenizer caches cleared before every call (cold-process conditions); "
+        "delta=0 keeps confidences unchanged between runs"
+    )
+    report.finish(write=write, show=show)
+    return report
 
-        conn = open_db()
+
+def _measure(report: Report, n: int, runs: int, prompt: str, response: str) -> None:
+    from atocore.db import open_db
+    from atocore.memory import tokens as tok
+    from atocore.memory.context import memory_blocks
+    from atocore.memory.reinforcement import reinforce_from_text
+    from atocore.projects.registry import register_project
+
+    conn = open_db()
+    try:
         register_project("p05")  # writes need a known project
         _fill(conn, n)
 
-        def cold(fn, conn=conn):
-            def call(_):
+        def cold(fn: Callable[[Connection], Any]) -> Callable[[Any], Any]:
+            def call(_: Any) -> Any:
                 tok.token_set.cache_clear()
                 tok.stem.cache_clear()
                 return fn(conn)
@@ -96,15 +110,7 @@ def main() -> None:
             ),
         ]
         for name, fn in cases:
-            seconds, _ = time_each(fn, range(args.runs))
+            seconds, _ = time_each(fn, range(runs))
             report.add({"memories": n, "operation": name, **summarize(seconds)})
+    finally:
         conn.close()
-    report.note(
-        "tokenizer caches cleared before every call (cold-process conditions); "
-        "delta=0 keeps confidences unchanged between runs"
-    )
-    report.finish(write=not args.no_write)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,8 +1,6 @@
 """Ingest throughput vs the raw embedder, and unchanged re-scan time.
 
-    .venv/bin/python bench/ingest.py [--notes 150] [--rescan-notes 10000]
-
-1. A generated vault of ``--notes`` markdown notes (frontmatter, headings,
+1. A generated vault of ``notes`` markdown notes (frontmatter, headings,
    paragraphs, a table) is chunked once to get the exact texts the pipeline
    embeds. Baselines on those texts: fastembed's own ``TextEmbedding.embed``
    (input order, batch 64) and our ``Embedder.embed_documents`` (length-
@@ -10,7 +8,7 @@
    (scan, parse, chunk, embed, write SQLite + FTS + vectors). Baseline runs
    before and after the ingest; their mean is the reference.
 2. An unchanged re-scan of the same vault.
-3. An unchanged re-scan of a ``--rescan-notes`` vault. Populating that
+3. An unchanged re-scan of a ``rescan_notes`` vault. Populating that
    index with the real model would take most of an hour here, so it is
    filled once with a stand-in embedder that returns constant vectors
    under the real model id; the timed re-scan never embeds (that is what
@@ -19,18 +17,17 @@
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
-import shutil
-import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from atocore.bench.harness import Report, scratch_data_dir
 
-from harness import Report
+if TYPE_CHECKING:
+    from atocore.embed.types import Embedder
 
 WORDS = (
     "mount flexure invar zerodur thermal drift tilt interferometer fringe phase spindle "
@@ -91,45 +88,83 @@ class ConstantEmbedder:
     def __init__(self, model_id: str, dim: int) -> None:
         self.model_id, self.dim = model_id, dim
 
-    def load(self) -> ConstantEmbedder:
+    def load(self, *, for_query: bool = False) -> ConstantEmbedder:
         return self
 
-    def embed_documents(self, texts, progress=None):
+    def embed_documents(
+        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+    ) -> Any:
         import numpy as np
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         out[:, 0] = 1.0
         return out
 
+    def embed_query(self, text: str) -> Any:
+        return self.embed_documents([text])[0]
+
 
 class TimedEmbedder:
     """The real embedder, timing the calls the pipeline makes into it."""
 
-    def __init__(self, inner) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner, self.seconds = inner, 0.0
         self.model_id, self.dim = inner.model_id, inner.dim
 
-    def load(self, **kwargs) -> TimedEmbedder:
+    def load(self, *, for_query: bool = False) -> TimedEmbedder:
         return self
 
-    def embed_documents(self, texts, progress=None):
+    def embed_documents(
+        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+    ) -> Any:
         t = time.perf_counter()
         try:
             return self.inner.embed_documents(texts, progress=progress)
         finally:
             self.seconds += time.perf_counter() - t
 
+    def embed_query(self, text: str) -> Any:
+        return self.inner.embed_query(text)
 
-def use_data_dir(path: Path) -> None:
-    os.environ["ATOCORE_DATA_DIR"] = str(path)
+
+def run(
+    *,
+    notes: int = 150,
+    rescan_notes: int = 10_000,
+    write: bool = True,
+    show: bool = True,
+    command: str | None = None,
+) -> Report:
+    report = Report(
+        name="ingest",
+        params={"notes": notes, "rescan_notes": rescan_notes},
+        command=command,
+        live=show,
+    )
+    with tempfile.TemporaryDirectory(prefix="atocore-bench-ingest-") as tmp:
+        with scratch_data_dir(Path(tmp) / "data"):
+            embedder = _first_ingest(report, Path(tmp), notes)
+        with scratch_data_dir(Path(tmp) / "data-big"):
+            _big_rescan(report, Path(tmp), rescan_notes, embedder)
+    report.finish(write=write, show=show)
+    return report
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notes", type=int, default=150)
-    parser.add_argument("--rescan-notes", type=int, default=10_000)
-    args = parser.parse_args()
+def _row(
+    report: Report, what: str, seconds: float, chunks: int | None = None, ref: float | None = None
+) -> None:
+    report.add(
+        {
+            "measurement": what,
+            "seconds": round(seconds, 3),
+            "chunks/s": round(chunks / seconds, 1) if chunks else "",
+            "vs raw fastembed": f"{ref / seconds:.0%}" if ref and chunks else "",
+        }
+    )
 
+
+def _first_ingest(report: Report, tmp: Path, notes: int) -> Embedder:
+    """Rows 1-2 of the module doc; returns the loaded embedder."""
     from atocore.db import open_db
     from atocore.embed import get_embedder
     from atocore.ingest import ingest_paths
@@ -137,14 +172,7 @@ def main() -> None:
     from atocore.ingest.parse import parse_document
     from atocore.ingest.pipeline import embed_text
 
-    report = Report(
-        name="ingest",
-        params={"notes": args.notes, "rescan_notes": args.rescan_notes},
-        live=True,
-    )
-    tmp = Path(tempfile.mkdtemp(prefix="atocore-bench-ingest-"))
-    vault = make_vault(tmp / "vault", args.notes)
-    use_data_dir(tmp / "data")
+    vault = make_vault(tmp / "vault", notes)
     embedder = get_embedder().load()
     texts = []
     for path in sorted(vault.rglob("*.md")):
@@ -152,7 +180,7 @@ def main() -> None:
         texts += [embed_text(doc.title, c.heading, c.text) for c in chunk_document(doc.body)]
     n = len(texts)
     report.note(
-        f"vault: {args.notes} notes, {sum(p.stat().st_size for p in vault.rglob('*.md'))} bytes, "
+        f"vault: {notes} notes, {sum(p.stat().st_size for p in vault.rglob('*.md'))} bytes, "
         f"{n} chunks (mean {sum(map(len, texts)) // n} chars)"
     )
 
@@ -179,56 +207,43 @@ def main() -> None:
     t = time.perf_counter()
     again = ingest_paths(conn, [vault], embedder=embedder)
     rescan_s = time.perf_counter() - t
-    assert again.unchanged == args.notes
+    assert again.unchanged == notes
     conn.close()
 
-    def row(what: str, seconds: float, chunks: int | None = n, ref: float | None = raw_s) -> None:
-        report.add(
-            {
-                "measurement": what,
-                "seconds": round(seconds, 3),
-                "chunks/s": round(chunks / seconds, 1) if chunks else "",
-                "vs raw fastembed": f"{ref / seconds:.0%}" if ref and chunks else "",
-            }
-        )
-
-    row("raw fastembed embed(), input order, batch 64 (baseline)", raw_s)
-    row("Embedder.embed_documents, length-sorted batches of 64", ours_s)
-    row(f"first ingest of {args.notes} notes (parse+chunk+embed+store)", ingest_s)
-    row("  of which inside the embedder", timed.seconds, chunks=None)
-    row("  of which everything else (scan, parse, chunk, SQLite)", ingest_s - timed.seconds, None)
-    row(f"unchanged re-scan of {args.notes} notes", rescan_s, chunks=None)
+    _row(report, "raw fastembed embed(), input order, batch 64 (baseline)", raw_s, n, raw_s)
+    _row(report, "Embedder.embed_documents, length-sorted batches of 64", ours_s, n, raw_s)
+    _row(report, f"first ingest of {notes} notes (parse+chunk+embed+store)", ingest_s, n, raw_s)
+    _row(report, "  of which inside the embedder", timed.seconds)
+    _row(
+        report, "  of which everything else (scan, parse, chunk, SQLite)", ingest_s - timed.seconds
+    )
+    _row(report, f"unchanged re-scan of {notes} notes", rescan_s)
     report.note(
         f"baseline runs (s): fastembed {raw1:.2f} / {raw2:.2f}, ours {ours1:.2f} / {ours2:.2f}"
     )
+    return embedder
 
-    big = make_vault(tmp / "big", args.rescan_notes, size="small", seed=11)
-    use_data_dir(tmp / "data-big")
+
+def _big_rescan(report: Report, tmp: Path, rescan_notes: int, embedder: Embedder) -> None:
+    """Row 3 of the module doc."""
+    from atocore.db import open_db
+    from atocore.ingest import ingest_paths
+
+    big = make_vault(tmp / "big", rescan_notes, size="small", seed=11)
     conn = open_db()
     stand_in = ConstantEmbedder(embedder.model_id, embedder.dim)
     t = time.perf_counter()
     filled = ingest_paths(conn, [big], embedder=stand_in)
     fill_s = time.perf_counter() - t
-    assert filled.added == args.rescan_notes
+    assert filled.added == rescan_notes
     times = []
     for _ in range(3):
         t = time.perf_counter()
         rescan = ingest_paths(conn, [big], embedder=stand_in)
         times.append(time.perf_counter() - t)
-        assert rescan.unchanged == args.rescan_notes
+        assert rescan.unchanged == rescan_notes
     conn.close()
     times.sort()
-    row(
-        f"populate {args.rescan_notes}-note index, embedding stubbed (setup)",
-        fill_s,
-        chunks=None,
-    )
-    row(f"unchanged re-scan of {args.rescan_notes} notes (median of 3)", times[1], chunks=None)
-    report.note(f"{args.rescan_notes}-note re-scans (s): " + ", ".join(f"{x:.2f}" for x in times))
-    report.note(f"load average at end: {os.getloadavg()[0]:.1f}")
-    report.finish()
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    main()
+    _row(report, f"populate {rescan_notes}-note index, embedding stubbed (setup)", fill_s)
+    _row(report, f"unchanged re-scan of {rescan_notes} notes (median of 3)", times[1])
+    report.note(f"{rescan_notes}-note re-scans (s): " + ", ".join(f"{x:.2f}" for x in times))
