@@ -1,24 +1,31 @@
 """Warm by default: the prompt hook exactly as ``atocore claude install`` writes it.
 
-On a synthetic corpus (:func:`atocore.bench.hooks.build_corpus`), the
-installed UserPromptSubmit command (its shell string, run through ``sh -c``
-as Claude Code runs it) is timed in three states, in one run:
+On a generated corpus (:func:`atocore.bench.hooks.build_corpus`: synthetic
+words, the keyword worst case, or real prose), the installed
+UserPromptSubmit command (its shell string, run through ``sh -c`` as Claude
+Code runs it) is timed in three states, in one run:
 
 1. **first prompt after boot**: no server is up; the hook starts one in the
    background and returns (nothing injected). Each run kills the server it
    started, so every run is a first prompt.
 2. **warm**: the server that hook started is up (model warm); the hook
-   relays the prompt and prints the pack.
+   relays the prompt and prints the pack. The earlier entry (``atocore hook
+   prompt``, the console script with the usual interpreter start-up) takes
+   turns with it against the same server.
 3. **baseline** (the install before warm-by-default): the same hook entry
    with only the data dir, no server: the process builds the pack itself.
 
 Each hook run is paired with a ``python -c pass`` process (the floor under
-the same load).
+the same load). atocore's modules are byte-compiled first, as an installed
+package is (an environment with ``PYTHONDONTWRITEBYTECODE`` would otherwise
+compile every changed module in every hook process).
 """
 
 from __future__ import annotations
 
+import compileall
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -28,7 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from atocore.bench.cli_latency import time_interleaved
+import atocore
+from atocore.bench.cli_latency import atocore_argv, time_interleaved
 from atocore.bench.harness import Report, summarize
 from atocore.bench.hooks import _cpu_s, _free_port, _hook_argv_input, _row, build_corpus
 from atocore.hooks.autostart import CLAIM
@@ -69,11 +77,12 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _add_rows(report: Report, label: str, argv: list[str], **timing: Any) -> None:
-    """Rows for ``argv`` and for ``python -c pass`` taking turns with it (the floor)."""
-    floor = "python -c pass (floor, beside the row above)"
-    timed = time_interleaved([(label, argv), (floor, [sys.executable, "-c", "pass"])], **timing)
-    for name in (label, floor):
+def _add_rows(report: Report, cases: list[tuple[str, list[str]]], **timing: Any) -> None:
+    """Rows for each ``(label, argv)`` and for ``python -c pass``, all taking turns
+    (the floor under the same load)."""
+    floor = "python -c pass (floor, beside the rows above)"
+    timed = time_interleaved([*cases, (floor, [sys.executable, "-c", "pass"])], **timing)
+    for name in [label for label, _ in cases] + [floor]:
         cpu = summarize(timed[name]["cpu"])
         wall = summarize(timed[name]["wall"])
         report.add(_row(name, wall, cpu_p50_ms=cpu["p50_ms"], cpu_min_ms=cpu["min_ms"]))
@@ -84,6 +93,7 @@ def run(
     chunks: int = 10_000,
     runs: int = 30,
     boot_runs: int = 5,
+    text: str = "synthetic",
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -92,15 +102,16 @@ def run(
 
     report = Report(
         "warm_hook",
-        params={"chunks": chunks, "runs": runs, "boot_runs": boot_runs},
+        params={"chunks": chunks, "runs": runs, "boot_runs": boot_runs, "text": text},
         command=command,
         live=show,
     )
+    compileall.compile_dir(str(Path(atocore.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory(prefix="atocore-bench-warm-") as tmp:
         data_dir = Path(tmp) / "data"
-        corpus = build_corpus(data_dir, chunks)
+        corpus = build_corpus(data_dir, chunks, text=text)
         cwd, prompts = corpus["root"], corpus["prompts"]
-        report.note(f"corpus: {corpus['chunks']} chunks, {corpus['db_mb']} MB database")
+        report.note(f"corpus: {corpus['chunks']} {text} chunks, {corpus['db_mb']} MB database")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         project = Path(tmp) / "proj"
@@ -146,10 +157,23 @@ def run(
             httpx.post(  # the model is warm before timing
                 f"{url}/context/build", json={"prompt": prompts[0], "budget": 3000}, timeout=120
             ).raise_for_status()
-            label = "installed prompt hook, warm server (started by the hook)"
+            sample = subprocess.run(argv, env=env, input=stdin(0), capture_output=True, text=True)
+            injected = json.loads(sample.stdout)["hookSpecificOutput"]["additionalContext"]
+            report.extra["injected_chars"] = len(injected)
+            report.note(f"a warm prompt injects {len(injected)} characters")
+            earlier = hook_command(
+                "prompt", data_dir=data_dir, url=url, autostart=True, base=atocore_argv()[0]
+            )
+            warm = [
+                ("installed prompt hook, warm server (started by the hook)", argv),
+                (
+                    "baseline: earlier entry `atocore hook prompt`, same server",
+                    ["sh", "-c", earlier],
+                ),
+            ]
             server_cpu = _cpu_s(pid)
-            _add_rows(report, label, argv, runs=runs, env=env, stdin=stdin)
-            per_prompt = round(1000 * (_cpu_s(pid) - server_cpu) / runs, 1)
+            _add_rows(report, warm, runs=runs, env=env, stdin=stdin)
+            per_prompt = round(1000 * (_cpu_s(pid) - server_cpu) / (2 * runs), 1)
             report.extra["server_cpu_ms_per_prompt"] = per_prompt
             report.note(
                 f"server CPU per warm prompt: {per_prompt} ms (on top of the hook process's own)"
@@ -159,7 +183,7 @@ def run(
 
         before = hook_command("prompt", data_dir=data_dir, url=None, autostart=False)
         label = "baseline: prompt hook with the data dir only, no server (previous install)"
-        _add_rows(report, label, ["sh", "-c", before], runs=boot_runs, env=env, stdin=stdin)
+        _add_rows(report, [(label, ["sh", "-c", before])], runs=boot_runs, env=env, stdin=stdin)
     report.note(
         "targets: warm p50 <= 50 ms at 10K chunks; first prompt after boot <= 1 s "
         "(the hook returns while the server starts)"

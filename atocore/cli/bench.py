@@ -276,6 +276,16 @@ def vault_cmd(
     )
 
 
+TextOpt = Annotated[
+    Literal["synthetic", "docstrings"],
+    typer.Option(
+        "--text",
+        help="Chunk text: a ~100-word vocabulary (the keyword worst case) or real "
+        "docstrings of the stdlib and atocore's dependencies.",
+    ),
+]
+
+
 @bench_app.command("hooks")
 def hooks_cmd(
     chunks: Annotated[
@@ -294,14 +304,7 @@ def hooks_cmd(
     vectors: Annotated[
         Literal["clustered", "random"], typer.Option("--vectors", help="Vector data kind.")
     ] = "clustered",
-    text: Annotated[
-        Literal["synthetic", "docstrings"],
-        typer.Option(
-            "--text",
-            help="Chunk text: a ~100-word vocabulary (the keyword worst case) or real "
-            "docstrings of the stdlib and atocore's dependencies.",
-        ),
-    ] = "synthetic",
+    text: TextOpt = "synthetic",
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -332,18 +335,20 @@ def warm_hook_cmd(
     boot_runs: Annotated[
         int, typer.Option("--boot-runs", min=1, help="Timed first prompts after boot.")
     ] = 5,
+    text: TextOpt = "synthetic",
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """The prompt hook as `atocore claude install` writes it: first prompt after boot, warm.
 
-    Baseline in the same run: the previous install (data dir only, no server:
-    the hook process builds the pack itself); each row is paired with
-    `python -c pass` under the same load.
+    Baselines in the same run: the warm server through the earlier entry
+    (`atocore hook prompt`, taking turns with the installed one), and the
+    install before warm-by-default (data dir only, no server: the hook process
+    builds the pack itself); `python -c pass` takes turns with every row.
     """
     from atocore.bench.warm_hook import run
 
-    _run(run, no_write, chunks=chunks, runs=runs, boot_runs=boot_runs)
+    _run(run, no_write, chunks=chunks, runs=runs, boot_runs=boot_runs, text=text)
 
 
 @bench_app.command("extractor")
