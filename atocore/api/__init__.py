@@ -47,8 +47,8 @@ def operations(
 
 
 def __getattr__(name: str) -> object:
-    """``Operations`` on first use: importing every operation module costs a
-    command that only needs a type from here ~100 ms."""
+    """``Operations`` on first use: a command that only needs a type from here
+    does not pay for importing every operation module."""
     if name == "Operations":
         from atocore.api.layer import Operations
 

@@ -82,7 +82,7 @@ def need_site() -> None:
 
 def _arm_timer():
     """SIGALRM once the hook's time is up. The C module: ``signal`` builds enums at
-    import (~20 ms, more than the relayed hook itself). None where unsupported
+    import, a cost on every prompt. None where unsupported
     (no setitimer, or not the main thread: an embedding process keeps its own)."""
     try:
         import _signal
