@@ -7,6 +7,10 @@ costs ~8 ms and is imported only when a digest is taken).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -21,6 +25,18 @@ def content_hash(data: bytes | str) -> str:
     import hashlib
 
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB blocks (a database or a model
+    file is too large to read whole)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def truncate(text: str, limit: int, marker: str | None = None) -> str:
