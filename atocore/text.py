@@ -1,4 +1,4 @@
-"""Small text helpers every layer shares: slugs, digests, cutting to a limit.
+"""Small text helpers every layer shares: slugs, digests, previews, cutting to a limit.
 
 Imported on the prompt hook's path, so it stays stdlib-light (``hashlib``
 costs ~8 ms and is imported only when a digest is taken).
@@ -37,6 +37,13 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def one_line(text: str | None, limit: int) -> str:
+    """``text`` on one line (white space folded to single spaces), cut to ``limit``
+    characters ending in ``…``: a preview in a table, a log line or a snippet."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def truncate(text: str, limit: int, marker: str | None = None) -> str:
