@@ -10,16 +10,23 @@ from atocore.engineering.queries_design import _decision_row, newest_decisions_f
 from atocore.engineering.query_registry import entity_arg as _entity_arg
 from atocore.engineering.query_registry import register_query as _query
 from atocore.engineering.query_registry import scope_of, touches
+from atocore.engineering.schemas import Entity
 from atocore.errors import InvalidInput
 from atocore.timeutil import STORAGE_FORMAT
 
 # --- validation -------------------------------------------------------------------------------
 
 
+def _supporting(g: Graph, entity_id: str, entity_type: str) -> list[Entity]:
+    """The ``entity_type`` entities that ``supports`` the entity (results behind a
+    claim, claims behind a requirement)."""
+    return [s for s in g.sources(entity_id, "supports") if s.entity_type == entity_type]
+
+
 def _claims(g: Graph) -> list[dict[str, Any]]:
     rows = []
     for claim in g.of_type("ValidationClaim"):
-        results = [s for s in g.sources(claim.id, "supports") if s.entity_type == "Result"]
+        results = _supporting(g, claim.id, "Result")
         rows.append(
             {
                 "claim": brief(claim, "statement", "criterion"),
@@ -291,10 +298,8 @@ def q020(conn, g: Graph):
     rows = []
     for req in g.of_type("Requirement"):
         claims = []
-        for claim in [
-            s for s in g.sources(req.id, "supports") if s.entity_type == "ValidationClaim"
-        ]:
-            results = [s for s in g.sources(claim.id, "supports") if s.entity_type == "Result"]
+        for claim in _supporting(g, req.id, "ValidationClaim"):
+            results = _supporting(g, claim.id, "Result")
             claims.append(
                 {
                     **brief(claim, "criterion"),
