@@ -7,29 +7,28 @@ person types an id; these are the one copy of each of those steps.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 
-M = TypeVar("M")
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 
 def from_row(model: type[M], row: Any, *, trusted: bool = False, **given: Any) -> M:
     """``model`` from the row's columns named like its fields; ``given`` adds or
     replaces fields (decoded JSON, a canonical project, loaded members).
+    Columns without a field are ignored (pydantic's default for extras).
 
     ``trusted`` skips validation for rows validated on the way in (the
     engineering graph loads thousands of them).
     """
-    columns = row.keys()
-    data = {
-        name: row[name]
-        for name in model.model_fields  # type: ignore[attr-defined]
-        if name in columns and name not in given
-    }
+    data = dict(row)
     data.update(given)
-    return model.model_construct(**data) if trusted else model(**data)  # type: ignore[attr-defined]
+    return model.model_construct(**data) if trusted else model(**data)
 
 
 def equal_filters(**filters: Any) -> tuple[str, list[Any]]:
