@@ -124,7 +124,6 @@ def test_changed_material_creates_candidate_and_one_deduplicated_conflict(import
     }
 
 
-
 def test_conflict_id_prefix_is_literal(imported):
     """A typed prefix matches ids that start with it; ``_`` and ``%`` are not wildcards
     (``______`` once matched the only conflict there was)."""
@@ -134,6 +133,7 @@ def test_conflict_id_prefix_is_literal(imported):
     for wild in ("______", "%%%%%%", cid[:5] + "_"):
         with pytest.raises(NotFound):
             get_conflict(conn, wild)
+
 
 def test_both_members_of_an_open_conflict_cannot_become_active(imported):
     conn = imported
