@@ -17,6 +17,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from atocore.text import one_line
+
 INSTRUCTIONS = (
     "atocore is the user's local context engine. Use build_context before answering "
     "questions about the user's projects; get_project_state holds curated facts that "
@@ -45,11 +47,6 @@ def _json(data: Any) -> str:
     return _bounded(json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":")))
 
 
-def _one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --- the tools' implementations (plain functions, testable without MCP) ---------------
 
 
@@ -59,7 +56,7 @@ def search(query: str, project: str | None = None, top_k: int = 8) -> str:
     if not result.hits:
         return "no results"
     lines = [
-        f"[{h.chunk_id}] {h.source} › {h.heading or h.title} — {_one_line(h.text)}"
+        f"[{h.chunk_id}] {h.source} › {h.heading or h.title} — {one_line(h.text, SNIPPET_CHARS)}"
         for h in result.hits
     ]
     return _bounded("\n".join(lines) + "\n(get_chunks with ids for the full text)")
@@ -96,7 +93,8 @@ def _memory_lines(memories: list[Any]) -> str:
         return "no memories"
     return _bounded(
         "\n".join(
-            f"{m.id[:8]} [{m.memory_type}/{m.status}] {m.project or '-'}: {_one_line(m.content)}"
+            f"{m.id[:8]} [{m.memory_type}/{m.status}] {m.project or '-'}: "
+            + one_line(m.content, SNIPPET_CHARS)
             for m in memories
         )
     )

@@ -7,10 +7,10 @@ row here, in the same transaction as the change it records.
 from __future__ import annotations
 
 import getpass
-from typing import Any
 
 from pydantic import BaseModel
 
+from atocore.db.rows import equal_filters
 from atocore.db.types import Connection
 from atocore.env import read
 from atocore.timeutil import now_utc
@@ -70,14 +70,7 @@ def list_reviews(
     target_id: str | None = None,
     limit: int = 100,
 ) -> list[ReviewEntry]:
-    sql = "SELECT * FROM review_log WHERE 1=1"
-    params: list[Any] = []
-    if target_kind:
-        sql += " AND target_kind = ?"
-        params.append(target_kind)
-    if target_id:
-        sql += " AND target_id = ?"
-        params.append(target_id)
-    sql += " ORDER BY id DESC LIMIT ?"
+    where, params = equal_filters(target_kind=target_kind, target_id=target_id)
+    sql = "SELECT * FROM review_log WHERE 1=1" + where + " ORDER BY id DESC LIMIT ?"
     params.append(min(max(limit, 1), 1000))
     return [ReviewEntry(**dict(row)) for row in conn.execute(sql, params)]

@@ -19,7 +19,7 @@ from atocore.engineering.entities import find_entity, get_entity, list_entities
 from atocore.engineering.imports import import_export, import_file
 from atocore.engineering.queries import run_query
 from atocore.engineering.review import list_entity_candidates, promote_entity, reject_entity
-from atocore.errors import ConflictError, InvalidInput
+from atocore.errors import ConflictError, InvalidInput, NotFound
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "kb"
 CAD = EXAMPLES / "p05-kb-cad.json"
@@ -122,6 +122,17 @@ def test_changed_material_creates_candidate_and_one_deduplicated_conflict(import
         "Super Invar 32-5",
         "Titanium Ti-6Al-4V",
     }
+
+
+def test_conflict_id_prefix_is_literal(imported):
+    """A typed prefix matches ids that start with it; ``_`` and ``%`` are not wildcards
+    (``______`` once matched the only conflict there was)."""
+    conn = imported
+    cid = import_file(conn, "kb-cad", CAD_CHANGED).conflicts[0]
+    assert get_conflict(conn, cid[:8]).id == cid
+    for wild in ("______", "%%%%%%", cid[:5] + "_"):
+        with pytest.raises(NotFound):
+            get_conflict(conn, wild)
 
 
 def test_both_members_of_an_open_conflict_cannot_become_active(imported):

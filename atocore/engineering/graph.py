@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from atocore.db.types import Connection
@@ -89,23 +90,30 @@ class Graph:
         return self._sorted(ids)
 
     def ancestors(self, entity_id: str) -> list[Entity]:
-        seen: dict[str, Entity] = {}
-        stack = [entity_id]
-        while stack:
-            for parent in self.parents(stack.pop()):
-                if parent.id not in seen and parent.id != entity_id:
-                    seen[parent.id] = parent
-                    stack.append(parent.id)
-        return self._sorted(seen)
+        return self._closure(entity_id, self.parents)
 
     def descendants(self, entity_id: str) -> list[Entity]:
-        seen: dict[str, Entity] = {}
+        return self._closure(entity_id, self.children)
+
+    def around(self, entity_id: str, *, parts: bool = True, containers: bool = False) -> set[str]:
+        """``entity_id`` with its parts and/or what contains it: the ids a question
+        about one entity covers."""
+        ids = {entity_id}
+        if parts:
+            ids |= {d.id for d in self.descendants(entity_id)}
+        if containers:
+            ids |= {a.id for a in self.ancestors(entity_id)}
+        return ids
+
+    def _closure(self, entity_id: str, step: Callable[[str], list[Entity]]) -> list[Entity]:
+        """Everything reachable from ``entity_id`` by repeating ``step`` (cycles stop)."""
+        seen: set[str] = set()
         stack = [entity_id]
         while stack:
-            for child in self.children(stack.pop()):
-                if child.id not in seen and child.id != entity_id:
-                    seen[child.id] = child
-                    stack.append(child.id)
+            for found in step(stack.pop()):
+                if found.id not in seen and found.id != entity_id:
+                    seen.add(found.id)
+                    stack.append(found.id)
         return self._sorted(seen)
 
 

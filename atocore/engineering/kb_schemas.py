@@ -77,13 +77,19 @@ class CadInterface(_Strict):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class KbCadExport(_Strict):
-    """A full KB-CAD export for one project."""
+class _Export(_Strict):
+    """The envelope every export shares: who wrote it, when, for which project."""
 
-    exporter: Literal["kb-cad"]
+    exporter: str
     exporter_version: str = Field(min_length=1)
     exported_at: str = Field(min_length=1)
     project: str = Field(min_length=1)
+
+
+class KbCadExport(_Export):
+    """A full KB-CAD export for one project."""
+
+    exporter: Literal["kb-cad"]
     subsystems: list[CadSubsystem] = Field(default_factory=list)
     materials: list[CadMaterial] = Field(default_factory=list)
     interfaces: list[CadInterface] = Field(default_factory=list)
@@ -130,13 +136,10 @@ class FemValidationClaim(_Strict):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class KbFemExport(_Strict):
+class KbFemExport(_Export):
     """A full KB-FEM export for one project."""
 
     exporter: Literal["kb-fem"]
-    exporter_version: str = Field(min_length=1)
-    exported_at: str = Field(min_length=1)
-    project: str = Field(min_length=1)
     analysis_models: list[FemAnalysisModel] = Field(default_factory=list)
     validation_claims: list[FemValidationClaim] = Field(default_factory=list)
 

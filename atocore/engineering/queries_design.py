@@ -7,6 +7,7 @@ from typing import Any
 from atocore.engineering.graph import Graph, brief
 from atocore.engineering.query_registry import entity_arg as _entity_arg
 from atocore.engineering.query_registry import register_query as _query
+from atocore.engineering.query_registry import scope_of
 from atocore.engineering.schemas import Entity
 
 # --- structure ----------------------------------------------------------------------
@@ -77,13 +78,13 @@ def q002(conn, g: Graph, material: str | None = None):
 )
 def q003(conn, g: Graph, entity: str | None = None):
     subject = _entity_arg(conn, g, entity)
+    scope = scope_of(g, subject)
     rows = []
     for itf in g.of_type("Interface"):
         between = g.sources(itf.id, "interfaces_with") + g.targets(itf.id, "interfaces_with")
-        if subject is not None:
-            scope = {subject.id} | {d.id for d in g.descendants(subject.id)}
-            if not ({b.id for b in between} & scope or itf.id == subject.id):
-                continue
+        own = subject is not None and itf.id == subject.id
+        if scope is not None and not ({b.id for b in between} & scope or own):
+            continue
         rows.append(
             {"interface": brief(itf, "kind", "description"), "between": [brief(b) for b in between]}
         )
@@ -181,8 +182,14 @@ def _decision_row(g: Graph, dec: Entity) -> dict[str, Any]:
     }
 
 
-def _decision_date(dec: Entity) -> str:
-    return str(dec.attributes.get("decided_on") or dec.created_at)
+def newest_decisions_first(g: Graph, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Decision rows by decision date (``decided_on``, else creation), newest first."""
+
+    def decided(row: dict[str, Any]) -> tuple[str, str]:
+        dec = g.entities[row["decision"]["id"]]
+        return str(dec.attributes.get("decided_on") or dec.created_at), dec.id
+
+    return sorted(rows, key=decided, reverse=True)
 
 
 @_query(
@@ -193,20 +200,13 @@ def _decision_date(dec: Entity) -> str:
     args=["entity"],
 )
 def q008(conn, g: Graph, entity: str | None = None):
-    subject = _entity_arg(conn, g, entity)
-    scope = None
-    if subject is not None:
-        scope = {subject.id} | {a.id for a in g.ancestors(subject.id)}
+    scope = scope_of(g, _entity_arg(conn, g, entity), parts=False, containers=True)
     rows = []
     for dec in g.of_type("Decision"):
         if scope is not None and not {t.id for t in g.targets(dec.id, "affects")} & scope:
             continue
         rows.append(_decision_row(g, dec))
-    return sorted(
-        rows,
-        key=lambda r: (_decision_date(g.entities[r["decision"]["id"]]), r["decision"]["id"]),
-        reverse=True,
-    )
+    return newest_decisions_first(g, rows)
 
 
 @_query(

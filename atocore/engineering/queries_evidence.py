@@ -6,19 +6,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from atocore.engineering.graph import Graph, brief, refs_of
-from atocore.engineering.queries_design import _decision_date, _decision_row
+from atocore.engineering.queries_design import _decision_row, newest_decisions_first
 from atocore.engineering.query_registry import entity_arg as _entity_arg
 from atocore.engineering.query_registry import register_query as _query
+from atocore.engineering.query_registry import scope_of, touches
+from atocore.engineering.schemas import Entity
 from atocore.errors import InvalidInput
 from atocore.timeutil import STORAGE_FORMAT
 
 # --- validation -------------------------------------------------------------------------------
 
 
+def _supporting(g: Graph, entity_id: str, entity_type: str) -> list[Entity]:
+    """The ``entity_type`` entities that ``supports`` the entity (results behind a
+    claim, claims behind a requirement)."""
+    return [s for s in g.sources(entity_id, "supports") if s.entity_type == entity_type]
+
+
 def _claims(g: Graph) -> list[dict[str, Any]]:
     rows = []
     for claim in g.of_type("ValidationClaim"):
-        results = [s for s in g.sources(claim.id, "supports") if s.entity_type == "Result"]
+        results = _supporting(g, claim.id, "Result")
         rows.append(
             {
                 "claim": brief(claim, "statement", "criterion"),
@@ -54,18 +62,11 @@ def q011(conn, g: Graph):
     args=["entity"],
 )
 def q012(conn, g: Graph, entity: str | None = None):
-    subject = _entity_arg(conn, g, entity)
-    scope = None
-    if subject is not None:
-        scope = (
-            {subject.id}
-            | {d.id for d in g.descendants(subject.id)}
-            | {a.id for a in g.ancestors(subject.id)}
-        )
+    scope = scope_of(g, _entity_arg(conn, g, entity), containers=True)
     rows = []
     for model in g.of_type("AnalysisModel"):
         analyzed = g.targets(model.id, "analyzes")
-        if scope is not None and not ({a.id for a in analyzed} & scope or model.id in scope):
+        if not touches(scope, model, analyzed):
             continue
         rows.append(
             {
@@ -146,11 +147,7 @@ def q014(conn, g: Graph):
             )
         ]
         rows.append(row)
-    return sorted(
-        rows,
-        key=lambda r: (_decision_date(g.entities[r["decision"]["id"]]), r["decision"]["id"]),
-        reverse=True,
-    )
+    return newest_decisions_first(g, rows)
 
 
 @_query(
@@ -268,14 +265,11 @@ def q018(conn, g: Graph, entity: str | None = None):
     args=["entity"],
 )
 def q019(conn, g: Graph, entity: str | None = None):
-    subject = _entity_arg(conn, g, entity)
-    scope = None
-    if subject is not None:
-        scope = {subject.id} | {d.id for d in g.descendants(subject.id)}
+    scope = scope_of(g, _entity_arg(conn, g, entity))
     rows = []
     for p in g.of_type("Parameter"):
         owners = g.parents(p.id)
-        if scope is not None and not ({o.id for o in owners} & scope or p.id in scope):
+        if not touches(scope, p, owners):
             continue
         rows.append(
             {
@@ -304,10 +298,8 @@ def q020(conn, g: Graph):
     rows = []
     for req in g.of_type("Requirement"):
         claims = []
-        for claim in [
-            s for s in g.sources(req.id, "supports") if s.entity_type == "ValidationClaim"
-        ]:
-            results = [s for s in g.sources(claim.id, "supports") if s.entity_type == "Result"]
+        for claim in _supporting(g, req.id, "ValidationClaim"):
+            results = _supporting(g, claim.id, "Result")
             claims.append(
                 {
                     **brief(claim, "criterion"),

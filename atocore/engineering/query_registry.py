@@ -55,6 +55,21 @@ def register_query(qid: str, title: str, description: str, args=(), required=())
     return wrap
 
 
+def scope_of(
+    graph: Graph, subject: Entity | None, *, parts: bool = True, containers: bool = False
+) -> set[str] | None:
+    """The ids a query about ``subject`` covers (see :meth:`Graph.around`); ``None``,
+    meaning everything, when no entity is given."""
+    if subject is None:
+        return None
+    return graph.around(subject.id, parts=parts, containers=containers)
+
+
+def touches(scope: set[str] | None, entity: Entity, linked: list[Entity]) -> bool:
+    """Whether a row about ``entity``, linked to ``linked``, belongs under ``scope``."""
+    return scope is None or entity.id in scope or any(x.id in scope for x in linked)
+
+
 def entity_arg(conn: Connection, graph: Graph, ref: str | None) -> Entity | None:
     if not ref:
         return None

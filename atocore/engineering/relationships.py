@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from atocore.db import transaction
+from atocore.db.rows import from_row
 from atocore.db.types import Connection
 from atocore.engineering.entities import find_entity, get_entity
 from atocore.engineering.schemas import Entity, Relationship, check_relationship
@@ -20,16 +21,7 @@ from atocore.timeutil import now_utc
 
 
 def _row(row: Any) -> Relationship:
-    return Relationship(
-        id=row["id"],
-        project=row["project"],
-        rel_type=row["rel_type"],
-        family=row["family"],
-        source_id=row["source_id"],
-        target_id=row["target_id"],
-        status=row["status"],
-        created_at=row["created_at"],
-    )
+    return from_row(Relationship, row)
 
 
 def add_edge(

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -62,10 +62,23 @@ from atocore.projects.registry import (
 from atocore.text import content_hash
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from atocore.embed.types import Embedder
 
 # progress(chunks_done, chunks_expected, what): the total is an estimate until all files are read
 Progress = Callable[[int, int, str], None]
+
+
+class RunOptions(TypedDict, total=False):
+    """How a run goes, whichever roots it covers (defaults in :func:`_ingest_roots`)."""
+
+    purge_deleted: bool
+    progress: Progress | None
+    embedder: Embedder | None
+    options: ChunkOptions | None
+    max_bytes: int
+
 
 # Chunks embedded together across files: one length-sorted run, so bigger groups pad less
 # (see bench/ingest.py); files are still stored one transaction each.
@@ -444,14 +457,14 @@ def _unlinked(conn: Connection, root: Path, project: str, prefixes: list[str]) -
 def _ingest_roots(
     conn: Connection,
     roots: list[tuple[Path, str, bool]],
-    *,
-    purge_deleted: bool,
-    progress: Progress | None,
-    embedder: Embedder | None,
-    options: ChunkOptions | None,
-    max_bytes: int,
     report: IngestReport,
+    *,
     shown: str | None = None,
+    purge_deleted: bool = False,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    options: ChunkOptions | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
     """``roots``: (path, project, detect_project) triples; ``shown``: a single
     file's display path (see :func:`ingest_file`)."""
@@ -513,12 +526,8 @@ def ingest_paths(
     paths: Iterable[Path | str],
     *,
     project: str | None = None,
-    purge_deleted: bool = False,
-    progress: Progress | None = None,
-    embedder: Embedder | None = None,
-    options: ChunkOptions | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
     shown: str | None = None,
+    **run: Unpack[RunOptions],
 ) -> IngestReport:
     """Ingest files and directories.
 
@@ -535,29 +544,10 @@ def ingest_paths(
         roots.append((path, project, True))
     if not roots:
         raise InvalidInput("no paths given")
-    return _ingest_roots(
-        conn,
-        roots,
-        purge_deleted=purge_deleted,
-        progress=progress,
-        embedder=embedder,
-        options=options,
-        max_bytes=max_bytes,
-        report=IngestReport(),
-        shown=shown,
-    )
+    return _ingest_roots(conn, roots, IngestReport(), shown=shown, **run)
 
 
-def ingest_project(
-    conn: Connection,
-    project: str,
-    *,
-    purge_deleted: bool = False,
-    progress: Progress | None = None,
-    embedder: Embedder | None = None,
-    options: ChunkOptions | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> IngestReport:
+def ingest_project(conn: Connection, project: str, **run: Unpack[RunOptions]) -> IngestReport:
     """(Re-)ingest every root of one registered project (id or alias)."""
     registered = require_project(resolve_project_name(project) or project)
     roots = [(root, registered.id, False) for root in project_roots(registered)]
@@ -565,27 +555,10 @@ def ingest_project(
     if not roots:
         report.warnings.append(f"project {registered.id} has no ingest roots")
         return report
-    return _ingest_roots(
-        conn,
-        roots,
-        purge_deleted=purge_deleted,
-        progress=progress,
-        embedder=embedder,
-        options=options,
-        max_bytes=max_bytes,
-        report=report,
-    )
+    return _ingest_roots(conn, roots, report, **run)
 
 
-def ingest_all(
-    conn: Connection,
-    *,
-    purge_deleted: bool = False,
-    progress: Progress | None = None,
-    embedder: Embedder | None = None,
-    options: ChunkOptions | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> IngestReport:
+def ingest_all(conn: Connection, **run: Unpack[RunOptions]) -> IngestReport:
     """Ingest the roots of every registered project in one run."""
     roots = [(root, project, False) for root, project in registered_roots()]
     report = IngestReport()
@@ -595,16 +568,7 @@ def ingest_all(
             "register`) or pass paths to `atocore ingest`"
         )
         return report
-    return _ingest_roots(
-        conn,
-        roots,
-        purge_deleted=purge_deleted,
-        progress=progress,
-        embedder=embedder,
-        options=options,
-        max_bytes=max_bytes,
-        report=report,
-    )
+    return _ingest_roots(conn, roots, report, **run)
 
 
 def ingest_file(

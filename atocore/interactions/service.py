@@ -22,8 +22,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from atocore.db import transaction
+from atocore.db.rows import equal_filters, resolve_id
 from atocore.db.types import Connection
-from atocore.errors import InvalidInput, NotFound
+from atocore.errors import InvalidInput
 from atocore.interactions import REINFORCE_BY_DEFAULT
 from atocore.memory.reinforcement import ReinforcementResult, reinforce_from_text
 from atocore.privacy import strip_private, strip_private_values
@@ -290,22 +291,7 @@ def reinforce_interaction(conn: Connection, interaction_id: str) -> Reinforcemen
 
 def resolve_interaction_id(conn: Connection, interaction_id: str) -> str:
     """The full id for ``interaction_id`` or a unique prefix of it (≥ 4 characters)."""
-    interaction_id = (interaction_id or "").strip()
-    if not interaction_id:
-        raise InvalidInput("an interaction id is required")
-    row = conn.execute("SELECT id FROM interactions WHERE id = ?", (interaction_id,)).fetchone()
-    if row:
-        return row[0]
-    if len(interaction_id) >= 4:
-        escaped = interaction_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = conn.execute(
-            "SELECT id FROM interactions WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped + "%",)
-        ).fetchall()
-        if len(rows) == 1:
-            return rows[0][0]
-        if len(rows) > 1:
-            raise InvalidInput(f"interaction id prefix {interaction_id!r} is ambiguous")
-    raise NotFound(f"interaction {interaction_id!r} not found")
+    return resolve_id(conn, "interactions", interaction_id, "interaction")
 
 
 def get_interaction(conn: Connection, interaction_id: str) -> Interaction:
@@ -330,16 +316,11 @@ def list_interactions(
         "SELECT id, prompt, length(response) AS response_chars, response_summary, client, "
         "session_id, project, created_at FROM interactions WHERE 1=1"
     )
-    params: list[Any] = []
-    if project:
-        sql += " AND project = ?"
+    where, params = equal_filters(session_id=session_id, client=client)
+    if project:  # a blank name resolves to "": interactions stored without a project
+        where += " AND project = ?"
         params.append(require_known_project(conn, project, for_write=False))
-    if session_id:
-        sql += " AND session_id = ?"
-        params.append(session_id)
-    if client:
-        sql += " AND client = ?"
-        params.append(client)
+    sql += where
     if since:
         sql += " AND created_at >= ?"
         params.append(normalize_since(since))

@@ -22,7 +22,7 @@ import json
 import math
 from typing import Any
 
-from atocore.context.blocks import ContextBlock
+from atocore.context.blocks import ContextBlock, fit_budget
 from atocore.db.types import Connection
 from atocore.memory.index import ensure_indexed, tokens_param
 from atocore.memory.tokens import token_set
@@ -103,27 +103,24 @@ def memory_blocks(
     if budget_chars <= 0:
         return []
     project = resolve_project_name(project)
-    blocks: list[ContextBlock] = []
-    used = 0
-    for score, row in rank_memories(conn, project, prompt):
-        text = format_memory(row["memory_type"], row["content"])
-        if used + len(text) > budget_chars:
-            continue
-        used += len(text)
-        blocks.append(
-            ContextBlock(
-                kind="memory",
-                label=f"memory {row['memory_type']}"
-                + (f" ({row['project']})" if row["project"] else ""),
-                text=text,
-                source=row["id"],
-                score=round(score, 4),
-                meta={
-                    "memory_type": row["memory_type"],
-                    "project": row["project"],
-                    "confidence": float(row["confidence"]),
-                    "reference_count": int(row["reference_count"]),
-                },
-            )
+    texts = (
+        (format_memory(row["memory_type"], row["content"]), (score, row))
+        for score, row in rank_memories(conn, project, prompt)
+    )
+    return [
+        ContextBlock(
+            kind="memory",
+            label=f"memory {row['memory_type']}"
+            + (f" ({row['project']})" if row["project"] else ""),
+            text=text,
+            source=row["id"],
+            score=round(score, 4),
+            meta={
+                "memory_type": row["memory_type"],
+                "project": row["project"],
+                "confidence": float(row["confidence"]),
+                "reference_count": int(row["reference_count"]),
+            },
         )
-    return blocks
+        for text, (score, row) in fit_budget(texts, budget_chars)
+    ]

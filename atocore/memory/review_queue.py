@@ -33,6 +33,7 @@ from atocore.memory.service import (
 from atocore.memory.tokens import token_set
 from atocore.projects.registry import resolve_project_name
 from atocore.review_log import list_reviews
+from atocore.text import one_line
 
 SIMILAR_LIMIT = 3
 SIMILAR_MIN = 0.3  # Jaccard overlap of token sets
@@ -105,8 +106,7 @@ def memory_provenance(conn: Connection, memory: Memory) -> list[str]:
             (memory.source_interaction_id,),
         ).fetchone()
         if row:
-            prompt = " ".join(row["prompt"].split())
-            prompt = prompt if len(prompt) <= 100 else prompt[:99] + "…"
+            prompt = one_line(row["prompt"], 100)
             who = f" via {row['client']}" if row["client"] else ""
             lines.append(f"interaction {row['id'][:8]} ({row['created_at']}{who}): “{prompt}”")
         else:

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from atocore.db import transaction
+from atocore.db.rows import equal_filters, from_row, resolve_id
 from atocore.db.types import Connection
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.memory.index import index_memory
@@ -116,28 +117,12 @@ def check_content(content: str) -> str:
 
 
 def _memory(row: Any) -> Memory:
-    data = dict(row)
-    return Memory.model_validate({k: data[k] for k in Memory.model_fields if k in data})
+    return from_row(Memory, row)
 
 
 def resolve_memory_id(conn: Connection, memory_id: str) -> str:
     """The full id for ``memory_id`` or a unique prefix of it (≥ 4 characters)."""
-    memory_id = (memory_id or "").strip()
-    if not memory_id:
-        raise InvalidInput("a memory id is required")
-    row = conn.execute("SELECT id FROM memories WHERE id = ?", (memory_id,)).fetchone()
-    if row:
-        return row[0]
-    if len(memory_id) >= 4:
-        escaped = memory_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = conn.execute(
-            "SELECT id FROM memories WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped + "%",)
-        ).fetchall()
-        if len(rows) == 1:
-            return rows[0][0]
-        if len(rows) > 1:
-            raise InvalidInput(f"memory id prefix {memory_id!r} is ambiguous; give more of it")
-    raise NotFound(f"memory {memory_id!r} not found")
+    return resolve_id(conn, "memories", memory_id, "memory")
 
 
 def get_memory(conn: Connection, memory_id: str) -> Memory:
@@ -160,20 +145,15 @@ def list_memories(
 
     ``project=None`` means any project; ``project=""`` means global memories only.
     """
-    sql = "SELECT * FROM memories WHERE 1=1"
-    params: list[Any] = []
-    if memory_type:
-        sql += " AND memory_type = ?"
-        params.append(check_type(memory_type))
-    if project is not None:
-        sql += " AND project = ?"
+    where, params = equal_filters(
+        memory_type=memory_type and check_type(memory_type),
+        status=status and check_status(status),
+        source_interaction_id=source_interaction_id,
+    )
+    if project is not None:  # "" is a filter too: global memories only
+        where += " AND project = ?"
         params.append(require_known_project(conn, project, for_write=False))
-    if status:
-        sql += " AND status = ?"
-        params.append(check_status(status))
-    if source_interaction_id:
-        sql += " AND source_interaction_id = ?"
-        params.append(source_interaction_id)
+    sql = "SELECT * FROM memories WHERE 1=1" + where
     order = "ASC" if oldest_first else "DESC"
     sql += f" ORDER BY created_at {order}, rowid {order} LIMIT ?"
     params.append(min(max(int(limit), 1), MAX_LIST_LIMIT))

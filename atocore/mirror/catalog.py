@@ -99,11 +99,10 @@ class Catalog:
     def interfaces(self, entity: str) -> list[str]:
         """Q-003 scoped to ``entity``: interfaces touching it or its parts.
 
-        Same rule as ``Q-003 --entity``, applied to the unscoped rows with the
-        entity's descendants computed once (the scoped query recomputes them
-        per interface, which dominates a large render).
+        Same rule as ``Q-003 --entity``, applied to the unscoped rows the
+        render has already run (one Q-003 run serves every entity page).
         """
-        scope = {entity} | {d.id for d in self.graph.descendants(entity)}
+        scope = self.graph.around(entity)
         return [
             r["interface"]["id"]
             for r in self.run("Q-003")

@@ -20,7 +20,6 @@ validates and restores.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import json
 import os
@@ -44,6 +43,7 @@ from atocore.ops.retention import (
     partials,
     remove_stale_partials,
 )
+from atocore.text import content_hash, file_hash
 
 METADATA_FILE = "backup-metadata.json"
 VALIDATION_FILE = "validation.json"
@@ -97,14 +97,6 @@ def _free_stamp(root: Path) -> str:
         if not (root / stamp).exists() and not (root / f"{stamp}.partial").exists():
             return stamp
         when += timedelta(seconds=1)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -272,7 +264,7 @@ def _write_snapshot(settings, work, stamp, kind, started, progress, step_pages) 
             "path": REGISTRY_REL,
             "source": str(settings.registry_path),
             "bytes": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": content_hash(data),
         }
     templates, template_files = [], []
     for rel in TEMPLATE_TREES:
@@ -299,7 +291,7 @@ def _write_snapshot(settings, work, stamp, kind, started, progress, step_pages) 
         "db": {
             "path": DB_REL,
             "bytes": db_file.stat().st_size,
-            "sha256": _sha256(db_file),
+            "sha256": file_hash(db_file),
             **db_info,
         },
         "registry": registry,
@@ -365,7 +357,7 @@ def _check_database(db_file: Path, expected: dict, errors: dict, warnings: dict)
     if not db_file.is_file():
         errors["db_missing"] = f"{DB_REL} is missing"
         return info
-    if expected.get("sha256") and _sha256(db_file) != expected["sha256"]:
+    if expected.get("sha256") and file_hash(db_file) != expected["sha256"]:
         errors["db_checksum_mismatch"] = "database bytes differ from the checksum taken at backup"
     sqlite = sqlite_module()
     try:
