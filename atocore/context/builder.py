@@ -575,12 +575,16 @@ def _fill_chunks(conn: Connection, pack: _Pack, hits: list[Any], prompt: str) ->
     room left and the pack is full (a lower-ranked chunk is less likely to
     hold what the prompt asks for than the start of a better one); if less
     would, smaller chunks further down fill the room, and the best chunk
-    that did not fit is cut into whatever is left at the end.
+    that did not fit is cut into whatever is left at the end. The cut keeps
+    the chunk's whole parts that weigh most for the prompt when one fits
+    (:func:`atocore.context.compress.fit`).
     """
     before = pack.packer.used
     cut_at = pack.options.min_truncated_chars
     leftover: tuple[Any, ContextBlock, list[int]] | None = None
+    looked = 0
     for hit in hits:
+        looked += 1
         if hit.chunk_id in pack.taken:
             continue
         block, extra = _chunk_block(conn, hit, pack)
@@ -597,7 +601,8 @@ def _fill_chunks(conn: Connection, pack: _Pack, hits: list[Any], prompt: str) ->
             if pack.options.truncate and pack.packer.room_for(block) >= cut_at:
                 break  # enough of it fits: it is cut into the rest below, the pack is full
     if leftover is not None and pack.options.truncate:
-        weights = term_weights(prompt, [h.text for h in hits])
+        # the query words weighed among the chunks the pack looked at
+        weights = term_weights(prompt, [h.text for h in hits[:looked]])
         _add_truncated(pack, *leftover, weights)
     pack.layers["chunk"] = pack.packer.used - before
 
