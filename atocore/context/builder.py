@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from atocore.config import get_settings
 from atocore.context.blocks import ContextBlock
+from atocore.context.compress import fit, term_weights
 from atocore.db.types import Connection
 from atocore.errors import InvalidInput, NotFound
 from atocore.ingest.chunker import HEADING_SEPARATOR
@@ -567,19 +568,23 @@ def _chunk_block(conn: Connection, hit: Any, pack: _Pack) -> tuple[ContextBlock,
     return block, extra
 
 
-def _fill_chunks(conn: Connection, pack: _Pack, hits: list[Any]) -> None:
+def _fill_chunks(conn: Connection, pack: _Pack, hits: list[Any], prompt: str) -> None:
     """Layer 4: chunks in rank order, skipping repeats, until one does not fit.
 
     If at least ``min_truncated_chars`` of it would fit, it is cut into the
     room left and the pack is full (a lower-ranked chunk is less likely to
     hold what the prompt asks for than the start of a better one); if less
     would, smaller chunks further down fill the room, and the best chunk
-    that did not fit is cut into whatever is left at the end.
+    that did not fit is cut into whatever is left at the end. The cut keeps
+    the chunk's whole parts that weigh most for the prompt when one fits
+    (:func:`atocore.context.compress.fit`).
     """
     before = pack.packer.used
     cut_at = pack.options.min_truncated_chars
     leftover: tuple[Any, ContextBlock, list[int]] | None = None
+    looked = 0
     for hit in hits:
+        looked += 1
         if hit.chunk_id in pack.taken:
             continue
         block, extra = _chunk_block(conn, hit, pack)
@@ -596,18 +601,23 @@ def _fill_chunks(conn: Connection, pack: _Pack, hits: list[Any]) -> None:
             if pack.options.truncate and pack.packer.room_for(block) >= cut_at:
                 break  # enough of it fits: it is cut into the rest below, the pack is full
     if leftover is not None and pack.options.truncate:
-        _add_truncated(pack, *leftover)
+        # the query words weighed among the chunks the pack looked at
+        weights = term_weights(prompt, [h.text for h in hits[:looked]])
+        _add_truncated(pack, *leftover, weights)
     pack.layers["chunk"] = pack.packer.used - before
 
 
-def _add_truncated(pack: _Pack, hit: Any, block: ContextBlock, extra: list[int]) -> None:
-    """Cut ``block`` into the room left, if enough of it fits to be worth reading."""
+def _add_truncated(
+    pack: _Pack, hit: Any, block: ContextBlock, extra: list[int], weights: dict[str, float]
+) -> None:
+    """Cut ``block`` into the room left, if enough of it fits to be worth reading:
+    its heaviest whole parts for the prompt (``compress.fit``), else its start."""
     room = pack.packer.room_for(block)
     if room < pack.options.min_truncated_chars or hit.chunk_id in pack.taken:
         return
     if pack.taken.intersection(extra):
         return
-    block.text = _truncate(block.text, room)
+    block.text = fit(block.text, weights, room) or _truncate(block.text, room)
     block.meta["truncated"] = True
     if block.text and pack.packer.try_add(block):
         pack.use(hit, block, extra, truncated=True)
@@ -654,7 +664,7 @@ def build_context(
         from atocore.context.links import with_linked_notes
 
         hits = with_linked_notes(conn, hits)
-    _fill_chunks(conn, pack, hits)
+    _fill_chunks(conn, pack, hits, prompt)
 
     formatted = pack.packer.render(pack.packer.blocks)
     assert len(formatted) == pack.packer.used <= options.budget
