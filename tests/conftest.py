@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from factories import write_notes
 from typer.testing import CliRunner
 
 
@@ -44,16 +45,90 @@ def registry(data_dir: Path):
 
 @pytest.fixture
 def projects(registry, data_dir: Path):
-    """Register bare project ids next to any already registered (writes need a
-    known project): ``projects("p06", "atocore")``."""
+    """Register projects next to any already registered (writes need a known
+    project): bare ids or whole entries, ``projects("p06", {"id": "x", "aliases": ["y"]})``."""
     path = data_dir / "config" / "project-registry.json"
 
-    def add(*ids: str) -> Path:
+    def add(*entries: str | dict) -> Path:
         data = json.loads(path.read_text()) if path.exists() else {}
-        listed = [*data.get("projects", []), *({"id": i} for i in ids)]
+        listed = [
+            *data.get("projects", []),
+            *(e if isinstance(e, dict) else {"id": e} for e in entries),
+        ]
         return registry(listed, data.get("sources"))
 
     return add
+
+
+@pytest.fixture
+def registered_project(projects, tmp_path: Path):
+    """A registered project rooted at a folder of notes; returns the folder.
+
+    ``registered_project({"mount.md": "# Mount\n..."})`` writes the notes under
+    ``tmp_path/vault/p05`` and registers ``p05-interferometer`` (alias p05) with that
+    folder as its one ingest root. ``project_id``, ``aliases``, ``root`` and other
+    registry fields (``description=...``) change it; each call adds one more project.
+    """
+
+    def make(
+        files: dict[str, str | bytes] | None = None,
+        *,
+        project_id: str = "p05-interferometer",
+        aliases: tuple[str, ...] = ("p05",),
+        root: Path | None = None,
+        **fields,
+    ) -> Path:
+        root = write_notes(root or tmp_path / "vault" / (aliases or (project_id,))[0], files or {})
+        projects(
+            {
+                "id": project_id,
+                "aliases": list(aliases),
+                "ingest_roots": [{"source": str(root)}],
+                **fields,
+            }
+        )
+        return root
+
+    return make
+
+
+@pytest.fixture
+def make_memory(conn):
+    """``make_memory(content, memory_type="knowledge", project="", status="active", ...)``:
+    a memory stored through the memory service on the test's ``conn``."""
+    from atocore.memory.service import create_memory
+
+    def make(content: str, memory_type: str = "knowledge", **options):
+        return create_memory(conn, memory_type, content, **options)
+
+    return make
+
+
+@pytest.fixture
+def make_entity(conn):
+    """``make_entity(entity_type, name, attributes=None, project="p05", status="active", ...)``:
+    an entity created through the engineering service on the test's ``conn`` (its project
+    must be registered: the ``p05`` fixture)."""
+    from atocore.engineering.create import create_entity
+
+    def make(entity_type: str, name: str, attributes: dict | None = None, **options):
+        options.setdefault("project", "p05")
+        options.setdefault("status", "active")
+        project = options.pop("project")
+        return create_entity(conn, project, entity_type, name, attributes, **options)
+
+    return make
+
+
+@pytest.fixture
+def api(data_dir: Path):
+    """An in-process HTTP client on the real app over the test data dir."""
+    from fastapi.testclient import TestClient
+
+    from atocore.server.app import create_app
+
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
+        yield client
 
 
 @pytest.fixture

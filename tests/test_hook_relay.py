@@ -16,11 +16,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from serverproc import free_port, live_server
 
 from atocore.hooks import relay
-from atocore.server.app import create_app
 
 PROMPT = "what holds the reference mirror?"
 # modules the relayed hook must not need: its budget is 50 ms end to end
@@ -149,12 +147,6 @@ def test_server_down_hook_process_says_unavailable_and_exits_zero(data_dir):
 
 
 # --- the route ------------------------------------------------------------------
-
-
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
 
 
 def test_route_runs_the_prompt_hook(api, vault):

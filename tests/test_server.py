@@ -12,12 +12,6 @@ from atocore.server.app import create_app
 from atocore.server.security import is_loopback
 
 
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
-
-
 def test_health_reports_version_and_paths(api, data_dir):
     body = api.get("/health").json()
     assert body["status"] == "ok"

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
-
-from atocore.server.app import create_app
 
 
 @pytest.fixture
@@ -26,12 +23,6 @@ def vault(registry, tmp_path):
         ]
     )
     return root
-
-
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
 
 
 @pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
