@@ -1,4 +1,5 @@
-"""Every test gets a fresh, real data dir (no test can touch a user's data)."""
+"""Every test gets a fresh, real data dir (no test can touch a user's data), and the shared
+fixtures that build what a test needs (docs/architecture/overview.md, "Writing tests")."""
 
 from __future__ import annotations
 
@@ -90,6 +91,17 @@ def registered_project(projects, tmp_path: Path):
         return root
 
     return make
+
+
+@pytest.fixture
+def mirror_project(conn, registry) -> str:
+    """The small, fixed engineering project of tests/mirror_fixture.py, registered and
+    built (subsystems, requirements, a conflict, history); returns its id."""
+    import mirror_fixture as fx
+
+    registry(fx.REGISTRY)
+    fx.build(conn)
+    return fx.PROJECT
 
 
 @pytest.fixture

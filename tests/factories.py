@@ -1,13 +1,20 @@
-"""Builders for test data that need no fixture: notes in a vault folder, a Claude Code
-transcript, a row count. The fixtures that need the test's data dir or connection
-(``registered_project``, ``make_memory``, ``make_entity``, ``api``) are in conftest.py
-and use these. See "Writing tests" in docs/architecture/overview.md."""
+"""Test helpers that need no fixture: notes in a vault folder, a Claude Code
+transcript, a hook run as Claude Code runs it, a row count. The fixtures that need the
+test's data dir or connection (``registered_project``, ``make_memory``, ``make_entity``,
+``mirror_project``, ``api``) are in conftest.py. See "Writing tests" in
+docs/architecture/overview.md."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+
+MOUNT_NOTE = "# Mount\n\nThe reference mirror sits on a kinematic mount with three balls.\n"
+"""The one-paragraph note the hook and server tests ingest and ask about."""
 
 
 def frontmatter(**fields: Any) -> str:
@@ -56,6 +63,26 @@ def write_transcript(path: Path, prompt: str, answer: str | None = None) -> Path
         )
     path.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     return path
+
+
+HOOK = [sys.executable, "-m", "atocore.hooks"]
+"""The hooks' fast entry point, as the installed hooks call it: ``[*HOOK, "prompt"]``."""
+
+
+def run_hook(
+    argv: list[str], payload: dict | str, env: dict[str, str] | None = None, *, timeout=60
+) -> subprocess.CompletedProcess:
+    """Run a hook process with ``payload`` (a dict is sent as JSON) on stdin and ``env``
+    added to this process's environment; stdout and stderr come back as text."""
+    stdin = payload if isinstance(payload, str) else json.dumps(payload)
+    return subprocess.run(
+        argv,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def count(conn: Any, table: str, where: str = "1=1") -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from factories import count
 
 from atocore.engineering.create import create_entity
 from atocore.engineering.entities import find_entity, get_entity, list_entities
@@ -16,10 +17,6 @@ from atocore.engineering.review import (
 )
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.review_log import list_reviews
-
-
-def count(conn, table: str) -> int:
-    return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
 def test_migration_tables_exist_and_reapply_is_harmless(conn):

@@ -9,14 +9,10 @@ forgets a policy fails here, whichever door it is.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from factories import HOOK, run_hook, write_transcript
 from serverproc import live_server
 
 from atocore.engineering.schemas import ENTITY_TYPES
@@ -41,12 +37,10 @@ def _fields(entity_type: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(conn, registry, tmp_path):
+def world(conn, registry, tmp_path, make_memory, make_entity):
     """p05 with a root folder (the hooks' cwd), trusted state, one active memory,
     and candidates of every memory type and every entity type."""
     from atocore.context.project_state import set_state
-    from atocore.engineering.create import create_entity
-    from atocore.memory.service import create_memory
 
     root = tmp_path / "vault" / "p05"
     root.mkdir(parents=True)
@@ -62,19 +56,16 @@ def world(conn, registry, tmp_path):
         sources={"vault": str(tmp_path / "vault")},
     )
     set_state(conn, "p05", "decision", "mount", "kinematic mount with three balls")
-    create_memory(conn, "knowledge", f"{ACTIVE}: the mount uses three balls", project="p05")
+    make_memory(f"{ACTIVE}: the mount uses three balls", project="p05")
     for memory_type in MEMORY_TYPES:
-        create_memory(
-            conn,
-            memory_type,
+        make_memory(
             f"{CANDIDATE} {memory_type} always relevant mount fact",
+            memory_type,
             project="p05" if memory_type not in ("identity", "preference") else "",
             status="candidate",
         )
     for entity_type in ENTITY_TYPES:
-        create_entity(
-            conn,
-            "p05",
+        make_entity(
             entity_type,
             f"{CANDIDATE} {entity_type.lower()} mount",
             _fields(entity_type),
@@ -84,29 +75,11 @@ def world(conn, registry, tmp_path):
 
 
 def _hook(name: str, payload: dict, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "atocore.hooks", name],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ATOCORE_HOOK_MODE": "bm25", **(env or {})},
-        timeout=120,
+    done = run_hook(
+        [*HOOK, name], payload, {"ATOCORE_HOOK_MODE": "bm25", **(env or {})}, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def _transcript(tmp_path: Path, prompt: str, answer: str) -> str:
-    path = tmp_path / f"transcript-{abs(hash(prompt))}.jsonl"
-    lines = [
-        {"type": "user", "message": {"role": "user", "content": prompt}},
-        {
-            "type": "assistant",
-            "message": {"role": "assistant", "content": [{"type": "text", "text": answer}]},
-        },
-    ]
-    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
-    return str(path)
 
 
 def _mcp(monkeypatch, url: str | None, tool: str, **kwargs) -> str:
@@ -154,7 +127,8 @@ def _state(conn) -> list[tuple]:
 def test_nothing_automatic_writes_project_state(cli, conn, world, api, monkeypatch, tmp_path):
     before = _state(conn)
     session = {"session_id": "s2", "cwd": str(world)}
-    stop = {**session, "transcript_path": _transcript(tmp_path, PROMPT, "status: done")}
+    transcript = write_transcript(tmp_path / "t.jsonl", PROMPT, "status: done")
+    stop = {**session, "transcript_path": str(transcript)}
     hooks = (("prompt", {**session, "prompt": PROMPT}), ("session-start", session), ("stop", stop))
     for name, payload in hooks:
         _hook(name, payload)
@@ -214,7 +188,8 @@ def test_private_spans_are_never_stored(cli, conn, world, api, monkeypatch, tmp_
     api.post("/interactions", json={"prompt": prompt, "response": answer})
     _mcp(monkeypatch, None, "capture_interaction", prompt=prompt, response=answer)
     session = {"session_id": "s3", "cwd": str(world)}
-    stop = {**session, "transcript_path": _transcript(tmp_path, prompt, answer)}
+    transcript = write_transcript(tmp_path / "t.jsonl", prompt, answer)
+    stop = {**session, "transcript_path": str(transcript)}
     _hook("stop", stop)
     with live_server() as url:
         cli("--url", url, "interactions", "capture", prompt, answer)
