@@ -47,16 +47,15 @@ def registry(data_dir: Path):
 @pytest.fixture
 def projects(registry, data_dir: Path):
     """Register projects next to any already registered (writes need a known
-    project): bare ids or whole entries, ``projects("p06", {"id": "x", "aliases": ["y"]})``."""
+    project): bare ids or whole entries, ``projects("p06", {"id": "x", "aliases": ["y"]})``;
+    ``sources={name: folder}`` adds named sources."""
     path = data_dir / "config" / "project-registry.json"
 
-    def add(*entries: str | dict) -> Path:
+    def add(*entries: str | dict, sources: dict | None = None) -> Path:
         data = json.loads(path.read_text()) if path.exists() else {}
-        listed = [
-            *data.get("projects", []),
-            *(e if isinstance(e, dict) else {"id": e} for e in entries),
-        ]
-        return registry(listed, data.get("sources"))
+        added = [e if isinstance(e, dict) else {"id": e} for e in entries]
+        known = {**(data.get("sources") or {}), **(sources or {})}
+        return registry([*data.get("projects", []), *added], known)
 
     return add
 
@@ -65,10 +64,13 @@ def projects(registry, data_dir: Path):
 def registered_project(projects, tmp_path: Path):
     """A registered project rooted at a folder of notes; returns the folder.
 
-    ``registered_project({"mount.md": "# Mount\n..."})`` writes the notes under
+    ``registered_project({"mount.md": MOUNT_NOTE})`` writes the notes under
     ``tmp_path/vault/p05`` and registers ``p05-interferometer`` (alias p05) with that
     folder as its one ingest root. ``project_id``, ``aliases``, ``root`` and other
     registry fields (``description=...``) change it; each call adds one more project.
+    ``source="vault"`` reaches the root through a named source instead (the root's
+    parent folder: ``{"source": "vault", "subpath": "p05"}``), as a shared vault is
+    registered.
     """
 
     def make(
@@ -77,16 +79,14 @@ def registered_project(projects, tmp_path: Path):
         project_id: str = "p05-interferometer",
         aliases: tuple[str, ...] = ("p05",),
         root: Path | None = None,
+        source: str | None = None,
         **fields,
     ) -> Path:
         root = write_notes(root or tmp_path / "vault" / (aliases or (project_id,))[0], files or {})
+        ingest_root = {"source": source, "subpath": root.name} if source else {"source": str(root)}
         projects(
-            {
-                "id": project_id,
-                "aliases": list(aliases),
-                "ingest_roots": [{"source": str(root)}],
-                **fields,
-            }
+            {"id": project_id, "aliases": list(aliases), "ingest_roots": [ingest_root], **fields},
+            sources={source: str(root.parent)} if source else None,
         )
         return root
 

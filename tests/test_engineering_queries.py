@@ -75,17 +75,14 @@ def test_killer_queries_on_the_five_seed_cases(conn, p05, make_entity):
     assert run_query(conn, "Q-006", project="p05").rows == []
 
 
-def test_q017_returns_provenance_for_every_active_entity(conn, p05):
+def test_q017_returns_provenance_for_every_active_entity(conn, p05, make_entity):
     import_file(conn, "kb-cad", EXAMPLES / "p05-kb-cad.json")
     import_file(conn, "kb-fem", EXAMPLES / "p05-kb-fem.json")
-    create_entity(
-        conn,
-        "p05",
+    make_entity(
         "Requirement",
         "Thermal drift",
         {"statement": "Flat tilts < 0.2 urad per degC"},
         identity_key="requirement.thermal-tilt",
-        status="active",
     )
     for e in list_entity_candidates(conn, "p05"):
         promote_entity(conn, e.id)

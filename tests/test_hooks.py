@@ -360,22 +360,18 @@ def test_stop_records_the_pack_the_prompt_hook_injected(cli, conn, vault_project
     assert get_interaction(conn, latest.id).context_pack is None
 
 
-def test_session_start_includes_decision_entities_newest_first(cli, conn, vault_project):
+def test_session_start_includes_decision_entities_newest_first(
+    cli, conn, vault_project, make_entity
+):
     from atocore.context.project_state import set_state
-    from atocore.engineering.create import create_entity
 
     set_state(conn, "p05", "decision", "mount", "kinematic")
-    create_entity(
-        conn,
-        "p05",
+    make_entity(
         "Decision",
         "Use Invar frame",
         {"statement": "metrology frame in Invar 36", "decided_on": "2999-01-01"},
-        status="active",
     )
-    create_entity(
-        conn, "p05", "Decision", "Draft idea", {"statement": "maybe carbon"}, status="candidate"
-    )
+    make_entity("Decision", "Draft idea", {"statement": "maybe carbon"}, status="candidate")
     payload = json.dumps({"session_id": "s", "cwd": str(vault_project)})
     text = json.loads(run_cli_hook(cli, "session-start", payload).stdout)["hookSpecificOutput"][
         "additionalContext"

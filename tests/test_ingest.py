@@ -58,21 +58,11 @@ def vault(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def two_projects(registry, vault: Path):
-    return registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05", "interferometer"],
-                "ingest_roots": [{"source": "vault", "subpath": "p05"}],
-            },
-            {
-                "id": "p06-polisher",
-                "aliases": ["p06"],
-                "ingest_roots": [{"source": "vault", "subpath": "p06"}],
-            },
-        ],
-        sources={"vault": str(vault)},
+def two_projects(registered_project, vault: Path):
+    """p05 and p06, each a folder of the one vault (a named source)."""
+    registered_project(root=vault / "p05", aliases=("p05", "interferometer"), source="vault")
+    registered_project(
+        project_id="p06-polisher", aliases=("p06",), root=vault / "p06", source="vault"
     )
 
 

@@ -37,24 +37,12 @@ def _fields(entity_type: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(conn, registry, tmp_path, make_memory, make_entity):
+def world(conn, registered_project, make_memory, make_entity):
     """p05 with a root folder (the hooks' cwd), trusted state, one active memory,
     and candidates of every memory type and every entity type."""
     from atocore.context.project_state import set_state
 
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05"],
-                "description": "Interferometer",
-                "ingest_roots": [{"source": "vault", "subpath": "p05"}],
-            }
-        ],
-        sources={"vault": str(tmp_path / "vault")},
-    )
+    root = registered_project(source="vault", description="Interferometer")
     set_state(conn, "p05", "decision", "mount", "kinematic mount with three balls")
     make_memory(f"{ACTIVE}: the mount uses three balls", project="p05")
     for memory_type in MEMORY_TYPES:
