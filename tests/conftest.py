@@ -123,11 +123,16 @@ def make_entity(conn):
     must be registered: the ``p05`` fixture)."""
     from atocore.engineering.create import create_entity
 
-    def make(entity_type: str, name: str, attributes: dict | None = None, **options):
-        options.setdefault("project", "p05")
-        options.setdefault("status", "active")
-        project = options.pop("project")
-        return create_entity(conn, project, entity_type, name, attributes, **options)
+    def make(
+        entity_type: str,
+        name: str,
+        attributes: dict | None = None,
+        *,
+        project: str = "p05",
+        status: str = "active",
+        **options,
+    ):
+        return create_entity(conn, project, entity_type, name, attributes, status=status, **options)
 
     return make
 

@@ -207,7 +207,7 @@ def test_bad_files_are_skipped_and_counted(conn, tmp_path, embedder) -> None:
     write_note(root, "binary.md", b"\x00\x01\x02binary")
     write_note(root, "latin1.md", "caf\xe9 au lait".encode("latin-1"))
     write_note(root, "empty.md", "   \n\n")
-    write_note(root, "only-frontmatter.md", "---\ntitle: nothing else\n---\n")
+    write_note(root, "only-frontmatter.md", title="nothing else")
     write_note(root, "huge.txt", "x" * 5000)
     report = ingest_paths(conn, [root], embedder=embedder, max_bytes=4096)
     reasons = {Path(s.path).name: s.reason for s in report.skipped_files}
@@ -238,7 +238,7 @@ def test_sources_are_never_written(conn, vault, embedder, two_projects) -> None:
 
 
 def test_projects_from_roots_aliases_and_frontmatter(conn, vault, embedder, two_projects) -> None:
-    write_note(vault, "p06/misfiled.md", "---\nproject: interferometer\n---\n\nBelongs to p05.")
+    write_note(vault, "p06/misfiled.md", "\nBelongs to p05.", project="interferometer")
     ingest_paths(conn, [vault], embedder=embedder)  # no --project: detected from roots
     rows = conn.execute("SELECT rel_path, project FROM source_documents").fetchall()
     projects = {r[0].removeprefix("vault/"): r[1] for r in rows}

@@ -82,7 +82,7 @@ def _targets(conn, source_title: str) -> list[tuple[str, str | None]]:
 
 def test_links_resolve_by_file_name_title_and_alias(conn, tmp_path, embedder) -> None:
     root = tmp_path / "v"
-    write_note(root, "a/hub.md", "---\ntitle: Hub Motor Spec\naliases: [drive motor]\n---\nHub.\n")
+    write_note(root, "a/hub.md", "Hub.\n", title="Hub Motor Spec", aliases=["drive motor"])
     write_note(root, "b/Wheels.md", "# Tyres\n\nPneumatic.\n")
     write_note(
         root, "Dash.md", "# Dash\n\n[[hub motor spec]] [[Drive Motor]] [[wheels]] [[Tyres]]\n"
@@ -116,7 +116,7 @@ def test_unresolved_link_is_kept_and_resolves_when_the_note_arrives(
 
 def test_alias_change_re_resolves_links(conn, tmp_path, embedder) -> None:
     root = tmp_path / "v"
-    hub = write_note(root, "hub.md", "---\naliases: [drive motor]\n---\n# Hub\n\nHub.\n")
+    hub = write_note(root, "hub.md", "# Hub\n\nHub.\n", aliases=["drive motor"])
     write_note(root, "Dash.md", "# Dash\n\n[[drive motor]]\n")
     ingest_paths(conn, [root], embedder=embedder)
     assert _targets(conn, "Dash") == [("drive motor", "Hub")]
@@ -128,7 +128,7 @@ def test_alias_change_re_resolves_links(conn, tmp_path, embedder) -> None:
 def test_note_links_service_and_bad_input(conn, tmp_path, embedder) -> None:
     root = tmp_path / "v"
     write_note(root, "Hub.md", "# Hub\n\nDriven by [[ESC]], see [[Nowhere]].\n")
-    write_note(root, "Esc.md", "---\naliases: [ESC]\n---\n# Motor Controller\n\nFOC.\n")
+    write_note(root, "Esc.md", "# Motor Controller\n\nFOC.\n", aliases=["ESC"])
     ingest_paths(conn, [root], embedder=embedder)
     hub = note_links(conn, "Hub")
     assert [(link.target, link.note.title if link.note else None) for link in hub.links] == [
