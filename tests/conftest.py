@@ -1,4 +1,5 @@
-"""Every test gets a fresh, real data dir (no test can touch a user's data)."""
+"""Every test gets a fresh, real data dir (no test can touch a user's data), and the shared
+fixtures that build what a test needs (docs/architecture/overview.md, "Writing tests")."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from factories import write_notes
 from typer.testing import CliRunner
 
 
@@ -44,16 +46,106 @@ def registry(data_dir: Path):
 
 @pytest.fixture
 def projects(registry, data_dir: Path):
-    """Register bare project ids next to any already registered (writes need a
-    known project): ``projects("p06", "atocore")``."""
+    """Register projects next to any already registered (writes need a known
+    project): bare ids or whole entries, ``projects("p06", {"id": "x", "aliases": ["y"]})``;
+    ``sources={name: folder}`` adds named sources."""
     path = data_dir / "config" / "project-registry.json"
 
-    def add(*ids: str) -> Path:
+    def add(*entries: str | dict, sources: dict | None = None) -> Path:
         data = json.loads(path.read_text()) if path.exists() else {}
-        listed = [*data.get("projects", []), *({"id": i} for i in ids)]
-        return registry(listed, data.get("sources"))
+        added = [e if isinstance(e, dict) else {"id": e} for e in entries]
+        known = {**(data.get("sources") or {}), **(sources or {})}
+        return registry([*data.get("projects", []), *added], known)
 
     return add
+
+
+@pytest.fixture
+def registered_project(projects, tmp_path: Path):
+    """A registered project rooted at a folder of notes; returns the folder.
+
+    ``registered_project({"mount.md": MOUNT_NOTE})`` writes the notes under
+    ``tmp_path/vault/p05`` and registers ``p05-interferometer`` (alias p05) with that
+    folder as its one ingest root. ``project_id``, ``aliases``, ``root`` and other
+    registry fields (``description=...``) change it; each call adds one more project.
+    ``source="vault"`` reaches the root through a named source instead (the root's
+    parent folder: ``{"source": "vault", "subpath": "p05"}``), as a shared vault is
+    registered.
+    """
+
+    def make(
+        files: dict[str, str | bytes] | None = None,
+        *,
+        project_id: str = "p05-interferometer",
+        aliases: tuple[str, ...] = ("p05",),
+        root: Path | None = None,
+        source: str | None = None,
+        **fields,
+    ) -> Path:
+        root = write_notes(root or tmp_path / "vault" / (aliases or (project_id,))[0], files or {})
+        ingest_root = {"source": source, "subpath": root.name} if source else {"source": str(root)}
+        projects(
+            {"id": project_id, "aliases": list(aliases), "ingest_roots": [ingest_root], **fields},
+            sources={source: str(root.parent)} if source else None,
+        )
+        return root
+
+    return make
+
+
+@pytest.fixture
+def mirror_project(conn, registry) -> str:
+    """The small, fixed engineering project of tests/mirror_fixture.py, registered and
+    built (subsystems, requirements, a conflict, history); returns its id."""
+    import mirror_fixture as fx
+
+    registry(fx.REGISTRY)
+    fx.build(conn)
+    return fx.PROJECT
+
+
+@pytest.fixture
+def make_memory(conn):
+    """``make_memory(content, memory_type="knowledge", project="", status="active", ...)``:
+    a memory stored through the memory service on the test's ``conn``."""
+    from atocore.memory.service import create_memory
+
+    def make(content: str, memory_type: str = "knowledge", **options):
+        return create_memory(conn, memory_type, content, **options)
+
+    return make
+
+
+@pytest.fixture
+def make_entity(conn):
+    """``make_entity(entity_type, name, attributes=None, project="p05", status="active", ...)``:
+    an entity created through the engineering service on the test's ``conn`` (its project
+    must be registered: the ``p05`` fixture)."""
+    from atocore.engineering.create import create_entity
+
+    def make(
+        entity_type: str,
+        name: str,
+        attributes: dict | None = None,
+        *,
+        project: str = "p05",
+        status: str = "active",
+        **options,
+    ):
+        return create_entity(conn, project, entity_type, name, attributes, status=status, **options)
+
+    return make
+
+
+@pytest.fixture
+def api(data_dir: Path):
+    """An in-process HTTP client on the real app over the test data dir."""
+    from fastapi.testclient import TestClient
+
+    from atocore.server.app import create_app
+
+    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
+        yield client
 
 
 @pytest.fixture

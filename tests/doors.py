@@ -69,13 +69,11 @@ class Doors:
         return self.cli.json("--url", self.url, *args)
 
 
-def one_project_vault(registry: Any, tmp_path: Path, files: dict[str, str]) -> Path:
-    """A registered project ``p05-interferometer`` (alias p05) whose root holds ``files``."""
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    for name, text in files.items():
-        (root / name).write_text(text)
-    registry(
-        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
-    )
-    return root
+def stable(value: Any, volatile: set[str]) -> Any:
+    """``value`` without the keys in ``volatile`` at any depth (timings, stamps): what
+    two doors must agree on."""
+    if isinstance(value, dict):
+        return {k: stable(v, volatile) for k, v in value.items() if k not in volatile}
+    if isinstance(value, list):
+        return [stable(v, volatile) for v in value]
+    return value

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import httpx
 import pytest
+from factories import HOOK, run_hook
 from serverproc import free_port
 
 from atocore.env import EnvError
@@ -33,15 +32,8 @@ def _alive(pid: int) -> bool:
 
 
 def _hook(env: dict[str, str]) -> subprocess.CompletedProcess:
-    payload = json.dumps({"session_id": "s", "cwd": "/", "prompt": "what mount did we pick?"})
-    return subprocess.run(
-        [sys.executable, "-m", "atocore.hooks", "prompt"],
-        input=payload,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    payload = {"session_id": "s", "cwd": "/", "prompt": "what mount did we pick?"}
+    return run_hook([*HOOK, "prompt"], payload, env)
 
 
 def test_prompt_hook_starts_a_server_that_stops_when_idle(data_dir):

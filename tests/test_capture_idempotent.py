@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+from factories import write_transcript
+
 from atocore.interactions.service import list_interactions, record_interaction
 
 
@@ -27,15 +29,9 @@ def test_other_turns_and_sessionless_captures_are_kept(conn):
 
 
 def test_the_real_stop_hook_run_twice_captures_once(conn, tmp_path):
-    transcript = tmp_path / "transcript.jsonl"
-    entries = [
-        {"type": "user", "message": {"role": "user", "content": "which mount did we pick?"}},
-        {
-            "type": "assistant",
-            "message": {"role": "assistant", "content": [{"type": "text", "text": "Kinematic."}]},
-        },
-    ]
-    transcript.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    transcript = write_transcript(
+        tmp_path / "transcript.jsonl", "which mount did we pick?", "Kinematic."
+    )
     stdin = json.dumps(
         {
             "session_id": "sess-twice",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import HOOK, run_hook
 
 import atocore.hooks
 from atocore.hooks.install import COMMANDS_DIR, HOOK_EVENTS
@@ -127,13 +128,7 @@ def test_default_command_runs_the_fast_hook_entry(cli, tmp_path, data_dir):
 
 @pytest.mark.parametrize("args", [[], ["nope"], ["stop", "extra"]])
 def test_fast_entry_bad_usage_exits_zero(args):
-    done = subprocess.run(
-        [sys.executable, "-m", "atocore.hooks", *args],
-        input="{}",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_hook([*HOOK, *args], "{}")
     assert done.returncode == 0
     assert "usage" in done.stderr
 

@@ -36,30 +36,17 @@ The polishing cell uses a direct-drive BLDC spindle with an aluminium tool mount
 
 
 @pytest.fixture
-def corpus(conn, registry, tmp_path: Path, embedder):
-    root = tmp_path / "vault"
-    files = {
-        "p05/mount.md": MOUNT,
-        "p05/drift.md": DRIFT,
-        "p05/copy-of-drift.md": DRIFT,  # identical text: must appear once in a pack
-        "p06/spindle.md": POLISH,
-    }
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05", "interferometer"],
-                "ingest_roots": [{"source": str(root / "p05")}],
-            },
-            {
-                "id": "p06-polisher",
-                "aliases": ["p06", "polisher"],
-                "ingest_roots": [{"source": str(root / "p06")}],
-            },
-        ]
+def corpus(conn, registered_project, embedder):
+    registered_project(
+        {
+            "mount.md": MOUNT,
+            "drift.md": DRIFT,
+            "copy-of-drift.md": DRIFT,  # identical text: must appear once in a pack
+        },
+        aliases=("p05", "interferometer"),
+    )
+    registered_project(
+        {"spindle.md": POLISH}, project_id="p06-polisher", aliases=("p06", "polisher")
     )
     ingest_all(conn, embedder=embedder)
     return conn

@@ -78,12 +78,10 @@ SPLIT = (
 
 
 @pytest.fixture
-def log_project(conn, registry, tmp_path: Path, embedder):
-    root = tmp_path / "vault"
-    root.mkdir()
-    (root / "log.md").write_text(LOG, encoding="utf-8")
-    (root / "split.md").write_text(SPLIT, encoding="utf-8")
-    registry([{"id": "bench", "ingest_roots": [{"source": str(root)}]}])
+def log_project(conn, registered_project, tmp_path: Path, embedder):
+    registered_project(
+        {"log.md": LOG, "split.md": SPLIT}, project_id="bench", aliases=(), root=tmp_path / "vault"
+    )
     ingest_all(conn, embedder=embedder, options=ChunkOptions(group_chars=0))
     return conn
 

@@ -7,13 +7,13 @@ import json
 
 import httpx
 import pytest
-from doors import DEAD, Doors, one_project_vault
+from doors import DEAD, Doors
 from serverproc import live_server
 
 
 @pytest.fixture
-def vault(registry, tmp_path):
-    return one_project_vault(registry, tmp_path, {"note.md": "# Note\n\nThe bench is in lab 2.\n"})
+def vault(registered_project):
+    return registered_project({"note.md": "# Note\n\nThe bench is in lab 2.\n"})
 
 
 def test_reads_and_backups_through_every_door(cli, vault, data_dir, embedder):

@@ -3,23 +3,22 @@ server is an error that writes nothing locally."""
 
 from __future__ import annotations
 
+import functools
+
 import httpx
 import pytest
-from doors import DEAD, Doors, one_project_vault
+from doors import DEAD, Doors, stable
 from serverproc import live_server
 
 VOLATILE = {"duration_ms"}
 
 
-def _stable(report: dict) -> dict:
-    return {k: v for k, v in report.items() if k not in VOLATILE}
+_stable = functools.partial(stable, volatile=VOLATILE)
 
 
 @pytest.fixture
-def vault(registry, tmp_path):
-    return one_project_vault(
-        registry, tmp_path, {"mount.md": "# Mount\n\nThe mirror sits on a kinematic mount.\n"}
-    )
+def vault(registered_project):
+    return registered_project({"mount.md": "# Mount\n\nThe mirror sits on a kinematic mount.\n"})
 
 
 def test_ingest_and_refresh_through_every_door(cli, vault, conn):

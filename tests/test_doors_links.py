@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from factories import frontmatter
 from serverproc import live_server
 
 
 @pytest.fixture
-def linked(cli, registry, tmp_path):
-    root = tmp_path / "vault"
-    root.mkdir()
-    (root / "motor.md").write_text(
-        "---\naliases: [drive motor]\n---\n# Motor\n\nThe motor drives the wheels.\n"
-    )
-    (root / "robot.md").write_text("# Robot\n\nIt uses the [[drive motor]] and [[gearbox]].\n")
-    registry(
-        [{"id": "bot", "aliases": [], "description": "", "ingest_roots": [{"source": str(root)}]}]
+def linked(cli, registered_project, tmp_path):
+    root = registered_project(
+        {
+            "motor.md": frontmatter(aliases=["drive motor"])
+            + "# Motor\n\nThe motor drives the wheels.\n",
+            "robot.md": "# Robot\n\nIt uses the [[drive motor]] and [[gearbox]].\n",
+        },
+        project_id="bot",
+        aliases=(),
+        root=tmp_path / "vault",
+        description="",
     )
     assert cli("init").exit_code == 0
     assert cli("ingest").exit_code == 0

@@ -3,32 +3,21 @@ server, and that server's HTTP routes give the same JSON (and the same text)."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import httpx
 import mirror_fixture as fx
-import pytest
-from doors import DEAD, Doors
+from doors import DEAD, Doors, stable
 from serverproc import live_server
 
 VOLATILE = {"rendered_at", "regenerated", "checksum"}
 
 
-def _stable(value):
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
+_stable = functools.partial(stable, volatile=VOLATILE)
 
 
-@pytest.fixture
-def project(conn, registry):
-    registry(fx.REGISTRY)
-    fx.build(conn)
-
-
-def test_mirror_through_every_door(cli, project, data_dir):
+def test_mirror_through_every_door(cli, mirror_project, data_dir):
     with live_server() as url:
         doors = Doors(cli, url)
         rendered = doors.remote_json("mirror", "render", "p05")  # the server renders
@@ -68,7 +57,7 @@ def test_mirror_through_every_door(cli, project, data_dir):
         assert missing.exit_code == 2 and "overview" in missing.output
 
 
-def test_unreachable_server_renders_nothing(cli, project, data_dir):
+def test_unreachable_server_renders_nothing(cli, mirror_project, data_dir):
     result = Doors(cli).remote("mirror", "render", "p05", url=DEAD)
     assert result.exit_code == 1 and "cannot reach" in result.output
     assert not (data_dir / "mirror").exists()

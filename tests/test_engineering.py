@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from factories import count
 
 from atocore.engineering.create import create_entity
 from atocore.engineering.entities import find_entity, get_entity, list_entities
@@ -16,10 +17,6 @@ from atocore.engineering.review import (
 )
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.review_log import list_reviews
-
-
-def count(conn, table: str) -> int:
-    return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
 def test_migration_tables_exist_and_reapply_is_harmless(conn):
@@ -100,10 +97,10 @@ def test_alias_and_canonical_id_read_and_write_the_same_rows(conn, p05):
     }
 
 
-def test_relationships_are_typed_and_idempotent(conn, p05, projects):
+def test_relationships_are_typed_and_idempotent(conn, p05, projects, make_entity):
     projects("p06")
-    comp = create_entity(conn, "p05", "Component", "Mount", status="active")
-    req = create_entity(conn, "p05", "Requirement", "Drift", {"statement": "s"}, status="active")
+    comp = make_entity("Component", "Mount")
+    req = make_entity("Requirement", "Drift", {"statement": "s"})
     edge = relate(conn, comp.id, "satisfies", req.id)
     assert edge.family == "intent"
     assert relate(conn, "mount", "satisfies", "drift", project="p05").id == edge.id
@@ -153,9 +150,9 @@ def test_review_transitions_are_logged_with_reasons(conn, p05):
         get_entity(conn, "nope")
 
 
-def test_supersede_carries_relationships_to_the_successor(conn, p05):
-    mount = create_entity(conn, "p05", "Component", "Mount", status="active")
-    req = create_entity(conn, "p05", "Requirement", "Drift", {"statement": "s"}, status="active")
+def test_supersede_carries_relationships_to_the_successor(conn, p05, make_entity):
+    mount = make_entity("Component", "Mount")
+    req = make_entity("Requirement", "Drift", {"statement": "s"})
     relate(conn, mount.id, "satisfies", req.id)
     new = create_entity(conn, "p05", "Component", "Mount v2", identity_key="mount")
     supersede_entity(conn, mount.id, by=new.id)
@@ -168,26 +165,14 @@ def test_supersede_carries_relationships_to_the_successor(conn, p05):
         supersede_entity(conn, new.id, by=req.id)
 
 
-def test_entity_blocks_only_active_relevant_and_within_budget(conn, p05):
+def test_entity_blocks_only_active_relevant_and_within_budget(conn, p05, make_entity):
     from atocore.engineering.context import entity_blocks
 
-    create_entity(
-        conn,
-        "p05",
-        "Component",
-        "Reference mirror mount",
-        {"material": "Invar 36"},
-        status="active",
+    make_entity("Component", "Reference mirror mount", {"material": "Invar 36"})
+    make_entity("Requirement", "Thermal drift", {"statement": "Reference arm drift below 5 nm/K"})
+    make_entity(
+        "Component", "Secret candidate mount", {"material": "Unobtainium"}, status="candidate"
     )
-    create_entity(
-        conn,
-        "p05",
-        "Requirement",
-        "Thermal drift",
-        {"statement": "Reference arm drift below 5 nm/K"},
-        status="active",
-    )
-    create_entity(conn, "p05", "Component", "Secret candidate mount", {"material": "Unobtainium"})
     blocks = entity_blocks(conn, "interferometer", "what material is the mirror mount?", 2000)
     texts = [b.text for b in blocks]
     assert any("Reference mirror mount" in t and "Invar 36" in t for t in texts)
@@ -243,23 +228,19 @@ def test_graduation_refuses_personal_memories_and_leaves_them_alone(conn, p05):
     assert graduated.entity.project == "p05-interferometer"
 
 
-def test_context_pack_carries_active_entities_never_candidates(conn, p05):
+def test_context_pack_carries_active_entities_never_candidates(conn, p05, make_entity):
     from atocore.context.builder import ContextOptions, build_context
 
-    create_entity(
-        conn,
-        "p05",
+    make_entity(
         "Decision",
         "Flexure ring material",
         {"statement": "Invar 36 flexure ring for the reference flat"},
-        status="active",
     )
-    create_entity(
-        conn,
-        "p05",
+    make_entity(
         "Decision",
         "Flexure ring alternative",
         {"statement": "Unreviewed idea: carbon fibre flexure ring"},
+        status="candidate",
     )
     pack = build_context(
         conn,

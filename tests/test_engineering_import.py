@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from factories import count
 
 from atocore.engineering.conflicts import (
     check_conflicts_for_state,
@@ -26,10 +27,6 @@ CAD = EXAMPLES / "p05-kb-cad.json"
 CAD_CHANGED = EXAMPLES / "p05-kb-cad-changed-material.json"
 FEM = EXAMPLES / "p05-kb-fem.json"
 MOUNT = "component.reference-flat-mount"
-
-
-def count(conn, table: str, where: str = "1=1") -> int:
-    return conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}").fetchone()[0]
 
 
 def cad() -> dict:

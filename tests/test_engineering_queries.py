@@ -17,42 +17,38 @@ from atocore.errors import InvalidInput, NotFound
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "kb"
 
 
-def active(conn, etype, name, **attrs):
-    return create_entity(conn, "p05", etype, name, attrs, status="active")
-
-
 def keys(rows, field):
     return sorted(r[field]["name"] for r in rows)
 
 
-def test_killer_queries_on_the_five_seed_cases(conn, p05):
+def test_killer_queries_on_the_five_seed_cases(conn, p05, make_entity):
     """Q-006 / Q-009 / Q-011 against representative data (acceptance Q-6)."""
-    mount = active(conn, "Component", "Reference mirror mount", material="Invar 36")
-    covered = active(conn, "Requirement", "Thermal drift", statement="OPD drift < 5 nm/K")
-    orphan = active(conn, "Requirement", "Vacuum compatible", statement="Survives 1e-6 mbar")
+    mount = make_entity("Component", "Reference mirror mount", {"material": "Invar 36"})
+    covered = make_entity("Requirement", "Thermal drift", {"statement": "OPD drift < 5 nm/K"})
+    orphan = make_entity("Requirement", "Vacuum compatible", {"statement": "Survives 1e-6 mbar"})
     relate(conn, mount.id, "satisfies", covered.id)
     # a candidate satisfying the orphan must not count (only active entities do)
     pending = create_entity(conn, "p05", "Component", "Vacuum housing")
     relate(conn, pending.id, "satisfies", orphan.id)
 
-    flagged = active(
-        conn, "Assumption", "Lab at 20 C", statement="Lab held at 20±0.5 C", needs_review=True
+    flagged = make_entity(
+        "Assumption", "Lab at 20 C", {"statement": "Lab held at 20±0.5 C", "needs_review": True}
     )
-    solid = active(conn, "Assumption", "Floor quiet", statement="Floor vibration < 1 um/s")
-    on_flagged = active(
-        conn, "Decision", "No active thermal control", statement="Rely on passive enclosure"
+    solid = make_entity("Assumption", "Floor quiet", {"statement": "Floor vibration < 1 um/s"})
+    on_flagged = make_entity(
+        "Decision", "No active thermal control", {"statement": "Rely on passive enclosure"}
     )
-    on_solid = active(conn, "Decision", "Passive isolation", statement="Use passive legs")
+    on_solid = make_entity("Decision", "Passive isolation", {"statement": "Use passive legs"})
     relate(conn, on_flagged.id, "based_on_assumption", flagged.id)
     relate(conn, on_solid.id, "based_on_assumption", solid.id)
 
-    model = active(conn, "AnalysisModel", "Modal v3", method="modal")
-    result = active(conn, "Result", "First mode", value=212.4, unit="Hz")
-    supported = active(
-        conn, "ValidationClaim", "Mount first mode > 150 Hz", statement="first mode above 150 Hz"
+    model = make_entity("AnalysisModel", "Modal v3", {"method": "modal"})
+    result = make_entity("Result", "First mode", {"value": 212.4, "unit": "Hz"})
+    supported = make_entity(
+        "ValidationClaim", "Mount first mode > 150 Hz", {"statement": "first mode above 150 Hz"}
     )
-    unsupported = active(
-        conn, "ValidationClaim", "Test mount stiff", statement="tilt < 1 urad at 1 g"
+    unsupported = make_entity(
+        "ValidationClaim", "Test mount stiff", {"statement": "tilt < 1 urad at 1 g"}
     )
     relate(conn, model.id, "produces", result.id)
     relate(conn, result.id, "supports", supported.id)
@@ -79,17 +75,14 @@ def test_killer_queries_on_the_five_seed_cases(conn, p05):
     assert run_query(conn, "Q-006", project="p05").rows == []
 
 
-def test_q017_returns_provenance_for_every_active_entity(conn, p05):
+def test_q017_returns_provenance_for_every_active_entity(conn, p05, make_entity):
     import_file(conn, "kb-cad", EXAMPLES / "p05-kb-cad.json")
     import_file(conn, "kb-fem", EXAMPLES / "p05-kb-fem.json")
-    create_entity(
-        conn,
-        "p05",
+    make_entity(
         "Requirement",
         "Thermal drift",
         {"statement": "Flat tilts < 0.2 urad per degC"},
         identity_key="requirement.thermal-tilt",
-        status="active",
     )
     for e in list_entity_candidates(conn, "p05"):
         promote_entity(conn, e.id)
@@ -102,9 +95,9 @@ def test_q017_returns_provenance_for_every_active_entity(conn, p05):
     assert one.rows[0]["source_refs"][0]["ref"].startswith("kb-cad://")
 
 
-def test_q017_walks_derived_from_chain(conn, p05):
-    source = active(conn, "Result", "Raw drift", value=3.1, unit="nm/K")
-    derived = active(conn, "ValidationClaim", "Drift ok", statement="drift under limit")
+def test_q017_walks_derived_from_chain(conn, p05, make_entity):
+    source = make_entity("Result", "Raw drift", {"value": 3.1, "unit": "nm/K"})
+    derived = make_entity("ValidationClaim", "Drift ok", {"statement": "drift under limit"})
     relate(conn, derived.id, "derived_from", source.id)
     [row] = run_query(conn, "Q-017", project="p05", entity=derived.id).rows
     assert [c["entity"]["id"] for c in row["chain"]] == [source.id]
@@ -141,13 +134,15 @@ def test_structure_queries_on_the_example(conn, p05):
     }
 
 
-def test_intent_queries_constraints_decisions_log_and_trace(conn, p05):
-    bench = active(conn, "Subsystem", "Optical bench")
-    mount = active(conn, "Component", "Mount")
+def test_intent_queries_constraints_decisions_log_and_trace(conn, p05, make_entity):
+    bench = make_entity("Subsystem", "Optical bench")
+    mount = make_entity("Component", "Mount")
     relate(conn, bench.id, "contains", mount.id)
-    limit = active(conn, "Constraint", "Bench mass", statement="< 80 kg", limit=80, unit="kg")
+    limit = make_entity(
+        "Constraint", "Bench mass", {"statement": "< 80 kg", "limit": 80, "unit": "kg"}
+    )
     relate(conn, limit.id, "constrains", bench.id)
-    old = active(conn, "Decision", "Steel mount", statement="steel", decided_on="2026-01-01")
+    old = make_entity("Decision", "Steel mount", {"statement": "steel", "decided_on": "2026-01-01"})
     new = create_entity(
         conn, "p05", "Decision", "Invar mount", {"statement": "Invar", "decided_on": "2026-03-01"}
     )
@@ -161,12 +156,12 @@ def test_intent_queries_constraints_decisions_log_and_trace(conn, p05):
     assert [r["decision"]["id"] for r in q008] == [new.id]
     [log] = run_query(conn, "Q-014", project="p05").rows
     assert log["supersedes"][0]["id"] == old.id
-    req = active(conn, "Requirement", "Drift", statement="< 5 nm/K")
-    claim = active(conn, "ValidationClaim", "Drift ok", statement="3.1 nm/K")
+    req = make_entity("Requirement", "Drift", {"statement": "< 5 nm/K"})
+    claim = make_entity("ValidationClaim", "Drift ok", {"statement": "3.1 nm/K"})
     relate(conn, claim.id, "supports", req.id)
     [trace] = run_query(conn, "Q-020", project="p05").rows
     assert trace["status"] == "claimed"
-    res = active(conn, "Result", "Drift result", value=3.1, unit="nm/K")
+    res = make_entity("Result", "Drift result", {"value": 3.1, "unit": "nm/K"})
     relate(conn, res.id, "supports", claim.id)
     assert run_query(conn, "Q-020", project="p05").rows[0]["status"] == "verified"
     recent = run_query(conn, "Q-013", project="p05", days=14).rows
@@ -182,8 +177,8 @@ def test_every_query_is_empty_not_an_error_on_an_empty_project(conn, p05):
         assert result.rows == [] and result.count == 0, q.id
 
 
-def test_alias_and_canonical_give_identical_results(conn, p05):
-    req = active(conn, "Requirement", "Drift", statement="x")
+def test_alias_and_canonical_give_identical_results(conn, p05, make_entity):
+    req = make_entity("Requirement", "Drift", {"statement": "x"})
     a = run_query(conn, "Q-006", project="p05").model_dump()
     b = run_query(conn, "q6", project="p05-interferometer").model_dump()
     assert a == b and a["project"] == "p05-interferometer"

@@ -42,20 +42,8 @@ def fingerprint(conn, data_dir: Path) -> tuple:
 
 
 @pytest.fixture
-def fuzz_app(data_dir: Path, tmp_path: Path, registry, embedder):
-    vault = tmp_path / "vault"
-    (vault / "p05").mkdir(parents=True)
-    (vault / "p05" / "note.md").write_text("# Mirror mount\n\nThe mount uses invar.\n")
-    registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05"],
-                "ingest_roots": [{"source": "vault", "subpath": "p05"}],
-            }
-        ],
-        sources={"vault": str(vault)},
-    )
+def fuzz_app(data_dir: Path, registered_project, embedder):
+    registered_project({"note.md": "# Mirror mount\n\nThe mount uses invar.\n"}, source="vault")
     with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
         client.post("/projects/p05/refresh")
         client.post("/memory", json={"content": "p05 uses invar", "project": "p05"})

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
+from factories import HOOK, MOUNT_NOTE, run_hook, write_transcript
 from serverproc import free_port, live_server
 
 import atocore.hooks
 from atocore.hooks import relay
-from atocore.server.app import create_app
 
 PROMPT = "what holds the reference mirror?"
 # modules the relayed hook must not need: its budget is 50 ms end to end
@@ -29,28 +26,14 @@ HEAVY_FOR_A_HOOK = ("typer", "json", "urllib", "http", "socket", "pathlib", "ato
 
 
 @pytest.fixture
-def vault(conn, registry, tmp_path, embedder):
+def vault(conn, registered_project, embedder):
     from atocore.context.project_state import set_state
     from atocore.ingest.pipeline import ingest_project
 
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    (root / "mount.md").write_text(
-        "# Mount\n\nThe reference mirror sits on a kinematic mount with three balls.\n"
-    )
-    registry(
-        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
-    )
+    root = registered_project({"mount.md": MOUNT_NOTE})
     ingest_project(conn, "p05")
     set_state(conn, "p05", "decision", "mount", "kinematic")
     return root
-
-
-def run_hook(argv: list[str], payload: dict | str, env: dict[str, str]):
-    stdin = payload if isinstance(payload, str) else json.dumps(payload)
-    return subprocess.run(
-        argv, input=stdin, capture_output=True, text=True, timeout=60, env={**os.environ, **env}
-    )
 
 
 def imported(stderr: str) -> set[str]:
@@ -140,22 +123,16 @@ def test_unreachable_server_is_a_relay_error(monkeypatch):
 
 def test_server_down_hook_process_says_unavailable_and_exits_zero(data_dir):
     env = {"ATOCORE_URL": f"http://127.0.0.1:{free_port()}"}
-    done = run_hook([sys.executable, "-m", "atocore.hooks", "prompt"], {"prompt": PROMPT}, env)
+    done = run_hook([*HOOK, "prompt"], {"prompt": PROMPT}, env)
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr.startswith("atocore hook: prompt: unavailable: cannot reach")
     private = {"prompt": f"<private>x</private> {PROMPT}"}  # the full handler says the same
-    done = run_hook([sys.executable, "-m", "atocore.hooks", "prompt"], private, env)
+    done = run_hook([*HOOK, "prompt"], private, env)
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr.startswith("atocore hook: prompt: unavailable: cannot reach")
 
 
 # --- the route ------------------------------------------------------------------
-
-
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
 
 
 def test_route_runs_the_prompt_hook(api, vault):
@@ -195,8 +172,7 @@ def test_route_refuses_bad_input(api, path, body):
 
 def test_relayed_hooks_end_to_end(vault, conn, tmp_path, data_dir):
     console_script = Path(sys.executable).parent / "atocore"
-    transcript = tmp_path / "t.jsonl"
-    transcript.write_text(json.dumps({"type": "user", "message": {"content": PROMPT}}) + "\n")
+    transcript = write_transcript(tmp_path / "t.jsonl", PROMPT)
     with live_server({"ATOCORE_API_TOKEN": "tok-1"}) as url:
         env = {"ATOCORE_URL": url, "ATOCORE_API_TOKEN": "tok-1", "ATOCORE_HOOK_BUDGET": "700"}
         ask = {"session_id": "rs", "cwd": str(vault), "prompt": PROMPT}
@@ -225,7 +201,7 @@ def test_relayed_hooks_end_to_end(vault, conn, tmp_path, data_dir):
         # the stop hook records the turn; the server attaches the pack it injected
         stop = {"session_id": "rs", "cwd": str(vault), "transcript_path": str(transcript)}
         stop["last_assistant_message"] = "A kinematic mount."
-        assert run_hook([sys.executable, "-m", "atocore.hooks", "stop"], stop, env).returncode == 0
+        assert run_hook([*HOOK, "stop"], stop, env).returncode == 0
         row = conn.execute(
             "SELECT project, context_pack FROM interactions WHERE session_id = 'rs'"
         ).fetchone()
@@ -235,7 +211,7 @@ def test_relayed_hooks_end_to_end(vault, conn, tmp_path, data_dir):
         assert any("mount.md" in (b["source"] or "") for b in pack["blocks"])
 
         # #atocore-off through the relay switches this session off, then back on
-        hook = [sys.executable, "-m", "atocore.hooks", "prompt"]
+        hook = [*HOOK, "prompt"]
         off = run_hook(hook, {**ask, "prompt": "#atocore-off for now"}, env)
         assert "off for this session" in context_of(off)
         assert run_hook(hook, ask, env).stdout == ""
@@ -278,7 +254,7 @@ def recorder():
 
 def test_what_leaves_the_machine(recorder, data_dir):
     url, seen = recorder
-    hook = [sys.executable, "-m", "atocore.hooks", "prompt"]
+    hook = [*HOOK, "prompt"]
     raw = json.dumps({"session_id": "s", "prompt": PROMPT})
     assert run_hook(hook, raw, {"ATOCORE_URL": url, "ATOCORE_HOOK_MODE": "bm25"}).stdout == ""
     assert seen[-1] == ("/hooks/prompt?mode=bm25", raw.encode())  # relayed byte for byte

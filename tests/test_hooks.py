@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import MOUNT_NOTE
 
 from atocore.hooks.text import last_exchange, strip_private, truncate
 
@@ -49,18 +50,9 @@ def run_cli_hook(cli, name: str, stdin: str):
 
 
 @pytest.fixture
-def vault_project(registry, tmp_path):
-    root = tmp_path / "repo"
-    (root / "src").mkdir(parents=True)
-    registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05"],
-                "ingest_roots": [{"source": str(root)}],
-            }
-        ]
-    )
+def vault_project(registered_project, tmp_path):
+    root = registered_project(root=tmp_path / "repo")
+    (root / "src").mkdir()
     return root
 
 
@@ -152,30 +144,25 @@ def test_stop_prefers_last_assistant_message_and_truncates(cli, conn, tmp_path):
     assert len(row["response"]) < 60_000
 
 
-def test_stop_reinforces_like_every_capture(cli, conn, p05, tmp_path, monkeypatch):
+def _stop_references(cli, conn, make_memory, tmp_path) -> int:
+    """Run the Stop hook on a turn that repeats a p05 memory; the memory's reference count."""
+    memory = make_memory("the mount is kinematic", project="p05")
+    transcript = _transcript(
+        tmp_path, [user("What mount does p05 use again?"), assistant("the mount is kinematic")]
+    )
+    run_cli_hook(cli, "stop", stop_payload(transcript))
+    row = conn.execute("SELECT reference_count FROM memories WHERE id = ?", (memory.id,)).fetchone()
+    return row["reference_count"]
+
+
+def test_stop_reinforces_like_every_capture(cli, conn, p05, tmp_path, make_memory):
     """One reinforcement default for every door (docs/integrations.md)."""
-    from atocore.memory.service import create_memory
-
-    memory = create_memory(conn, "knowledge", "the mount is kinematic", project="p05")
-    transcript = _transcript(
-        tmp_path, [user("What mount does p05 use again?"), assistant("the mount is kinematic")]
-    )
-    run_cli_hook(cli, "stop", stop_payload(transcript))
-    row = conn.execute("SELECT reference_count FROM memories WHERE id = ?", (memory.id,)).fetchone()
-    assert row["reference_count"] == 1
+    assert _stop_references(cli, conn, make_memory, tmp_path) == 1
 
 
-def test_stop_reinforcement_opt_out(cli, conn, p05, tmp_path, monkeypatch):
-    from atocore.memory.service import create_memory
-
+def test_stop_reinforcement_opt_out(cli, conn, p05, tmp_path, monkeypatch, make_memory):
     monkeypatch.setenv("ATOCORE_CAPTURE_REINFORCE", "0")
-    memory = create_memory(conn, "knowledge", "the mount is kinematic", project="p05")
-    transcript = _transcript(
-        tmp_path, [user("What mount does p05 use again?"), assistant("the mount is kinematic")]
-    )
-    run_cli_hook(cli, "stop", stop_payload(transcript))
-    row = conn.execute("SELECT reference_count FROM memories WHERE id = ?", (memory.id,)).fetchone()
-    assert row["reference_count"] == 0
+    assert _stop_references(cli, conn, make_memory, tmp_path) == 0
     assert conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 1
 
 
@@ -297,17 +284,9 @@ def test_prompt_skips_short_and_slash_prompts(cli, conn):
         assert run_cli_hook(cli, "prompt", stdin).stdout == ""
 
 
-def test_stop_reinforces_only_when_configured(cli, conn, p05, tmp_path, monkeypatch):
-    from atocore.memory.service import create_memory
-
+def test_stop_reinforces_only_when_configured(cli, conn, p05, tmp_path, monkeypatch, make_memory):
     monkeypatch.setenv("ATOCORE_CAPTURE_REINFORCE", "1")
-    memory = create_memory(conn, "knowledge", "the mount is kinematic", project="p05")
-    transcript = _transcript(
-        tmp_path, [user("What mount does p05 use again?"), assistant("the mount is kinematic")]
-    )
-    run_cli_hook(cli, "stop", stop_payload(transcript))
-    row = conn.execute("SELECT reference_count FROM memories WHERE id = ?", (memory.id,)).fetchone()
-    assert row["reference_count"] == 1
+    assert _stop_references(cli, conn, make_memory, tmp_path) == 1
 
 
 @pytest.mark.usefixtures("embedder")  # ingests and embeds: slow
@@ -315,9 +294,7 @@ def test_prompt_injects_context_pack_locally(cli, conn, vault_project):
     from atocore.context.project_state import set_state
     from atocore.ingest.pipeline import ingest_project
 
-    (vault_project / "mount.md").write_text(
-        "# Mount\n\nThe reference mirror sits on a kinematic mount with three balls.\n"
-    )
+    (vault_project / "mount.md").write_text(MOUNT_NOTE)
     ingest_project(conn, "p05")
     set_state(conn, "p05", "decision", "mount", "kinematic")
     payload = json.dumps(
@@ -383,22 +360,18 @@ def test_stop_records_the_pack_the_prompt_hook_injected(cli, conn, vault_project
     assert get_interaction(conn, latest.id).context_pack is None
 
 
-def test_session_start_includes_decision_entities_newest_first(cli, conn, vault_project):
+def test_session_start_includes_decision_entities_newest_first(
+    cli, conn, vault_project, make_entity
+):
     from atocore.context.project_state import set_state
-    from atocore.engineering.create import create_entity
 
     set_state(conn, "p05", "decision", "mount", "kinematic")
-    create_entity(
-        conn,
-        "p05",
+    make_entity(
         "Decision",
         "Use Invar frame",
         {"statement": "metrology frame in Invar 36", "decided_on": "2999-01-01"},
-        status="active",
     )
-    create_entity(
-        conn, "p05", "Decision", "Draft idea", {"statement": "maybe carbon"}, status="candidate"
-    )
+    make_entity("Decision", "Draft idea", {"statement": "maybe carbon"}, status="candidate")
     payload = json.dumps({"session_id": "s", "cwd": str(vault_project)})
     text = json.loads(run_cli_hook(cli, "session-start", payload).stdout)["hookSpecificOutput"][
         "additionalContext"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from factories import write_notes
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,13 +19,6 @@ def _checker():
     return module
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
 def test_atocore_has_no_import_cycle():
     checker = _checker()
     cycles = checker.find_cycles(checker.import_graph(ROOT))
@@ -31,7 +26,7 @@ def test_atocore_has_no_import_cycle():
 
 
 def test_checker_sees_a_cycle_hidden_in_a_function(tmp_path):
-    _write(
+    write_notes(
         tmp_path,
         {
             "atocore/__init__.py": "",
@@ -47,7 +42,7 @@ def test_checker_sees_a_cycle_hidden_in_a_function(tmp_path):
 
 
 def test_checker_ignores_a_package_reexporting_its_submodule(tmp_path):
-    _write(
+    write_notes(
         tmp_path,
         {
             "atocore/__init__.py": "",
@@ -61,7 +56,7 @@ def test_checker_ignores_a_package_reexporting_its_submodule(tmp_path):
 
 
 def test_script_exits_nonzero_on_a_cycle(tmp_path, capsys):
-    _write(
+    write_notes(
         tmp_path,
         {
             "atocore/__init__.py": "",

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from factories import write_note
 
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.ingest import ChunkOptions, ingest_all, ingest_paths, ingest_project, remove_file
@@ -45,43 +46,23 @@ Cerium oxide slurry at 8 % by weight, chilled to 20 degrees.
 """
 
 
-def write(root: Path, rel: str, text: str | bytes) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
-    write(root, "p05/mount.md", MOUNT)
-    write(root, "p06/slurry.md", SLURRY)
-    write(root, "p06/notes.txt", "Spindle run-out measured at 3.2 um.\n\nBelt drive rejected.")
-    write(root, ".obsidian/workspace.md", "hidden, never ingested")
-    write(root, "p05/image.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    write_note(root, "p05/mount.md", MOUNT)
+    write_note(root, "p06/slurry.md", SLURRY)
+    write_note(root, "p06/notes.txt", "Spindle run-out measured at 3.2 um.\n\nBelt drive rejected.")
+    write_note(root, ".obsidian/workspace.md", "hidden, never ingested")
+    write_note(root, "p05/image.png", b"\x89PNG\r\n\x1a\n\x00\x00")
     return root
 
 
 @pytest.fixture
-def two_projects(registry, vault: Path):
-    return registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05", "interferometer"],
-                "ingest_roots": [{"source": "vault", "subpath": "p05"}],
-            },
-            {
-                "id": "p06-polisher",
-                "aliases": ["p06"],
-                "ingest_roots": [{"source": "vault", "subpath": "p06"}],
-            },
-        ],
-        sources={"vault": str(vault)},
+def two_projects(registered_project, vault: Path):
+    """p05 and p06, each a folder of the one vault (a named source)."""
+    registered_project(root=vault / "p05", aliases=("p05", "interferometer"), source="vault")
+    registered_project(
+        project_id="p06-polisher", aliases=("p06",), root=vault / "p06", source="vault"
     )
 
 
@@ -222,12 +203,12 @@ def test_missing_root_is_reported_and_never_purged(
 
 def test_bad_files_are_skipped_and_counted(conn, tmp_path, embedder) -> None:
     root = tmp_path / "bad"
-    write(root, "good.md", "# Good\n\nA perfectly fine note about lens cells.")
-    write(root, "binary.md", b"\x00\x01\x02binary")
-    write(root, "latin1.md", "caf\xe9 au lait".encode("latin-1"))
-    write(root, "empty.md", "   \n\n")
-    write(root, "only-frontmatter.md", "---\ntitle: nothing else\n---\n")
-    write(root, "huge.txt", "x" * 5000)
+    write_note(root, "good.md", "# Good\n\nA perfectly fine note about lens cells.")
+    write_note(root, "binary.md", b"\x00\x01\x02binary")
+    write_note(root, "latin1.md", "caf\xe9 au lait".encode("latin-1"))
+    write_note(root, "empty.md", "   \n\n")
+    write_note(root, "only-frontmatter.md", title="nothing else")
+    write_note(root, "huge.txt", "x" * 5000)
     report = ingest_paths(conn, [root], embedder=embedder, max_bytes=4096)
     reasons = {Path(s.path).name: s.reason for s in report.skipped_files}
     assert reasons == {
@@ -257,7 +238,7 @@ def test_sources_are_never_written(conn, vault, embedder, two_projects) -> None:
 
 
 def test_projects_from_roots_aliases_and_frontmatter(conn, vault, embedder, two_projects) -> None:
-    write(vault, "p06/misfiled.md", "---\nproject: interferometer\n---\n\nBelongs to p05.")
+    write_note(vault, "p06/misfiled.md", "\nBelongs to p05.", project="interferometer")
     ingest_paths(conn, [vault], embedder=embedder)  # no --project: detected from roots
     rows = conn.execute("SELECT rel_path, project FROM source_documents").fetchall()
     projects = {r[0].removeprefix("vault/"): r[1] for r in rows}
@@ -271,7 +252,7 @@ def test_projects_from_roots_aliases_and_frontmatter(conn, vault, embedder, two_
 
 
 def test_explicit_project_alias_is_canonicalized(conn, tmp_path, embedder, p05) -> None:
-    write(tmp_path / "loose", "a.md", "# A\n\nSome text about fringes.")
+    write_note(tmp_path / "loose", "a.md", "# A\n\nSome text about fringes.")
     report = ingest_paths(conn, [tmp_path / "loose"], project="p05", embedder=embedder)
     assert report.projects == ["p05-interferometer"]
 
@@ -363,8 +344,8 @@ def test_single_file_paths_and_unsupported_suffix(conn, tmp_path, embedder, proj
     projects("p07")
     from atocore.ingest import ingest_file
 
-    note = write(tmp_path, "one.md", "# One\n\nA single note about pupil normalisation.")
-    other = write(tmp_path, "data.csv", "a,b\n1,2\n")
+    note = write_note(tmp_path, "one.md", "# One\n\nA single note about pupil normalisation.")
+    other = write_note(tmp_path, "data.csv", "a,b\n1,2\n")
     first = ingest_file(conn, note, "p07", embedder=embedder)
     assert first.added == 1 and first.projects == ["p07"]
     assert ingest_file(conn, note, "p07", embedder=embedder).unchanged == 1
@@ -387,8 +368,10 @@ def test_emptied_file_is_forgotten_broken_file_keeps_last_version(
 
 def test_crlf_and_bom_files_and_progress(conn, tmp_path, embedder) -> None:
     root = tmp_path / "win"
-    write(root, "a.md", "\ufeff---\r\ntitle: Windows note\r\n---\r\n\r\n# A\r\n\r\nLine one.\r\n")
-    write(root, "b.txt", "plain text file\r\n\r\nsecond paragraph")
+    write_note(
+        root, "a.md", "\ufeff---\r\ntitle: Windows note\r\n---\r\n\r\n# A\r\n\r\nLine one.\r\n"
+    )
+    write_note(root, "b.txt", "plain text file\r\n\r\nsecond paragraph")
     calls = []
     report = ingest_paths(
         conn, [root], embedder=embedder, progress=lambda d, t, p: calls.append((d, t))
@@ -475,11 +458,11 @@ def test_symlinked_folders_are_followed_once_and_purged(
     conn, vault, embedder, two_projects, tmp_path, data_dir
 ) -> None:
     shared = tmp_path / "shared-notes"
-    write(shared, "fixtures.md", "# Fixtures\n\nThe shared fixture plate is Invar 36.")
+    write_note(shared, "fixtures.md", "# Fixtures\n\nThe shared fixture plate is Invar 36.")
     (vault / "p05" / "shared").symlink_to(shared)  # a linked folder outside the root
     (vault / "p05" / "loop").symlink_to(vault / "p05")  # a link loop
     (vault / "p05" / "again").symlink_to(shared)  # a second link to the same place
-    write(data_dir, "mirror/p05/overview.md", "# Generated page, never a source")
+    write_note(data_dir, "mirror/p05/overview.md", "# Generated page, never a source")
     (vault / "p05" / "mirror").symlink_to(data_dir / "mirror")  # into atocore's data dir
 
     report = ingest_project(conn, "p05", embedder=embedder)
@@ -502,10 +485,10 @@ def test_removing_a_folder_link_retires_its_notes(
     conn, vault, embedder, two_projects, tmp_path
 ) -> None:
     shared = tmp_path / "shared-notes"
-    write(shared, "fixtures.md", "# Fixtures\n\nThe shared fixture plate is Invar 36.")
+    write_note(shared, "fixtures.md", "# Fixtures\n\nThe shared fixture plate is Invar 36.")
     link = vault / "p05" / "shared"
     link.symlink_to(shared)
-    write(tmp_path / "loose", "extra.md", "# Extra\n\nA note ingested by hand, outside roots.")
+    write_note(tmp_path / "loose", "extra.md", "# Extra\n\nA note ingested by hand, outside roots.")
     ingest_paths(conn, [tmp_path / "loose" / "extra.md"], project="p05")
     assert ingest_project(conn, "p05", embedder=embedder).added == 2
 
@@ -522,7 +505,7 @@ def test_progress_estimates_chunks_before_every_file_is_read(conn, tmp_path, emb
     """The total is known early (extrapolated), not only once the last file is read."""
     root = tmp_path / "many"
     for i in range(30):
-        write(
+        write_note(
             root,
             f"n{i:02}.md",
             "# Note\n\n" + "\n\n".join(f"## S{j}\n\ntext {j}" for j in range(3)),

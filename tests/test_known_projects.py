@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 
 from atocore.errors import InvalidInput, NotFound
 from atocore.projects.known import require_known_project
@@ -34,18 +33,15 @@ def test_good_names_pass(registry):
 
 
 @pytest.mark.parametrize("name", ["../../etc", "/etc", "../../../tmp/x"])
-def test_state_write_refuses_bad_names_cli_and_http(cli, conn, name):
+def test_state_write_refuses_bad_names_cli_and_http(cli, conn, api, name):
     result = cli("state", "set", name, "decision", "k", "v")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    from atocore.server.app import create_app
-
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        response = client.post(
-            "/project/state",
-            json={"project": name, "category": "decision", "key": "k", "value": "v"},
-        )
-        assert 400 <= response.status_code < 500
+    response = api.post(
+        "/project/state",
+        json={"project": name, "category": "decision", "key": "k", "value": "v"},
+    )
+    assert 400 <= response.status_code < 500
     assert conn.execute("SELECT count(*) FROM projects").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM project_state").fetchone()[0] == 0
 
@@ -105,17 +101,14 @@ def test_unknown_read_is_not_found(cli, conn, p05):
         assert "unknown project" in result.output, args
 
 
-def test_http_unknown_project_is_404(p05):
-    from atocore.server.app import create_app
-
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        assert client.get("/project/state/nope").status_code == 404
-        write = client.post(
-            "/project/state",
-            json={"project": "nope", "category": "decision", "key": "k", "value": "v"},
-        )
-        assert write.status_code == 404
-        assert client.get("/project/state/p05").status_code == 200
+def test_http_unknown_project_is_404(p05, api):
+    assert api.get("/project/state/nope").status_code == 404
+    write = api.post(
+        "/project/state",
+        json={"project": "nope", "category": "decision", "key": "k", "value": "v"},
+    )
+    assert write.status_code == 404
+    assert api.get("/project/state/p05").status_code == 200
 
 
 def test_registered_and_legacy_names_pass(conn, p05):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from factories import count
 
 from atocore.errors import ConflictError, InvalidInput, NotFound
 from atocore.memory.context import memory_blocks
@@ -18,10 +19,6 @@ from atocore.memory.service import (
     supersede_memory,
 )
 from atocore.review_log import list_reviews
-
-
-def _count(conn, table: str) -> int:
-    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def test_create_defaults_and_fields(conn):
@@ -54,8 +51,8 @@ def test_create_rejects_bad_input_and_writes_nothing(conn, kwargs, message):
     args = {"memory_type": "knowledge", "content": "Zerodur has near zero CTE", **kwargs}
     with pytest.raises(InvalidInput, match=message):
         create_memory(conn, args.pop("memory_type"), args.pop("content"), **args)
-    assert _count(conn, "memories") == 0
-    assert _count(conn, "review_log") == 0
+    assert count(conn, "memories") == 0
+    assert count(conn, "review_log") == 0
 
 
 def test_confidence_edges_accepted(conn):
@@ -71,7 +68,7 @@ def test_duplicate_memory_refused_per_project(conn, projects):
         create_memory(conn, "knowledge", "the stand uses a  HeNe laser.", project="p05")
     # same text in another project is a different memory
     create_memory(conn, "knowledge", "The stand uses a HeNe laser", project="p06")
-    assert _count(conn, "memories") == 2
+    assert count(conn, "memories") == 2
 
 
 def test_full_lifecycle_and_review_log(conn):
@@ -188,7 +185,7 @@ def test_forget_deletes_and_logs_without_content(conn):
     memory = create_memory(conn, "identity", secret, reason="added by hand")
     result = forget_memory(conn, memory.id, reason="privacy")
     assert result["forgotten"] is True
-    assert _count(conn, "memories") == 0
+    assert count(conn, "memories") == 0
     with pytest.raises(NotFound):
         get_memory(conn, memory.id)
     entries = list_reviews(conn, target_id=memory.id)

@@ -13,13 +13,6 @@ from atocore.errors import InvalidInput, NotFound, OperationFailed
 
 
 @pytest.fixture
-def project(conn, registry):
-    registry(fx.REGISTRY)
-    fx.build(conn)
-    return fx.PROJECT
-
-
-@pytest.fixture
 def out_dir(data_dir):
     return data_dir / "mirror" / fx.PROJECT
 
@@ -41,7 +34,7 @@ def _snapshot(directory):
 # --- determinism and checksums --------------------------------------------------------------
 
 
-def test_render_twice_gives_identical_bytes(conn, project, out_dir, tmp_path):
+def test_render_twice_gives_identical_bytes(conn, mirror_project, out_dir, tmp_path):
     _render(conn, force=True)
     first = {k: v[0] for k, v in _snapshot(out_dir).items()}
     _render(conn, force=True)  # forced: really rewritten from scratch
@@ -50,7 +43,7 @@ def test_render_twice_gives_identical_bytes(conn, project, out_dir, tmp_path):
     assert len(first) == 5
 
 
-def test_unchanged_inputs_leave_files_untouched(conn, project, out_dir):
+def test_unchanged_inputs_leave_files_untouched(conn, mirror_project, out_dir):
     _render(conn)
     before = _snapshot(out_dir)
     for path in out_dir.rglob("*.md"):  # make any rewrite visible in the mtime
@@ -61,7 +54,7 @@ def test_unchanged_inputs_leave_files_untouched(conn, project, out_dir):
     assert _snapshot(out_dir) == before  # bytes and mtime kept, old Regenerated: stays
 
 
-def test_changed_input_rewrites_only_affected_pages(conn, project, out_dir):
+def test_changed_input_rewrites_only_affected_pages(conn, mirror_project, out_dir):
     from atocore.context.project_state import set_state
 
     _render(conn)
@@ -75,7 +68,9 @@ def test_changed_input_rewrites_only_affected_pages(conn, project, out_dir):
     assert "Regenerated: 2026-04-07T12:05:00Z" in text
 
 
-def test_template_override_restyles_and_counts_as_changed_input(conn, project, out_dir, data_dir):
+def test_template_override_restyles_and_counts_as_changed_input(
+    conn, mirror_project, out_dir, data_dir
+):
     from atocore.mirror.templates import package_template_dir
 
     _render(conn)
@@ -91,7 +86,7 @@ def test_template_override_restyles_and_counts_as_changed_input(conn, project, o
 # --- page content -------------------------------------------------------------------------
 
 
-def test_every_page_starts_with_the_banner(conn, project, out_dir):
+def test_every_page_starts_with_the_banner(conn, mirror_project, out_dir):
     _render(conn)
     for path in out_dir.rglob("*.md"):
         head = path.read_text()[:700]
@@ -101,7 +96,7 @@ def test_every_page_starts_with_the_banner(conn, project, out_dir):
         assert "Source checksum: sha256:" in head
 
 
-def test_open_conflict_shows_disputed_with_id_and_resolved_does_not(conn, project, out_dir):
+def test_open_conflict_shows_disputed_with_id_and_resolved_does_not(conn, mirror_project, out_dir):
     _render(conn)
     page = (out_dir / "subsystems" / "lateral-support.md").read_text()
     assert "**Lateral Pad** ⚠ disputed (conflict `cf-0042` on material: GF-PTFE vs PEEK)" in page
@@ -113,7 +108,7 @@ def test_open_conflict_shows_disputed_with_id_and_resolved_does_not(conn, projec
     assert "No open conflicts." in (out_dir / "overview.md").read_text()
 
 
-def test_project_state_override_is_marked_curated(conn, project, out_dir):
+def test_project_state_override_is_marked_curated(conn, mirror_project, out_dir):
     _render(conn)
     overview = (out_dir / "overview.md").read_text()
     assert "| Thermal drift (curated) | should | Drift below 5 nm/K over 2 h |" in overview
@@ -123,7 +118,7 @@ def test_project_state_override_is_marked_curated(conn, project, out_dir):
     assert "Parameter **Pad preload**: 14 N (curated)" in lateral
 
 
-def test_field_override_shows_curated_and_disputed_together(conn, project, out_dir):
+def test_field_override_shows_curated_and_disputed_together(conn, mirror_project, out_dir):
     from atocore.context.project_state import set_state
 
     set_state(conn, "p05", "fact", "frame-strut.material", "Invar 36")
@@ -142,7 +137,7 @@ def test_field_override_shows_curated_and_disputed_together(conn, project, out_d
     assert "  - Material: GF-PTFE\n" in lateral
 
 
-def test_candidates_and_invalid_entities_never_appear(conn, project, out_dir):
+def test_candidates_and_invalid_entities_never_appear(conn, mirror_project, out_dir):
     _render(conn)
     text = "".join(p.read_text() for p in out_dir.rglob("*.md"))
     assert "Old Clamp" not in text
@@ -151,7 +146,7 @@ def test_candidates_and_invalid_entities_never_appear(conn, project, out_dir):
     assert "Lateral Pad [candidate]: PEEK" in text
 
 
-def test_killer_queries_show_on_the_overview(conn, project, out_dir):
+def test_killer_queries_show_on_the_overview(conn, mirror_project, out_dir):
     _render(conn)
     overview = (out_dir / "overview.md").read_text()
     assert "1 of 2 requirements satisfied; 1 orphan." in overview
@@ -161,7 +156,7 @@ def test_killer_queries_show_on_the_overview(conn, project, out_dir):
     assert "**Pads hold figure**" in overview and "supported by Pad deflection" in overview
 
 
-def test_overview_agrees_with_the_query_catalog(conn, project):
+def test_overview_agrees_with_the_query_catalog(conn, mirror_project):
     from atocore.engineering.queries import run_query
     from atocore.mirror.catalog import Catalog
     from atocore.mirror.facts import FactBuilder
@@ -178,7 +173,7 @@ def test_overview_agrees_with_the_query_catalog(conn, project):
     assert [d["id"] for d in facts["decisions"]] == decisions == ["dec-ptfe", "dec-zerodur"]
 
 
-def test_decision_log_collapses_superseded_with_forward_link(conn, project, out_dir):
+def test_decision_log_collapses_superseded_with_forward_link(conn, mirror_project, out_dir):
     _render(conn)
     log = (out_dir / "decisions.md").read_text()
     assert log.index("## Use GF-PTFE pads") < log.index("## Zerodur reference")  # newest first
@@ -188,7 +183,9 @@ def test_decision_log_collapses_superseded_with_forward_link(conn, project, out_
     assert '<a id="decision-dec-ptfe"></a>' in log
 
 
-def test_removed_subsystem_page_is_deleted_and_foreign_files_are_kept(conn, project, out_dir):
+def test_removed_subsystem_page_is_deleted_and_foreign_files_are_kept(
+    conn, mirror_project, out_dir
+):
     _render(conn)
     notes = out_dir / "my-notes.md"
     notes.write_text("mine\n")
@@ -209,7 +206,7 @@ def test_empty_project_gets_empty_state_page(conn, registry, out_dir):
     assert "atocore mirror render p05-interferometer" in text
 
 
-def test_stale_pages_removed_when_project_becomes_empty(conn, project, out_dir):
+def test_stale_pages_removed_when_project_becomes_empty(conn, mirror_project, out_dir):
     _render(conn)
     conn.execute("UPDATE entities SET status = 'invalid' WHERE status = 'active'")
     _render(conn)
@@ -226,7 +223,7 @@ def _break_template(data_dir, name="decision-log.md.j2"):
     override.write_text("# {{ no_such_variable }}\n")
 
 
-def test_failed_render_keeps_old_pages_and_records_failure(conn, project, out_dir, data_dir):
+def test_failed_render_keeps_old_pages_and_records_failure(conn, mirror_project, out_dir, data_dir):
     from atocore.context.project_state import set_state
 
     _render(conn)
@@ -245,7 +242,7 @@ def test_failed_render_keeps_old_pages_and_records_failure(conn, project, out_di
     assert "no_such_variable" in rows[0][2]
 
 
-def test_cli_render_failure_exits_1_with_reason(cli, conn, project, out_dir, data_dir):
+def test_cli_render_failure_exits_1_with_reason(cli, conn, mirror_project, out_dir, data_dir):
     assert cli("mirror", "render", "p05").exit_code == 0
     before = _snapshot(out_dir)
     _break_template(data_dir, "project-overview.md.j2")
@@ -258,9 +255,8 @@ def test_cli_render_failure_exits_1_with_reason(cli, conn, project, out_dir, dat
     assert len(failures) == 1 and failures[0]["trigger"] == "cli"
 
 
-def test_render_all_continues_past_a_failing_project(cli, conn, registry, data_dir):
-    registry(fx.REGISTRY + [{"id": "p06-polisher", "aliases": ["p06"]}])
-    fx.build(conn)
+def test_render_all_continues_past_a_failing_project(cli, mirror_project, projects, data_dir):
+    projects({"id": "p06-polisher", "aliases": ["p06"]})
     _break_template(data_dir, "project-overview.md.j2")  # p05 needs it, empty p06 does not
     result = cli("mirror", "render", "--all", "--json")
     assert result.exit_code == 1
@@ -287,7 +283,7 @@ def test_unknown_project_is_not_found(conn, registry):
         _render(conn, "nope")
 
 
-def test_alias_and_id_write_the_same_directory(conn, project, data_dir):
+def test_alias_and_id_write_the_same_directory(conn, mirror_project, data_dir):
     a = _render(conn, "interferometer")
     b = _render(conn, fx.PROJECT)
     assert a.directory == b.directory == (data_dir / "mirror" / fx.PROJECT).resolve()
@@ -306,7 +302,7 @@ def test_mirror_inside_a_source_root_is_refused(conn, registry, data_dir):
 # --- CLI ---------------------------------------------------------------------------------
 
 
-def test_cli_render_list_show(cli, project, out_dir):
+def test_cli_render_list_show(cli, mirror_project, out_dir):
     data = cli.json("mirror", "render", "p05")
     assert data["projects"][0]["written"] == 5
     again = cli.json("mirror", "render", "p05")
@@ -330,13 +326,13 @@ def test_cli_render_list_show(cli, project, out_dir):
     assert "<!--" not in pretty.stdout  # rich renders the markdown, hiding the banner
 
 
-def test_cli_show_renders_on_first_use(cli, project, out_dir):
+def test_cli_show_renders_on_first_use(cli, mirror_project, out_dir):
     assert not out_dir.exists()
     result = cli("mirror", "show", "p05", "--raw")
     assert result.exit_code == 0 and result.stdout.startswith("<!--")
 
 
-def test_cli_bad_input_exits_2(cli, project):
+def test_cli_bad_input_exits_2(cli, mirror_project):
     assert cli("mirror", "render").exit_code == 2
     assert cli("mirror", "render", "p05", "--all").exit_code == 2
     assert cli("mirror", "render", "../x").exit_code == 2
@@ -393,9 +389,8 @@ def test_built_wheel_ships_the_templates_inside_the_package(tmp_path):
     assert not any(n.startswith("templates/") for n in names)
 
 
-def test_cli_render_all_for_people(cli, conn, registry, data_dir):
-    registry(fx.REGISTRY + [{"id": "p06-polisher", "aliases": ["p06"]}])
-    fx.build(conn)
+def test_cli_render_all_for_people(cli, mirror_project, projects, data_dir):
+    projects({"id": "p06-polisher", "aliases": ["p06"]})
     result = cli("mirror", "render", "--all")
     assert result.exit_code == 0, result.output
     assert "p05-interferometer: 5 written, 0 unchanged, 0 removed" in result.stdout
@@ -404,7 +399,7 @@ def test_cli_render_all_for_people(cli, conn, registry, data_dir):
     assert "p05-interferometer: 0 written, 5 unchanged" in again.stdout
 
 
-def test_report_json_shape_has_no_page_text(conn, project):
+def test_report_json_shape_has_no_page_text(conn, mirror_project):
     from atocore.cli.common import to_jsonable
 
     data = to_jsonable(_render(conn))

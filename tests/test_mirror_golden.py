@@ -40,11 +40,9 @@ def _check(actual: str, golden_name: str) -> None:
 
 
 @pytest.fixture
-def rendered(conn, registry, data_dir):
+def rendered(conn, mirror_project, data_dir):
     from atocore.mirror.renderer import render_project
 
-    registry(fx.REGISTRY)
-    fx.build(conn)
     render_project(conn, "p05", now=fx.NOW)
     return data_dir / "mirror" / fx.PROJECT
 

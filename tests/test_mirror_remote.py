@@ -6,9 +6,7 @@ import mirror_fixture as fx
 from serverproc import live_server
 
 
-def test_list_and_show_through_a_server(cli, conn, registry, data_dir, monkeypatch):
-    registry(fx.REGISTRY)
-    fx.build(conn)
+def test_list_and_show_through_a_server(cli, mirror_project, data_dir, monkeypatch):
     local_list = cli.json("mirror", "list", "p05")  # renders nothing: empty
     assert local_list == []
     cli.json("mirror", "render", "p05")

@@ -124,9 +124,7 @@ def test_stop_flushes_pending_requests(calls):
     assert calls == ["p-late"]
 
 
-def test_default_render_writes_pages(conn, registry, data_dir):
-    registry(fx.REGISTRY)
-    fx.build(conn)
+def test_default_render_writes_pages(mirror_project, data_dir):
     s = MirrorScheduler(0.0, projects=lambda: [])
     s.request("p05")
     assert s.flush() == [fx.PROJECT]

@@ -77,16 +77,11 @@ def test_reads_on_a_missing_data_dir_refuse_and_create_nothing(cli, tmp_path, mo
     assert cli("query", "foo").exit_code == 0
 
 
-def test_chunk_ids_out_of_range_are_refused_not_a_500(data_dir):
+def test_chunk_ids_out_of_range_are_refused_not_a_500(api):
     """Found by the schema-driven fuzz run: a huge id overflowed SQLite's INTEGER."""
-    from fastapi.testclient import TestClient
-
-    from atocore.server.app import create_app
-
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as api:
-        assert api.post("/chunks", json={"ids": [2**70]}).status_code == 422
-        assert api.post("/chunks", json={"ids": []}).status_code == 422
-        assert api.post("/chunks", json={"ids": [999]}).status_code == 404
+    assert api.post("/chunks", json={"ids": [2**70]}).status_code == 422
+    assert api.post("/chunks", json={"ids": []}).status_code == 422
+    assert api.post("/chunks", json={"ids": [999]}).status_code == 404
 
 
 def test_the_factory_is_not_shadowed_by_a_submodule():

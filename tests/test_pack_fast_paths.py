@@ -168,14 +168,8 @@ NOTES = {
 
 
 @pytest.fixture
-def notes(conn, registry, tmp_path: Path, embedder):
-    root = tmp_path / "vault"
-    root.mkdir()
-    for rel, text in NOTES.items():
-        (root / rel).write_text(text, encoding="utf-8")
-    registry(
-        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
-    )
+def notes(conn, registered_project, tmp_path: Path, embedder):
+    registered_project(NOTES, root=tmp_path / "vault")
     ingest_all(conn, embedder=embedder, options=ChunkOptions(group_chars=0))
     return conn
 
@@ -254,18 +248,17 @@ def _plain_spread(conn: Any, fused: dict[int, dict[str, Any]], weights: tuple[fl
 
 
 def test_batched_neighbour_spreading_matches_one_query_per_note(
-    conn, registry, tmp_path, embedder
+    conn, registered_project, tmp_path, embedder
 ) -> None:
-    root = tmp_path / "vault"
-    root.mkdir()
     rng = random.Random(5)
+    notes = {}
     for n in range(6):
         sections = []
         for s in range(rng.randint(1, 3)):
             paras = [f"note {n} section {s} paragraph {p} text" for p in range(rng.randint(1, 6))]
             sections.append(f"## Part {s}\n\n" + "\n\n".join(paras))
-        (root / f"n{n}.md").write_text(f"# Note {n}\n\n" + "\n\n".join(sections), encoding="utf-8")
-    registry([{"id": "p", "ingest_roots": [{"source": str(root)}]}])
+        notes[f"n{n}.md"] = f"# Note {n}\n\n" + "\n\n".join(sections)
+    registered_project(notes, project_id="p", aliases=(), root=tmp_path / "vault")
     ingest_all(conn, embedder=embedder, options=ChunkOptions(group_chars=0))
     ids = [r[0] for r in conn.execute("SELECT id FROM source_chunks")]
     assert len(ids) > 20

@@ -23,16 +23,11 @@ def test_the_pack_reports_estimated_tokens_and_takes_a_token_budget(cli, noted):
     assert "tokens" in footer and "chars" in footer
 
 
-def test_context_build_keeps_the_reference_field_names(noted):
-    from fastapi.testclient import TestClient
-
-    from atocore.server.app import create_app
-
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as api:
-        pack = api.post(
-            "/context/build",
-            json={"prompt": "what is the mount?", "project": "p05", "mode": "bm25"},
-        ).json()
+def test_context_build_keeps_the_reference_field_names(noted, api):
+    pack = api.post(
+        "/context/build",
+        json={"prompt": "what is the mount?", "project": "p05", "mode": "bm25"},
+    ).json()
     assert pack["total_chars"] == pack["chars_used"]
     assert pack["chunks_used"] == len(pack["chunks"])
     assert pack["budget_remaining"] == pack["budget"] - pack["chars_used"]

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
+from doors import stable
+from factories import MOUNT_NOTE, write_transcript
 from serverproc import free_port, live_server
 
 
 @pytest.fixture
-def corpus(conn, registry, tmp_path, embedder):
+def corpus(conn, registered_project, make_memory, embedder):
     from atocore.context.project_state import set_state
     from atocore.ingest.pipeline import ingest_project
     from atocore.interactions.service import record_interaction
-    from atocore.memory.service import create_memory
 
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    (root / "mount.md").write_text(
-        "# Mount\n\nThe reference mirror sits on a kinematic mount with three balls.\n"
-    )
-    registry(
-        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
-    )
+    root = registered_project({"mount.md": MOUNT_NOTE})
     ingest_project(conn, "p05")
     set_state(conn, "p05", "decision", "mount", "kinematic")
-    create_memory(conn, "knowledge", "the bench is in lab 2", project="p05")
+    make_memory("the bench is in lab 2", project="p05")
     record_interaction(conn, "what is the mount?", "kinematic", project="p05", reinforce=False)
     return root
 
@@ -33,12 +28,7 @@ def corpus(conn, registry, tmp_path, embedder):
 VOLATILE = {"duration_ms", "created_at"}
 
 
-def _stable(value):
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
+_stable = functools.partial(stable, volatile=VOLATILE)
 
 
 READ_COMMANDS = [
@@ -132,10 +122,7 @@ def test_token_is_sent(cli, corpus, monkeypatch):
 
 
 def test_hooks_through_the_server(cli, corpus, conn, tmp_path, monkeypatch):
-    transcript = tmp_path / "t.jsonl"
-    transcript.write_text(
-        json.dumps({"type": "user", "message": {"content": "Which mount holds the mirror?"}}) + "\n"
-    )
+    transcript = write_transcript(tmp_path / "t.jsonl", "Which mount holds the mirror?")
     with live_server() as url:
         monkeypatch.setenv("ATOCORE_URL", url)
         stop = cli(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from factories import write_notes
 
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.ingest import ingest_all
@@ -25,25 +26,10 @@ NOTES = {
 
 
 @pytest.fixture
-def corpus(conn, registry, tmp_path: Path, embedder):
-    root = tmp_path / "vault"
-    for rel, text in NOTES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05", "interferometer"],
-                "ingest_roots": [{"source": str(root / "p05")}],
-            },
-            {
-                "id": "p06-polisher",
-                "aliases": ["p06"],
-                "ingest_roots": [{"source": str(root / "p06")}],
-            },
-        ]
-    )
+def corpus(conn, registered_project, tmp_path: Path, embedder):
+    write_notes(tmp_path / "vault", NOTES)
+    registered_project(aliases=("p05", "interferometer"))
+    registered_project(project_id="p06-polisher", aliases=("p06",))
     ingest_all(conn, embedder=embedder)
     return conn
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from factories import write_notes
 
 from atocore.ingest import ingest_all
 from atocore.retrieval import fts, scope
@@ -40,17 +41,16 @@ def _always_filter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def one_project(conn, registry, tmp_path: Path, embedder):
-    root = tmp_path / "vault"
-    for rel, text in NOTES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    registry([{"id": P05, "aliases": ["p05"], "ingest_roots": [{"source": str(root / "p05")}]}])
+def one_project(conn, registered_project, tmp_path: Path, embedder):
+    write_notes(tmp_path / "vault", NOTES)
+    registered_project()
     ingest_all(conn, embedder=embedder)
     return conn
 
 
-def test_covers_all_tracks_the_chunk_table(one_project, registry, tmp_path, embedder) -> None:
+def test_covers_all_tracks_the_chunk_table(
+    one_project, registered_project, tmp_path, embedder
+) -> None:
     conn = one_project
     assert scope.covers_all(conn, P05)
     assert scope.effective_project(conn, P05) is None
@@ -58,18 +58,11 @@ def test_covers_all_tracks_the_chunk_table(one_project, registry, tmp_path, embe
     assert not scope.covers_all(conn, "p06-polisher")  # holds none of the chunks
     assert scope.effective_project(conn, "p06-polisher") == "p06-polisher"
     # a second project's chunk makes the filter meaningful again
-    other = tmp_path / "vault" / "p06"
-    other.mkdir(parents=True)
-    (other / "spindle.md").write_text("# Spindle\n\nInvar spindle housing.", encoding="utf-8")
-    registry(
-        [
-            {
-                "id": P05,
-                "aliases": ["p05"],
-                "ingest_roots": [{"source": str(tmp_path / "vault/p05")}],
-            },
-            {"id": "p06-polisher", "ingest_roots": [{"source": str(other)}]},
-        ]
+    registered_project(
+        {"spindle.md": "# Spindle\n\nInvar spindle housing."},
+        project_id="p06-polisher",
+        root=tmp_path / "vault" / "p06",
+        aliases=(),
     )
     ingest_all(conn, embedder=embedder)
     assert not scope.covers_all(conn, P05)

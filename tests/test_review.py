@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from atocore.memory.review_queue import memory_queue
 from atocore.memory.service import create_memory, get_memory
 from atocore.review_log import list_reviews
 
 
-def _candidates(conn, *texts: str, **kwargs):
-    return [
-        create_memory(
-            conn,
-            kwargs.get("memory_type", "knowledge"),
-            t,
-            status="candidate",
-            **{k: v for k, v in kwargs.items() if k != "memory_type"},
-        )
-        for t in texts
-    ]
+@pytest.fixture
+def candidates(make_memory):
+    """``candidates("text", ..., memory_type=..., project=...)``: candidate memories."""
+    return lambda *texts, **kw: [make_memory(t, status="candidate", **kw) for t in texts]
 
 
 def _age(conn, memories) -> None:
@@ -29,9 +24,8 @@ def _age(conn, memories) -> None:
         )
 
 
-def test_session_promote_reject_edit_skip(cli, conn):
-    a, b, c, d = _candidates(
-        conn,
+def test_session_promote_reject_edit_skip(cli, conn, candidates):
+    a, b, c, d = candidates(
         "Candidate A is promoted",
         "Candidate B is rejected",
         "Candidate C gets edited",
@@ -58,8 +52,8 @@ def test_session_promote_reject_edit_skip(cli, conn):
     ]
 
 
-def test_quit_and_end_of_input_leave_the_rest(cli, conn):
-    a, b = _candidates(conn, "First of two candidates", "Second of two candidates")
+def test_quit_and_end_of_input_leave_the_rest(cli, conn, candidates):
+    a, b = candidates("First of two candidates", "Second of two candidates")
     _age(conn, [a, b])
     result = cli("review", input="q\n")
     assert result.exit_code == 0
@@ -71,8 +65,8 @@ def test_quit_and_end_of_input_leave_the_rest(cli, conn):
     assert get_memory(conn, b.id).status == "candidate"
 
 
-def test_unknown_key_shows_help_and_asks_again(cli, conn):
-    (a,) = _candidates(conn, "Only candidate in the queue")
+def test_unknown_key_shows_help_and_asks_again(cli, conn, candidates):
+    (a,) = candidates("Only candidate in the queue")
     result = cli("review", input="x\n?\np\n")
     assert result.exit_code == 0
     # banner + two help lines
@@ -80,9 +74,9 @@ def test_unknown_key_shows_help_and_asks_again(cli, conn):
     assert get_memory(conn, a.id).status == "active"
 
 
-def test_filters_by_type_and_project(cli, conn, p05):
-    (pref,) = _candidates(conn, "Prefers terse answers", memory_type="preference")
-    (proj,) = _candidates(conn, "The stand has four legs", memory_type="project", project="p05")
+def test_filters_by_type_and_project(cli, conn, p05, candidates):
+    (pref,) = candidates("Prefers terse answers", memory_type="preference")
+    (proj,) = candidates("The stand has four legs", memory_type="project", project="p05")
     listed = cli.json("review", "--list", "--type", "preference")
     assert [i["id"] for i in listed] == [pref.id]
     listed = cli.json("review", "--list", "-p", "interferometer")
@@ -111,8 +105,8 @@ def test_shows_provenance_and_similar_memories(cli, conn):
     assert item.similar and item.provenance
 
 
-def test_promote_conflict_is_reported_not_fatal(cli, conn):
-    (cand,) = _candidates(conn, "The pump runs at 40 Hz")
+def test_promote_conflict_is_reported_not_fatal(cli, conn, candidates):
+    (cand,) = candidates("The pump runs at 40 Hz")
     conn.execute(
         "INSERT INTO memories (id, memory_type, content, project, status, confidence, "
         "created_at, updated_at) VALUES ('twin', 'knowledge', 'The pump runs at 40 Hz', '', "
@@ -159,8 +153,8 @@ def test_entity_candidates_in_the_same_review(cli, conn, p05):
     assert actions[-3:] == ["edit", "promote", "reject"]
 
 
-def test_edit_in_external_editor(cli, conn, monkeypatch):
-    (cand,) = _candidates(conn, "Pads are glued with RTV")
+def test_edit_in_external_editor(cli, conn, monkeypatch, candidates):
+    (cand,) = candidates("Pads are glued with RTV")
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", "sed -i s/RTV/epoxy/")  # a real editor run, non-interactive
     result = cli("review", "--editor", input="e\n")
@@ -169,8 +163,8 @@ def test_edit_in_external_editor(cli, conn, monkeypatch):
     assert (edited.status, edited.content) == ("active", "Pads are glued with epoxy")
 
 
-def test_edit_shows_the_current_text_and_enter_keeps_it(cli, conn):
-    (cand,) = _candidates(conn, "Pads are glued with RTV on the lateral supports")
+def test_edit_shows_the_current_text_and_enter_keeps_it(cli, conn, candidates):
+    (cand,) = candidates("Pads are glued with RTV on the lateral supports")
     result = cli("review", input="e\n\n")
     assert result.exit_code == 0, result.output
     assert "current: Pads are glued with RTV on the lateral supports" in result.stdout
@@ -178,8 +172,8 @@ def test_edit_shows_the_current_text_and_enter_keeps_it(cli, conn):
     assert (kept.status, kept.content) == ("active", cand.content)
 
 
-def test_v_edits_in_editor_and_the_legend_says_so(cli, conn, monkeypatch):
-    (cand,) = _candidates(conn, "Pads are glued with RTV")
+def test_v_edits_in_editor_and_the_legend_says_so(cli, conn, monkeypatch, candidates):
+    (cand,) = candidates("Pads are glued with RTV")
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", "sed -i s/RTV/epoxy/")
     result = cli("review", input="v\n")
@@ -189,9 +183,8 @@ def test_v_edits_in_editor_and_the_legend_says_so(cli, conn, monkeypatch):
     assert (edited.status, edited.content) == ("active", "Pads are glued with epoxy")
 
 
-def test_resembles_is_live_a_twin_promoted_a_moment_ago_shows(cli, conn):
-    first, twin = _candidates(
-        conn,
+def test_resembles_is_live_a_twin_promoted_a_moment_ago_shows(cli, conn, candidates):
+    first, twin = candidates(
         "Lateral supports use PTFE pads bonded with RTV",
         "The lateral supports use PTFE pads, bonded with RTV",
     )

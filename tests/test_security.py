@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from factories import write_notes
 from fastapi.testclient import TestClient
 
 from atocore.server.app import create_app
@@ -15,10 +16,7 @@ from atocore.server.app import create_app
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    root = tmp_path / "vault"
-    (root / "p05").mkdir(parents=True)
-    (root / "p05" / "note.md").write_text("# Mount\n\nThe mount is invar.\n")
-    return root
+    return write_notes(tmp_path / "vault", {"p05/note.md": "# Mount\n\nThe mount is invar.\n"})
 
 
 @pytest.fixture
@@ -126,7 +124,7 @@ def test_configured_and_bind_hosts(monkeypatch, registry):
 
 
 def test_symlinked_file_out_of_the_root_is_not_ingested(
-    conn, vault, secret, tmp_path, registry, embedder
+    conn, vault, secret, tmp_path, registered_project, embedder
 ):
     from atocore.ingest.pipeline import ingest_all
 
@@ -136,10 +134,7 @@ def test_symlinked_file_out_of_the_root_is_not_ingested(
     os.symlink(secret / "secret.md", vault / "p05" / "leak.md")  # a file out of the root
     os.symlink(vault / "p05" / "note.md", vault / "p05" / "alias.md")  # inside: followed
     os.symlink(shared, vault / "p05" / "shared")  # a symlinked folder stays supported
-    registry(
-        [{"id": "p05-x", "ingest_roots": [{"source": "vault", "subpath": "p05"}]}],
-        sources={"vault": str(vault)},
-    )
+    registered_project(project_id="p05-x", aliases=(), root=vault / "p05", source="vault")
     ingest_all(conn, embedder=embedder)
     paths = {Path(r[0]).name for r in conn.execute("SELECT path FROM source_documents")}
     assert paths == {"note.md", "common.md"}  # files are stored under their real path

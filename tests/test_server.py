@@ -12,12 +12,6 @@ from atocore.server.app import create_app
 from atocore.server.security import is_loopback
 
 
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
-
-
 def test_health_reports_version_and_paths(api, data_dir):
     body = api.get("/health").json()
     assert body["status"] == "ok"
@@ -31,13 +25,9 @@ def test_status_matches_cli_status(api, cli):
     assert api.get("/status").json()["schema_version"] == cli.json("status")["schema_version"]
 
 
-def test_sources_and_stats(api, registry, tmp_path):
+def test_sources_and_stats(api, registered_project, tmp_path):
     vault = tmp_path / "vault"
-    (vault / "p05").mkdir(parents=True)
-    registry(
-        [{"id": "p05", "ingest_roots": [{"source": "vault", "subpath": "p05"}]}],
-        sources={"vault": str(vault)},
-    )
+    registered_project(project_id="p05", aliases=(), root=vault / "p05", source="vault")
     rows = api.get("/sources").json()
     assert rows == [
         {

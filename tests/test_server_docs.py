@@ -4,17 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from fastapi.testclient import TestClient
-
-from atocore.server.app import create_app
-
-
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
-
 
 def test_docs_page_references_no_external_host(api):
     page = api.get("/docs")

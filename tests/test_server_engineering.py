@@ -6,17 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
-from atocore.server.app import create_app
 
 KB = Path(__file__).resolve().parents[1] / "examples" / "kb"
-
-
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
 
 
 def _export(name: str) -> dict:

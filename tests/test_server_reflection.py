@@ -2,17 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from fastapi.testclient import TestClient
-
-from atocore.server.app import create_app
-
-
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
-
 
 def test_capture_list_show_extract_review_loop(api, p05):
     captured = api.post(

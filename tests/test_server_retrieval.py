@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
-
-from atocore.server.app import create_app
+from factories import MOUNT_NOTE
 
 
 @pytest.fixture
-def vault(registry, tmp_path):
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    (root / "mount.md").write_text(
-        "# Mount\n\nThe reference mirror sits on a kinematic mount with three balls.\n"
+def vault(registered_project):
+    return registered_project(
+        {
+            "mount.md": MOUNT_NOTE,
+            "laser.md": "# Laser\n\nA HeNe laser at 633 nm feeds the interferometer.\n",
+        }
     )
-    (root / "laser.md").write_text("# Laser\n\nA HeNe laser at 633 nm feeds the interferometer.\n")
-    registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05"],
-                "ingest_roots": [{"source": str(root)}],
-            }
-        ]
-    )
-    return root
-
-
-@pytest.fixture
-def api(data_dir):
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
 
 
 @pytest.mark.usefixtures("embedder")  # ingests and embeds: slow

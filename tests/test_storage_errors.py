@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import count
 
 from atocore.db import connect, open_db, transaction
 from atocore.engineering.create import create_entity
@@ -32,13 +33,9 @@ def _fill_up(conn) -> None:
     conn.execute(f"PRAGMA max_page_count = {pages}")
 
 
-def _count(conn, table: str) -> int:
-    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
 def test_disk_full_in_a_write_says_disk_full_and_leaves_the_database_intact(conn, p05):
     create_memory(conn, "knowledge", "The laser is a HeNe at 633 nm.", project="p05")
-    before = {t: _count(conn, t) for t in ("memories", "memory_tokens", "review_log")}
+    before = {t: count(conn, t) for t in ("memories", "memory_tokens", "review_log")}
     _fill_up(conn)
     with pytest.raises(OperationFailed) as caught:
         for i in range(50):
@@ -49,7 +46,7 @@ def test_disk_full_in_a_write_says_disk_full_and_leaves_the_database_intact(conn
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.execute("PRAGMA max_page_count = 1073741823")
     # whatever the loop stored before the cap bit is whole; the failed one left nothing
-    after = {t: _count(conn, t) for t in before}
+    after = {t: count(conn, t) for t in before}
     stored = after["memories"] - before["memories"]
     assert after["review_log"] - before["review_log"] == stored
     create_memory(conn, "knowledge", "Writes work again once there is room.", project="p05")
@@ -109,8 +106,8 @@ def test_create_memory_is_all_or_nothing(conn, p05):
     _fail_on_insert(conn, "review_log")  # the last of its three writes
     with pytest.raises(Exception, match="injected failure"):
         create_memory(conn, "knowledge", "The interferometer sits on an air table.", project="p05")
-    assert _count(conn, "memories") == 0
-    assert _count(conn, "memory_tokens") == 0
+    assert count(conn, "memories") == 0
+    assert count(conn, "memory_tokens") == 0
 
 
 def test_promote_entity_is_all_or_nothing(conn, p05):

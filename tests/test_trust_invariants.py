@@ -13,6 +13,8 @@ import re
 import shutil
 from pathlib import Path
 
+from factories import write_transcript
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -56,22 +58,7 @@ def test_automatic_paths_never_write_project_state(conn, data_dir, embedder, tmp
     build_context(conn, "mount material", project="p05")
     render_project(conn, "p05")
 
-    transcript = tmp_path / "t.jsonl"
-    transcript.write_text(
-        "\n".join(
-            json.dumps(line)
-            for line in [
-                {"type": "user", "message": {"role": "user", "content": "Which material for p05?"}},
-                {
-                    "type": "assistant",
-                    "message": {
-                        "role": "assistant",
-                        "content": [{"type": "text", "text": "Invar."}],
-                    },
-                },
-            ]
-        )
-    )
+    transcript = write_transcript(tmp_path / "t.jsonl", "Which material for p05?", "Invar.")
     from typer.testing import CliRunner
 
     from atocore.cli.main import app

@@ -9,14 +9,10 @@ forgets a policy fails here, whichever door it is.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from factories import HOOK, run_hook, write_transcript
 from serverproc import live_server
 
 from atocore.engineering.schemas import ENTITY_TYPES
@@ -41,40 +37,23 @@ def _fields(entity_type: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(conn, registry, tmp_path):
+def world(conn, registered_project, make_memory, make_entity):
     """p05 with a root folder (the hooks' cwd), trusted state, one active memory,
     and candidates of every memory type and every entity type."""
     from atocore.context.project_state import set_state
-    from atocore.engineering.create import create_entity
-    from atocore.memory.service import create_memory
 
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    registry(
-        [
-            {
-                "id": "p05-interferometer",
-                "aliases": ["p05"],
-                "description": "Interferometer",
-                "ingest_roots": [{"source": "vault", "subpath": "p05"}],
-            }
-        ],
-        sources={"vault": str(tmp_path / "vault")},
-    )
+    root = registered_project(source="vault", description="Interferometer")
     set_state(conn, "p05", "decision", "mount", "kinematic mount with three balls")
-    create_memory(conn, "knowledge", f"{ACTIVE}: the mount uses three balls", project="p05")
+    make_memory(f"{ACTIVE}: the mount uses three balls", project="p05")
     for memory_type in MEMORY_TYPES:
-        create_memory(
-            conn,
-            memory_type,
+        make_memory(
             f"{CANDIDATE} {memory_type} always relevant mount fact",
+            memory_type,
             project="p05" if memory_type not in ("identity", "preference") else "",
             status="candidate",
         )
     for entity_type in ENTITY_TYPES:
-        create_entity(
-            conn,
-            "p05",
+        make_entity(
             entity_type,
             f"{CANDIDATE} {entity_type.lower()} mount",
             _fields(entity_type),
@@ -84,29 +63,11 @@ def world(conn, registry, tmp_path):
 
 
 def _hook(name: str, payload: dict, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "atocore.hooks", name],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ATOCORE_HOOK_MODE": "bm25", **(env or {})},
-        timeout=120,
+    done = run_hook(
+        [*HOOK, name], payload, {"ATOCORE_HOOK_MODE": "bm25", **(env or {})}, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def _transcript(tmp_path: Path, prompt: str, answer: str) -> str:
-    path = tmp_path / f"transcript-{abs(hash(prompt))}.jsonl"
-    lines = [
-        {"type": "user", "message": {"role": "user", "content": prompt}},
-        {
-            "type": "assistant",
-            "message": {"role": "assistant", "content": [{"type": "text", "text": answer}]},
-        },
-    ]
-    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
-    return str(path)
 
 
 def _mcp(monkeypatch, url: str | None, tool: str, **kwargs) -> str:
@@ -120,24 +81,14 @@ def _mcp(monkeypatch, url: str | None, tool: str, **kwargs) -> str:
         monkeypatch.delenv("ATOCORE_URL", raising=False)
 
 
-@pytest.fixture
-def http():
-    from fastapi.testclient import TestClient
-
-    from atocore.server.app import create_app
-
-    with TestClient(create_app(warm=False), base_url="http://127.0.0.1") as client:
-        yield client
-
-
 # --- candidates never reach a pack or the session-start block -------------------------
 
 
-def test_candidates_never_reach_a_pack_through_any_door(cli, world, http, monkeypatch):
+def test_candidates_never_reach_a_pack_through_any_door(cli, world, api, monkeypatch):
     session = {"session_id": "s1", "cwd": str(world)}
     packs: dict[str, str] = {}
     packs["cli"] = cli("context", PROMPT, "-p", "p05", "--mode", "bm25").stdout
-    packs["http"] = http.post(
+    packs["http"] = api.post(
         "/context/build", json={"prompt": PROMPT, "project": "p05", "mode": "bm25"}
     ).json()["formatted_context"]
     packs["mcp"] = _mcp(monkeypatch, None, "build_context", prompt=PROMPT, project="p05")
@@ -161,14 +112,15 @@ def _state(conn) -> list[tuple]:
     return [tuple(r) for r in conn.execute("SELECT * FROM project_state ORDER BY id")]
 
 
-def test_nothing_automatic_writes_project_state(cli, conn, world, http, monkeypatch, tmp_path):
+def test_nothing_automatic_writes_project_state(cli, conn, world, api, monkeypatch, tmp_path):
     before = _state(conn)
     session = {"session_id": "s2", "cwd": str(world)}
-    stop = {**session, "transcript_path": _transcript(tmp_path, PROMPT, "status: done")}
+    transcript = write_transcript(tmp_path / "t.jsonl", PROMPT, "status: done")
+    stop = {**session, "transcript_path": str(transcript)}
     hooks = (("prompt", {**session, "prompt": PROMPT}), ("session-start", session), ("stop", stop))
     for name, payload in hooks:
         _hook(name, payload)
-    http.post("/interactions", json={"prompt": "decision: use steel", "response": "ok"})
+    api.post("/interactions", json={"prompt": "decision: use steel", "response": "ok"})
     _mcp(monkeypatch, None, "capture_interaction", prompt="decision: use steel", response="ok")
     _mcp(monkeypatch, None, "add_memory", content="the project status is done", project="p05")
     cli("mirror", "render", "p05")
@@ -188,12 +140,12 @@ def test_nothing_automatic_writes_project_state(cli, conn, world, http, monkeypa
 # --- alias and canonical id are the same rows ----------------------------------------
 
 
-def test_alias_and_canonical_id_are_the_same_rows(cli, conn, world, http, monkeypatch):
+def test_alias_and_canonical_id_are_the_same_rows(cli, conn, world, api, monkeypatch):
     writes: list[tuple[str, Callable[[str], object]]] = [
         ("cli", lambda key: cli("state", "set", "p05", "status", key, "v")),
         (
             "http",
-            lambda key: http.post(
+            lambda key: api.post(
                 "/project/state",
                 json={"project": "p05", "category": "status", "key": key, "value": "v"},
             ),
@@ -217,14 +169,15 @@ def test_alias_and_canonical_id_are_the_same_rows(cli, conn, world, http, monkey
 # --- private spans are never stored --------------------------------------------------
 
 
-def test_private_spans_are_never_stored(cli, conn, world, http, monkeypatch, tmp_path):
+def test_private_spans_are_never_stored(cli, conn, world, api, monkeypatch, tmp_path):
     prompt = f"what is my <private>{SECRET}</private> key for the mount?"
     answer = f"it is <private>{SECRET}</private>, decision: rotate it"
     cli("interactions", "capture", prompt, answer)
-    http.post("/interactions", json={"prompt": prompt, "response": answer})
+    api.post("/interactions", json={"prompt": prompt, "response": answer})
     _mcp(monkeypatch, None, "capture_interaction", prompt=prompt, response=answer)
     session = {"session_id": "s3", "cwd": str(world)}
-    stop = {**session, "transcript_path": _transcript(tmp_path, prompt, answer)}
+    transcript = write_transcript(tmp_path / "t.jsonl", prompt, answer)
+    stop = {**session, "transcript_path": str(transcript)}
     _hook("stop", stop)
     with live_server() as url:
         cli("--url", url, "interactions", "capture", prompt, answer)
@@ -255,12 +208,12 @@ def test_llm_clients_only_propose_candidates(conn, world, monkeypatch):
 # --- an unknown project is refused the same way everywhere ---------------------------
 
 
-def test_unknown_project_is_refused_everywhere(cli, world, http, monkeypatch):
+def test_unknown_project_is_refused_everywhere(cli, world, api, monkeypatch):
     from atocore.errors import NotFound
 
     assert cli("query", "mount", "-p", "p05-typo").exit_code == 2
     assert cli("state", "set", "p05-typo", "status", "k", "v").exit_code == 2
-    assert http.post("/query", json={"query": "mount", "project": "p05-typo"}).status_code == 404
+    assert api.post("/query", json={"query": "mount", "project": "p05-typo"}).status_code == 404
     with pytest.raises(NotFound):
         _mcp(monkeypatch, None, "search", query="mount", project="p05-typo")
     with live_server() as url:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from factories import write_note
 
 from atocore.errors import InvalidInput, NotFound
 from atocore.ingest import ingest_paths, remove_file
@@ -66,13 +67,6 @@ def test_document_tags_are_frontmatter_then_inline() -> None:
 # --- the link table -----------------------------------------------------------------------
 
 
-def _write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _targets(conn, source_title: str) -> list[tuple[str, str | None]]:
     return [
         (row[0], row[1])
@@ -88,9 +82,11 @@ def _targets(conn, source_title: str) -> list[tuple[str, str | None]]:
 
 def test_links_resolve_by_file_name_title_and_alias(conn, tmp_path, embedder) -> None:
     root = tmp_path / "v"
-    _write(root, "a/hub.md", "---\ntitle: Hub Motor Spec\naliases: [drive motor]\n---\nHub.\n")
-    _write(root, "b/Wheels.md", "# Tyres\n\nPneumatic.\n")
-    _write(root, "Dash.md", "# Dash\n\n[[hub motor spec]] [[Drive Motor]] [[wheels]] [[Tyres]]\n")
+    write_note(root, "a/hub.md", "Hub.\n", title="Hub Motor Spec", aliases=["drive motor"])
+    write_note(root, "b/Wheels.md", "# Tyres\n\nPneumatic.\n")
+    write_note(
+        root, "Dash.md", "# Dash\n\n[[hub motor spec]] [[Drive Motor]] [[wheels]] [[Tyres]]\n"
+    )
     ingest_paths(conn, [root], embedder=embedder)
     assert _targets(conn, "Dash") == [
         ("hub motor spec", "Hub Motor Spec"),
@@ -104,10 +100,10 @@ def test_unresolved_link_is_kept_and_resolves_when_the_note_arrives(
     conn, tmp_path, embedder
 ) -> None:
     root = tmp_path / "v"
-    _write(root, "Dash.md", "# Dash\n\nSee [[CAN Bus#Termination|the bus]].\n")
+    write_note(root, "Dash.md", "# Dash\n\nSee [[CAN Bus#Termination|the bus]].\n")
     ingest_paths(conn, [root], embedder=embedder)
     assert _targets(conn, "Dash") == [("CAN Bus", None)]
-    bus = _write(root, "ref/CAN Bus.md", "# CAN Bus\n\n120 ohm at both ends.\n")
+    bus = write_note(root, "ref/CAN Bus.md", "# CAN Bus\n\n120 ohm at both ends.\n")
     ingest_paths(conn, [root], embedder=embedder)
     assert _targets(conn, "Dash") == [("CAN Bus", "CAN Bus")]
     links = note_links(conn, "CAN Bus")
@@ -120,8 +116,8 @@ def test_unresolved_link_is_kept_and_resolves_when_the_note_arrives(
 
 def test_alias_change_re_resolves_links(conn, tmp_path, embedder) -> None:
     root = tmp_path / "v"
-    hub = _write(root, "hub.md", "---\naliases: [drive motor]\n---\n# Hub\n\nHub.\n")
-    _write(root, "Dash.md", "# Dash\n\n[[drive motor]]\n")
+    hub = write_note(root, "hub.md", "# Hub\n\nHub.\n", aliases=["drive motor"])
+    write_note(root, "Dash.md", "# Dash\n\n[[drive motor]]\n")
     ingest_paths(conn, [root], embedder=embedder)
     assert _targets(conn, "Dash") == [("drive motor", "Hub")]
     hub.write_text("---\naliases: [wheel motor]\n---\n# Hub\n\nHub, renamed alias.\n")
@@ -131,8 +127,8 @@ def test_alias_change_re_resolves_links(conn, tmp_path, embedder) -> None:
 
 def test_note_links_service_and_bad_input(conn, tmp_path, embedder) -> None:
     root = tmp_path / "v"
-    _write(root, "Hub.md", "# Hub\n\nDriven by [[ESC]], see [[Nowhere]].\n")
-    _write(root, "Esc.md", "---\naliases: [ESC]\n---\n# Motor Controller\n\nFOC.\n")
+    write_note(root, "Hub.md", "# Hub\n\nDriven by [[ESC]], see [[Nowhere]].\n")
+    write_note(root, "Esc.md", "# Motor Controller\n\nFOC.\n", aliases=["ESC"])
     ingest_paths(conn, [root], embedder=embedder)
     hub = note_links(conn, "Hub")
     assert [(link.target, link.note.title if link.note else None) for link in hub.links] == [
@@ -154,8 +150,8 @@ def test_notes_ingested_before_the_migration_are_upgraded_without_re_embedding(
     conn, tmp_path, embedder
 ) -> None:
     root = tmp_path / "v"
-    _write(root, "Hub.md", "# Hub\n\nDriven by [[Esc]]. #motor\n")
-    _write(root, "Esc.md", "# Esc\n\nFOC.\n")
+    write_note(root, "Hub.md", "# Hub\n\nDriven by [[Esc]]. #motor\n")
+    write_note(root, "Esc.md", "# Esc\n\nFOC.\n")
     ingest_paths(conn, [root], embedder=embedder)
     # what a database ingested by the previous version looks like
     conn.execute("DELETE FROM note_links")
@@ -276,7 +272,7 @@ def test_follow_links_moves_the_linked_note_up_to_its_linker(vault_db, embedder)
 def test_cli_query_json_carries_backlinks(cli, tmp_path, embedder) -> None:
     root = tmp_path / "v"
     shutil.copytree(VAULT / "Reference", root / "Reference")
-    _write(root, "Controller.md", "# Controller\n\nTalks over [[CAN Bus]].\n")
+    write_note(root, "Controller.md", "# Controller\n\nTalks over [[CAN Bus]].\n")
     assert cli("ingest", str(root)).exit_code == 0
     data = cli.json("query", "CAN bus termination", "--mode", "bm25")
     top = data["hits"][0]

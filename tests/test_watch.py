@@ -63,13 +63,8 @@ def test_owner_picks_deepest_root(tmp_path):
 
 
 @pytest.fixture
-def vault(registry, tmp_path):
-    root = tmp_path / "vault" / "p05"
-    root.mkdir(parents=True)
-    registry(
-        [{"id": "p05-interferometer", "aliases": ["p05"], "ingest_roots": [{"source": str(root)}]}]
-    )
-    return root
+def vault(registered_project):
+    return registered_project()
 
 
 def _docs(conn) -> dict[str, str]:
