@@ -429,31 +429,3 @@ def run(
     report.finish(write=write, show=show)
     return report
 
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", type=Path)
-    parser.add_argument("--budgets", default=",".join(map(str, DEFAULT_BUDGETS)))
-    parser.add_argument("--configs", default=",".join(CONFIGS))
-    parser.add_argument("--conversations", type=int)
-    parser.add_argument("--limit-questions", type=int)
-    parser.add_argument("--work-dir", type=Path)
-    parser.add_argument("--holdout", default="", help="conversation ids reported apart")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    run(
-        args.path,
-        budgets=[int(b) for b in args.budgets.split(",") if b.strip()],
-        configs=[c.strip() for c in args.configs.split(",") if c.strip()],
-        conversations=args.conversations,
-        limit_questions=args.limit_questions,
-        work_dir=args.work_dir,
-        holdout=[c.strip() for c in args.holdout.split(",") if c.strip()],
-        write=not args.no_write,
-    )
-
-
-if __name__ == "__main__":
-    main()
