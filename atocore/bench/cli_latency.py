@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from atocore.bench.harness import Report, summarize
+from atocore.bench.harness import Report, byte_compile_atocore, summarize
 
 # Must never be imported by `atocore --help` (see tests/test_cli_startup.py).
 HEAVY_MODULES = ("fastembed", "numpy", "fastapi", "onnxruntime", "uvicorn", "tokenizers", "mcp")
@@ -158,6 +158,7 @@ def run(
     show: bool = True,
     command: str | None = None,
 ) -> Report:
+    byte_compile_atocore()
     report = Report(
         "cli_latency",
         params={"runs": runs, "warmup": warmup, "python": sys.executable},

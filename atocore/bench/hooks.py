@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from atocore.bench.cli_latency import atocore_argv, time_command
-from atocore.bench.harness import Report, summarize
+from atocore.bench.harness import Report, byte_compile_atocore, summarize
 
 WORDS = (
     "mirror mount kinematic flexure invar bench laser interferometer fringe phase wavefront "
@@ -372,6 +372,7 @@ def run(
 ) -> Report:
     import httpx
 
+    byte_compile_atocore()
     report = Report(
         "hook_latency",
         params={

@@ -428,4 +428,3 @@ def run(
             shutil.rmtree(root, ignore_errors=True)
     report.finish(write=write, show=show)
     return report
-

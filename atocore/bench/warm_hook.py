@@ -16,14 +16,11 @@ Code runs it) is timed in three states, in one run:
    with only the data dir, no server: the process builds the pack itself.
 
 Each hook run is paired with a ``python -c pass`` process (the floor under
-the same load). atocore's modules are byte-compiled first, as an installed
-package is (an environment with ``PYTHONDONTWRITEBYTECODE`` would otherwise
-compile every changed module in every hook process).
+the same load), after :func:`~atocore.bench.harness.byte_compile_atocore`.
 """
 
 from __future__ import annotations
 
-import compileall
 import contextlib
 import json
 import os
@@ -35,9 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import atocore
 from atocore.bench.cli_latency import atocore_argv, time_interleaved
-from atocore.bench.harness import Report, summarize
+from atocore.bench.harness import Report, byte_compile_atocore, summarize
 from atocore.bench.hooks import _cpu_s, _free_port, _hook_argv_input, _row, build_corpus
 from atocore.hooks.autostart import CLAIM
 
@@ -106,7 +102,7 @@ def run(
         command=command,
         live=show,
     )
-    compileall.compile_dir(str(Path(atocore.__file__).parent), quiet=1)
+    byte_compile_atocore()
     with tempfile.TemporaryDirectory(prefix="atocore-bench-warm-") as tmp:
         data_dir = Path(tmp) / "data"
         corpus = build_corpus(data_dir, chunks, text=text)
