@@ -177,9 +177,10 @@ def _dtypes(meta: dict[str, Any]) -> tuple[str, str]:
 
 def _widths(max_id: int, projects: int) -> dict[str, int]:
     """The narrowest id and code widths holding ``max_id`` and ``projects`` codes."""
+    need = {"id_bytes": max_id, "code_bytes": projects}
     return {
-        "id_bytes": 4 if max_id < 2**31 else 8,
-        "code_bytes": 2 if projects < 2**15 else 4,
+        key: narrow if need[key] < 2 ** (8 * narrow - 1) else wide
+        for key, (narrow, wide) in WIDTHS.items()
     }
 
 
