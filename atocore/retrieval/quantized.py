@@ -88,7 +88,8 @@ PROJECT_MIN_CANDIDATES = 1_200
 # sign bits rank poorly, and the candidates needed grow with the project's size.
 # Measured at 1M, one project of ten (100K vectors, float re-scoring): 1,200
 # candidates gave recall@10 0.908, 4% 0.977, 8% 0.995 (k=50: 0.709, -, 0.970).
-PROJECT_SHARE_STEPS = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32)
+# Steps about √2 apart: a doubling step cost up to twice the CPU needed.
+PROJECT_SHARE_STEPS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.11, 0.16, 0.23, 0.32)
 SCOPE_CALIBRATION_MIN = 2_000
 DEFAULT_PROJECT_SHARE = 0.08
 # Calibration: the smallest oversample whose leave-one-out recall reaches
