@@ -283,18 +283,22 @@ def bench_one(
                 k,
             )
         )
+
+        def rewritten(label: str) -> None:
+            """Searches and bytes after the index was rewritten in a layout from before."""
+            conn.execute("VACUUM")
+            quantized.forget(conn)
+            search_vectors(conn, qs[0], k)
+            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
+            report.add(_row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n)))
+
         if float_baseline and mode == "quantized":
             conn.executemany(
                 f"UPDATE {quantized.ROWS} SET vec = ? WHERE id = ?",
                 [(data[i].tobytes(), i + 1) for i in range(n)],
             )
-            conn.execute("VACUUM")
-            quantized.forget(conn)
-            search_vectors(conn, qs[0], k)
-            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
-            label = "atocore quantized, float32 copy (baseline)"
-            report.add(_row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n)))
-            scoped(label)
+            rewritten("atocore quantized, float32 copy (baseline)")
+            scoped("atocore quantized, float32 copy (baseline)")
         if layout_baseline and mode == "quantized":
             wide = {key: (w, w) for key, (_, w) in quantized.WIDTHS.items()}
             before = quantized.WIDTHS, quantized.BLOCK_SIZE
@@ -303,12 +307,9 @@ def bench_one(
                 build_quantized_index(conn)
             finally:
                 quantized.WIDTHS, quantized.BLOCK_SIZE = before
-            conn.execute("VACUUM")
-            quantized.forget(conn)
-            search_vectors(conn, qs[0], k)
-            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
-            label = "atocore quantized, blocks of 8-byte ids, 4-byte codes, 4,096 slots (baseline)"
-            report.add(_row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n)))
+            rewritten(
+                "atocore quantized, blocks of 8-byte ids, 4-byte codes, 4,096 slots (baseline)"
+            )
     finally:
         conn.close()
 
