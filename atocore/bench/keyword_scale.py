@@ -15,6 +15,10 @@ and, on the same store in the same process, times for each prompt of
 CPU ms are process time (all threads: the query embedding runs beside FTS);
 ``rows`` is how many rows the OR of the query's words matches;
 ``overlap@50`` is the share of the uncapped BM25 top 50 the capped one keeps.
+
+``--server`` also starts ``atocore serve`` on each store, builds every prompt's
+pack twice over HTTP and reads the server's resident memory (``VmRSS``, peak
+``VmHWM``; Linux ``/proc``) right after start-up and after the packs.
 """
 
 from __future__ import annotations
@@ -129,12 +133,81 @@ def bench_store(report: Report, data_dir: Path, runs: int, budgets: list[int]) -
         )
 
 
+def _memory_mb(pid: int) -> dict[str, float]:
+    fields = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in fields:
+            out[key] = round(int(value.split()[0]) / 1024, 1)
+    return out
+
+
+def server_memory(report: Report, data_dir: Path, chunks: int) -> None:
+    """Resident memory of ``atocore serve`` on ``data_dir``: after start-up, after packs."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ATOCORE_DATA_DIR": str(data_dir)}
+    command = [
+        sys.executable,
+        "-m",
+        "atocore",
+        "serve",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, env=env)
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        started = _memory_mb(server.pid)
+        walls = []
+        for prompt in PROMPTS + PROMPTS:
+            body = json.dumps({"prompt": prompt}).encode()
+            request = urllib.request.Request(
+                f"{base}/context/build", data=body, headers={"content-type": "application/json"}
+            )
+            start = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=300) as response:
+                response.read()
+            walls.append(time.perf_counter() - start)
+        after = _memory_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    for moment, memory in (("started", started), (f"after {len(walls)} packs", after)):
+        report.add({"chunks": chunks, "method": f"server RSS, {moment}", **memory})
+    report.add(
+        {
+            "chunks": chunks,
+            "method": "server pack wall ms (second pass)",
+            "first_pack_ms": round(walls[0] * 1000, 1),
+            **summarize(walls[len(PROMPTS) :]),
+        }
+    )
+
+
 def run(
     *,
     sizes: list[int],
     workdir: Path,
     runs: int = 5,
     budgets: list[int] | None = None,
+    server: bool = False,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -144,12 +217,21 @@ def run(
     budgets = budgets or [fts.MATCH_BUDGET]
     report = Report(
         "keyword_scale",
-        params={"sizes": sizes, "runs": runs, "budgets": budgets, "shipped": fts.MATCH_BUDGET},
+        params={
+            "sizes": sizes,
+            "runs": runs,
+            "budgets": budgets,
+            "shipped": fts.MATCH_BUDGET,
+            "server": server,
+        },
         command=command,
         live=show,
     )
     for n in sizes:
         bench_store(report, store(workdir, n), runs, budgets)
+    if server:
+        for n in sizes:
+            server_memory(report, store(workdir, n), n)
     report.note(
         "cpu ms per prompt = median of runs (process time, all threads); p50/max/min over "
         f"the {len(PROMPTS)} prompts; overlap@50 = share of the uncapped BM25 top 50 kept"
@@ -166,6 +248,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", default="/tmp/atocore-keyword-bench")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--budgets", help="comma-separated MATCH_BUDGET values to compare")
+    parser.add_argument(
+        "--server", action="store_true", help="also measure `atocore serve`'s memory per store"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     run(
@@ -173,6 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         workdir=Path(args.workdir),
         runs=args.runs,
         budgets=[int(b) for b in args.budgets.split(",")] if args.budgets else None,
+        server=args.server,
         write=not args.no_write,
     )
 
