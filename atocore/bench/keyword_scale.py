@@ -133,59 +133,23 @@ def bench_store(report: Report, data_dir: Path, runs: int, budgets: list[int]) -
         )
 
 
-def _memory_mb(pid: int) -> dict[str, float]:
-    fields = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in fields:
-            out[key] = round(int(value.split()[0]) / 1024, 1)
-    return out
-
-
 def server_memory(report: Report, data_dir: Path, chunks: int) -> None:
     """Resident memory of ``atocore serve`` on ``data_dir``: after start-up, after packs."""
-    import json
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
+    from atocore.bench.hooks import memory_mb, start_server
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ATOCORE_DATA_DIR": str(data_dir)}
-    command = [
-        sys.executable,
-        "-m",
-        "atocore",
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, env=env)
+    server, base = start_server({**os.environ, "ATOCORE_DATA_DIR": str(data_dir)})
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        started = _memory_mb(server.pid)
+        import httpx
+
+        started = memory_mb(server.pid)
         walls = []
         for prompt in PROMPTS + PROMPTS:
-            body = json.dumps({"prompt": prompt}).encode()
-            request = urllib.request.Request(
-                f"{base}/context/build", data=body, headers={"content-type": "application/json"}
-            )
             start = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=300) as response:
-                response.read()
+            httpx.post(
+                f"{base}/context/build", json={"prompt": prompt}, timeout=300
+            ).raise_for_status()
             walls.append(time.perf_counter() - start)
-        after = _memory_mb(server.pid)
+        after = memory_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
