@@ -341,3 +341,107 @@ def test_rescoring_copy_is_int8_and_old_float_rows_still_search(conn):
     V.build_quantized_index(conn)
     sizes = {r[0] for r in conn.execute(f"SELECT length(vec) FROM {quantized.ROWS}")}
     assert sizes == {DIM + 4}
+
+
+def _block_widths(conn) -> set[tuple[int, int]]:
+    """(id bytes, code bytes) of every block, from the blob lengths."""
+    meta = quantized.read_meta(conn)
+    size = int(meta["block_size"])
+    return {
+        (len(r[0]) // size, len(r[1]) // size)
+        for r in conn.execute(f"SELECT ids, codes FROM {quantized.BLOCKS}")
+    }
+
+
+def test_blocks_hold_4_byte_ids_and_2_byte_codes_and_widen_when_needed(conn):
+    """Ids and project codes take 4 and 2 bytes while they fit (6 B a vector less);
+    an id past 2**31 rebuilds the index with 8-byte ids and is found."""
+    centres, _, data = clustered(n_clusters=20, per=15, seed=16)
+    fill(conn, data, projects=3)
+    V.build_quantized_index(conn)
+    assert _block_widths(conn) == {(4, 2)}
+    big = 2**31 + 5
+    V.upsert_vectors(conn, [(big, "p1", centres[4])])
+    assert _block_widths(conn) == {(8, 2)}
+    hits = V.search_vectors(conn, centres[4], 10, mode="quantized")
+    assert hits[0][0] == big
+    scoped = V.search_vectors(conn, centres[4], 5, project="p1", mode="quantized")
+    assert scoped[0][0] == big and all(cid == big or (cid - 1) % 3 == 1 for cid, _ in scoped)
+
+
+def test_index_with_wide_blocks_from_before_still_searches_and_updates(conn):
+    """An index built before the narrow widths (8-byte ids, 4-byte codes, no
+    width keys in its meta) is read and written as it is."""
+    centres, _, data = clustered(n_clusters=20, per=15, seed=17)
+    fill(conn, data, projects=2)
+    V.build_quantized_index(conn)
+    conn.executemany(
+        f"UPDATE {quantized.BLOCKS} SET ids = ?, codes = ? WHERE block = ?",
+        [
+            (
+                np.frombuffer(r[1], "<i4").astype("<i8").tobytes(),
+                np.frombuffer(r[2], "<i2").astype("<i4").tobytes(),
+                r[0],
+            )
+            for r in conn.execute(f"SELECT block, ids, codes FROM {quantized.BLOCKS}").fetchall()
+        ],
+    )
+    conn.execute(f"DELETE FROM {quantized.META} WHERE key IN ('id_bytes', 'code_bytes')")
+    quantized.forget(conn)
+    for c in (3, 12):
+        assert_near_exact(
+            V.search_vectors(conn, centres[c], 10, mode="quantized"), data, centres[c], 10
+        )
+    V.upsert_vectors(conn, [(9001, "p0", centres[8])])  # fits: written in the old widths
+    assert _block_widths(conn) == {(8, 4)}
+    assert V.search_vectors(conn, centres[8], 1, mode="quantized")[0][0] == 9001
+    assert V.search_vectors(conn, centres[8], 1, project="p0", mode="quantized")[0][0] == 9001
+
+
+def _scattered(n: int, per_topic: int, projects: int, seed: int):
+    """Topics of ``per_topic`` vectors dealt round-robin to ``projects`` projects:
+    a project holds a few of each topic, so its top 10 reaches far-off vectors."""
+    rng = np.random.default_rng(seed)
+    topics = _unit(rng.standard_normal((n // per_topic, DIM)))
+    which = rng.integers(0, len(topics), n + 40)
+    data = _unit(0.8 * topics[which] + 0.6 * _unit(rng.standard_normal((n + 40, DIM))))
+    return data[:n], data[n:]
+
+
+def _scoped_recall(conn, data, queries, project_of, k=10):
+    hits = 0
+    for q in queries:
+        want = set(truth(data, q, k, mask=project_of == 1))
+        got = {cid for cid, _ in V.search_vectors(conn, q, k, project="p1", mode="quantized")}
+        hits += len(want & got)
+    return hits / (k * len(queries))
+
+
+def test_scoped_search_rescores_a_calibrated_share_of_a_scattered_project(conn, monkeypatch):
+    """A project scattered through the store (a few vectors of each topic) has
+    sparse neighbours: re-scoring a fixed number of candidates misses them as it
+    grows, so the index calibrates the share of the project to re-score."""
+    monkeypatch.setattr(quantized, "PROJECT_MIN_CANDIDATES", 0)  # only the share and k decide
+    monkeypatch.setattr(quantized, "PROJECT_FACTOR", 1)
+    monkeypatch.setattr(quantized, "MIN_CANDIDATES", 10)
+    monkeypatch.setattr(quantized, "SCOPE_CALIBRATION_MIN", 500)
+    data, queries = _scattered(8000, per_topic=16, projects=4, seed=18)
+    fill(conn, data, projects=4)
+    V.build_quantized_index(conn)
+    info = quantized.info(conn)
+    assert info["project_share"] > quantized.PROJECT_SHARE_STEPS[0]
+    project_of = np.array([i % 4 for i in range(len(data))])
+    calibrated = _scoped_recall(conn, data, queries, project_of)
+    conn.execute(f"UPDATE {quantized.META} SET value = 0 WHERE key = 'project_share'")
+    quantized.forget(conn)
+    fixed = _scoped_recall(conn, data, queries, project_of)
+    assert calibrated >= 0.95 > fixed, (calibrated, fixed)
+
+
+def test_scope_calibration_needs_a_minority_project_of_some_size():
+    _, _, data = clustered(n_clusters=10, per=30, seed=19)
+    mean = _unit(data).astype(np.float64).mean(axis=0)
+    one = quantized.calibrate_scope(data, mean, 1, ["a"] * len(data), 5)
+    assert one == (0.0, 1.0)  # one project: scoping is the unscoped search
+    few = quantized.calibrate_scope(data, mean, 1, [f"p{i % 3}" for i in range(len(data))], 5)
+    assert few == (quantized.DEFAULT_PROJECT_SHARE, None)  # 100 vectors: too few to tell

@@ -254,11 +254,18 @@ def build_corpus(
     }
 
 
-def _rss_mb(pid: int) -> float:
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident (``VmRSS``), peak (``VmHWM``), anonymous and file-backed MB (Linux)."""
+    out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            out[key] = round(int(value.split()[0]) / 1024, 1)
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    return memory_mb(pid).get("VmRSS", float("nan"))
 
 
 def _cpu_s(pid: int) -> float:
@@ -275,7 +282,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``atocore serve`` on a free loopback port, once ``/health`` answers: (process, url)."""
     import httpx
 
     port = _free_port()
@@ -405,7 +413,7 @@ def run(
         helpcmd = summarize(time_command([*atocore_argv(), "--help"], runs=10, env=env))
         report.add(_row("atocore --help (CLI process floor)", helpcmd))
 
-        proc, url = _start_server(env)
+        proc, url = start_server(env)
         try:
             with httpx.Client(base_url=url, timeout=60) as client:
                 body = {"prompt": prompts[0], "project": "p05", "budget": 3000}

@@ -15,6 +15,10 @@ and, on the same store in the same process, times for each prompt of
 CPU ms are process time (all threads: the query embedding runs beside FTS);
 ``rows`` is how many rows the OR of the query's words matches;
 ``overlap@50`` is the share of the uncapped BM25 top 50 the capped one keeps.
+
+``--server`` also starts ``atocore serve`` on each store, builds every prompt's
+pack twice over HTTP and reads the server's resident memory (``VmRSS``, peak
+``VmHWM``; Linux ``/proc``) right after start-up and after the packs.
 """
 
 from __future__ import annotations
@@ -129,12 +133,45 @@ def bench_store(report: Report, data_dir: Path, runs: int, budgets: list[int]) -
         )
 
 
+def server_memory(report: Report, data_dir: Path, chunks: int) -> None:
+    """Resident memory of ``atocore serve`` on ``data_dir``: after start-up, after packs."""
+    from atocore.bench.hooks import memory_mb, start_server
+
+    server, base = start_server({**os.environ, "ATOCORE_DATA_DIR": str(data_dir)})
+    try:
+        import httpx
+
+        started = memory_mb(server.pid)
+        walls = []
+        for prompt in PROMPTS + PROMPTS:
+            start = time.perf_counter()
+            httpx.post(
+                f"{base}/context/build", json={"prompt": prompt}, timeout=300
+            ).raise_for_status()
+            walls.append(time.perf_counter() - start)
+        after = memory_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    for moment, memory in (("started", started), (f"after {len(walls)} packs", after)):
+        report.add({"chunks": chunks, "method": f"server RSS, {moment}", **memory})
+    report.add(
+        {
+            "chunks": chunks,
+            "method": "server pack wall ms (second pass)",
+            "first_pack_ms": round(walls[0] * 1000, 1),
+            **summarize(walls[len(PROMPTS) :]),
+        }
+    )
+
+
 def run(
     *,
     sizes: list[int],
     workdir: Path,
     runs: int = 5,
     budgets: list[int] | None = None,
+    server: bool = False,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -144,38 +181,24 @@ def run(
     budgets = budgets or [fts.MATCH_BUDGET]
     report = Report(
         "keyword_scale",
-        params={"sizes": sizes, "runs": runs, "budgets": budgets, "shipped": fts.MATCH_BUDGET},
+        params={
+            "sizes": sizes,
+            "runs": runs,
+            "budgets": budgets,
+            "shipped": fts.MATCH_BUDGET,
+            "server": server,
+        },
         command=command,
         live=show,
     )
     for n in sizes:
         bench_store(report, store(workdir, n), runs, budgets)
+    if server:
+        for n in sizes:
+            server_memory(report, store(workdir, n), n)
     report.note(
         "cpu ms per prompt = median of runs (process time, all threads); p50/max/min over "
         f"the {len(PROMPTS)} prompts; overlap@50 = share of the uncapped BM25 top 50 kept"
     )
     report.finish(write=write, show=show)
     return report
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,300000")
-    parser.add_argument("--workdir", default="/tmp/atocore-keyword-bench")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--budgets", help="comma-separated MATCH_BUDGET values to compare")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    run(
-        sizes=[int(s) for s in args.sizes.split(",")],
-        workdir=Path(args.workdir),
-        runs=args.runs,
-        budgets=[int(b) for b in args.budgets.split(",")] if args.budgets else None,
-        write=not args.no_write,
-    )
-
-
-if __name__ == "__main__":
-    main()

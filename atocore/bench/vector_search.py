@@ -19,7 +19,11 @@ Storage: bytes per vector of the vec0 tables, the index's bit blocks and its
 re-scoring copy (``dbstat`` pages). The last rows (``--float-baseline``)
 rewrite the copy in the float32 layout an index had before the int8 one
 (still readable) and measure the same searches and bytes on it: the
-baseline from the same run.
+baseline from the same run. ``--layout-baseline`` rebuilds the index with
+the block layout before (8-byte ids, 4-byte project codes, 4,096 slots a
+block) and measures bytes and searches the same way; ``--share-baseline``
+re-runs the scoped search without the calibrated project share (the rule
+before it: ``PROJECT_FACTOR`` and ``PROJECT_MIN_CANDIDATES`` only).
 
 Data kinds: ``random`` (i.i.d. unit vectors, the worst case for quantization)
 and ``clustered`` (a shared direction + a topic centre + noise, with the
@@ -163,6 +167,8 @@ def bench_one(
     workdir: Path,
     float_baseline: bool = False,
     project_factor_baseline: int | None = None,
+    layout_baseline: bool = False,
+    share_baseline: bool = False,
 ) -> None:
     import numpy as np
 
@@ -248,9 +254,14 @@ def bench_one(
 
         def scoped(label: str) -> None:
             secs, out = _timed(lambda q: ids(search_vectors(conn, q, k, project=project)), qs)
-            report.add(_row(kind, n, f"{label}, 1 of {projects} projects", secs, out, ptruth, k))
+            share = (quantized.info(conn) or {}).get("project_share")
+            row = _row(kind, n, f"{label}, 1 of {projects} projects", secs, out, ptruth, k)
+            report.add({**row, "project_share": share})
 
         scoped(f"atocore auto → {mode}")
+        if mode == "quantized" and share_baseline:
+            with _meta_value(conn, "project_share", 0.0):
+                scoped("atocore quantized, no project share (baseline)")
         if mode == "quantized" and project_factor_baseline:
             current = quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES
             quantized.PROJECT_FACTOR, quantized.PROJECT_MIN_CANDIDATES = project_factor_baseline, 0
@@ -272,20 +283,59 @@ def bench_one(
                 k,
             )
         )
+
+        def rewritten(label: str) -> None:
+            """Searches and bytes after the index was rewritten in a layout from before."""
+            conn.execute("VACUUM")
+            quantized.forget(conn)
+            search_vectors(conn, qs[0], k)
+            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
+            report.add(_row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n)))
+
         if float_baseline and mode == "quantized":
             conn.executemany(
                 f"UPDATE {quantized.ROWS} SET vec = ? WHERE id = ?",
                 [(data[i].tobytes(), i + 1) for i in range(n)],
             )
-            conn.execute("VACUUM")
-            quantized.forget(conn)
-            search_vectors(conn, qs[0], k)
-            secs, out = _timed(lambda q: ids(search_vectors(conn, q, k)), qs)
-            label = "atocore quantized, float32 copy (baseline)"
-            report.add(_row(kind, n, label, secs, out, truth, k, bytes_per_vector=storage(conn, n)))
-            scoped(label)
+            rewritten("atocore quantized, float32 copy (baseline)")
+            scoped("atocore quantized, float32 copy (baseline)")
+        if layout_baseline and mode == "quantized":
+            wide = {key: (w, w) for key, (_, w) in quantized.WIDTHS.items()}
+            before = quantized.WIDTHS, quantized.BLOCK_SIZE
+            quantized.WIDTHS, quantized.BLOCK_SIZE = wide, 4096
+            try:
+                build_quantized_index(conn)
+            finally:
+                quantized.WIDTHS, quantized.BLOCK_SIZE = before
+            rewritten(
+                "atocore quantized, blocks of 8-byte ids, 4-byte codes, 4,096 slots (baseline)"
+            )
     finally:
         conn.close()
+
+
+class _meta_value:
+    """Set one key of the quantized index's meta for a block of searches."""
+
+    def __init__(self, conn: Any, key: str, value: Any) -> None:
+        self.conn, self.key, self.value = conn, key, value
+
+    def __enter__(self) -> None:
+        from atocore.retrieval import quantized
+
+        self.saved = quantized.read_meta(self.conn).get(self.key)
+        self._set(self.value)
+
+    def __exit__(self, *exc: object) -> None:
+        self._set(self.saved)
+
+    def _set(self, value: Any) -> None:
+        from atocore.retrieval import quantized
+
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO {quantized.META}(key, value) VALUES (?, ?)", (self.key, value)
+        )
+        quantized.forget(self.conn)
 
 
 def run(
@@ -298,6 +348,8 @@ def run(
     projects: int = 5,
     float_baseline: bool = False,
     project_factor_baseline: int | None = None,
+    layout_baseline: bool = False,
+    share_baseline: bool = False,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
@@ -317,6 +369,9 @@ def run(
             "quantize_min_vectors": vectors.QUANTIZE_MIN_VECTORS,
             "min_candidates": quantized.MIN_CANDIDATES,
             "project_factor": quantized.PROJECT_FACTOR,
+            "project_min_candidates": quantized.PROJECT_MIN_CANDIDATES,
+            "project_share_steps": quantized.PROJECT_SHARE_STEPS,
+            "block_size": quantized.BLOCK_SIZE,
             "recall_target": quantized.RECALL_TARGET,
             "recall_floor": quantized.RECALL_FLOOR,
         },
@@ -337,6 +392,8 @@ def run(
                     workdir=Path(tmp),
                     float_baseline=float_baseline,
                     project_factor_baseline=project_factor_baseline,
+                    layout_baseline=layout_baseline,
+                    share_baseline=share_baseline,
                 )
                 (Path(tmp) / f"{kind}-{n}.db").unlink(missing_ok=True)
     report.note(
@@ -345,40 +402,3 @@ def run(
     )
     report.finish(write=write, show=show)
     return report
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated store sizes")
-    parser.add_argument("--kinds", default="random,clustered")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--slow-queries", type=int, default=50)
-    parser.add_argument("-k", type=int, default=10)
-    parser.add_argument("--projects", type=int, default=5)
-    parser.add_argument(
-        "--float-baseline", action="store_true", help="also measure the float32 copy layout"
-    )
-    parser.add_argument(
-        "--project-factor-baseline",
-        type=int,
-        help="also scope with this PROJECT_FACTOR (and no PROJECT_MIN_CANDIDATES)",
-    )
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    run(
-        sizes=[int(s) for s in args.sizes.split(",")],
-        kinds=args.kinds.split(","),
-        queries=args.queries,
-        slow_queries=args.slow_queries,
-        k=args.k,
-        projects=args.projects,
-        float_baseline=args.float_baseline,
-        project_factor_baseline=args.project_factor_baseline,
-        write=not args.no_write,
-    )
-
-
-if __name__ == "__main__":
-    main()

@@ -103,6 +103,17 @@ def vectors_cmd(
             show_default=False,
         ),
     ] = None,
+    layout_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--layout-baseline",
+            help="Also measure the block layout before (8-byte ids, 4-byte codes, 4,096 slots).",
+        ),
+    ] = False,
+    share_baseline: Annotated[
+        bool,
+        typer.Option("--share-baseline", help="Also scope without the calibrated project share."),
+    ] = False,
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -129,6 +140,8 @@ def vectors_cmd(
         projects=projects,
         float_baseline=float_baseline,
         project_factor_baseline=project_factor_baseline,
+        layout_baseline=layout_baseline,
+        share_baseline=share_baseline,
     )
 
 
@@ -150,6 +163,9 @@ def keywords_cmd(
             show_default=False,
         ),
     ] = None,
+    server: Annotated[
+        bool, typer.Option("--server", help="Also measure `atocore serve`'s memory per store.")
+    ] = False,
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -167,6 +183,7 @@ def keywords_cmd(
         workdir=workdir,
         runs=runs,
         budgets=_int_list(budgets, "--budgets") if budgets else None,
+        server=server,
     )
 
 

@@ -13,15 +13,19 @@ dimension of each *centred* unit vector and answers in three stages:
 
 ``oversample`` is calibrated when the index is built (leave-one-out recall
 on a sample of stored vectors); when no step reaches :data:`RECALL_FLOOR`
-the index is marked unusable and searches stay exact.
+the index is marked unusable and searches stay exact. A search scoped to
+one project runs the same stages over that project's vectors only, with a
+larger ``m`` (:func:`scoped_candidates`) that includes a share of the
+project, calibrated the same way (:func:`calibrate_scope`).
 
 Everything lives in plain SQLite tables created at runtime (their shape
 depends on the embedding dimension), written in the caller's transaction:
 
-``chunk_vectors_bq_meta``      dim, words per vector, block size, mean, build size
+``chunk_vectors_bq_meta``      dim, words per vector, block size, mean, build size,
+                               bytes of an id and of a project code in the blocks
 ``chunk_vectors_bq_blocks``    ``block_size`` slots per row: chunk ids, project
                                codes (-1 = free slot) and the bits, word-major,
-                               so a cold search reads a few dozen blobs
+                               so a cold search reads a few hundred blobs
 ``chunk_vectors_bq_rows``      one row per vector: its slot and its re-scoring
                                copy (int8 codes + a float32 scale, 388 B for
                                384 dims: ten rows a page; an index built before
@@ -53,7 +57,14 @@ ROWS = "chunk_vectors_bq_rows"
 PROJECTS = "chunk_vectors_bq_projects"
 TABLES = (META, BLOCKS, ROWS, PROJECTS)
 
-BLOCK_SIZE = 4096
+# Slots per block. A block is allocated whole, so the last one is partly empty:
+# 2,048 keeps that under ~0.2 B a vector at 100K (4,096 cost 1.4 B).
+BLOCK_SIZE = 2048
+# Bytes of a chunk id and of a project code in the blocks: 4 and 2 (54 B a
+# vector with the bits, 60 with 8 and 4) while every id and code fits; an
+# index built before these keys existed holds 8 and 4, and :func:`fits` tells
+# the caller to rebuild when a write would overflow them.
+WIDTHS = {"id_bytes": (4, 8), "code_bytes": (2, 4)}
 # Candidates re-scored per query: max(MIN_CANDIDATES, k * oversample), where
 # oversample is calibrated when the index is built (see :func:`calibrate`);
 # OVERSAMPLE is the fallback for an index built before calibration existed.
@@ -71,6 +82,16 @@ COARSE_FACTOR = 5
 # 1,600→0.989/12.8; k=50 1,500→0.958/13.3, 2,000→0.976/13.7.
 PROJECT_FACTOR = 8
 PROJECT_MIN_CANDIDATES = 1_200
+# ... and at least a share of the project's own vectors, calibrated per index
+# (see :func:`calibrate_scope`): when a project's neighbours are sparse (a
+# project scattered through a large store) its top-k reaches into vectors that
+# sign bits rank poorly, and the candidates needed grow with the project's size.
+# Measured at 1M, one project of ten (100K vectors, float re-scoring): 1,200
+# candidates gave recall@10 0.908, 4% 0.977, 8% 0.995 (k=50: 0.709, -, 0.970).
+# Steps about √2 apart: a doubling step cost up to twice the CPU needed.
+PROJECT_SHARE_STEPS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.11, 0.16, 0.23, 0.32)
+SCOPE_CALIBRATION_MIN = 2_000
+DEFAULT_PROJECT_SHARE = 0.08
 # Calibration: the smallest oversample whose leave-one-out recall reaches
 # RECALL_TARGET is kept; below RECALL_FLOOR at the largest step the index is
 # marked unusable and searches stay exact (data without structure, e.g. i.i.d.
@@ -150,6 +171,28 @@ def _create(conn: Connection) -> None:
     )
 
 
+def _dtypes(meta: dict[str, Any]) -> tuple[str, str]:
+    """numpy dtypes of the ids and project codes in this index's blocks."""
+    return f"<i{int(meta.get('id_bytes', 8))}", f"<i{int(meta.get('code_bytes', 4))}"
+
+
+def _widths(max_id: int, projects: int) -> dict[str, int]:
+    """The narrowest id and code widths holding ``max_id`` and ``projects`` codes."""
+    need = {"id_bytes": max_id, "code_bytes": projects}
+    return {
+        key: narrow if need[key] < 2 ** (8 * narrow - 1) else wide
+        for key, (narrow, wide) in WIDTHS.items()
+    }
+
+
+def fits(conn: Connection, ids: list[int], projects: set[str]) -> bool:
+    """Whether ``ids`` and ``projects`` fit the widths of the index's blocks."""
+    meta = read_meta(conn)
+    known = {r[0] for r in conn.execute(f"SELECT name FROM {PROJECTS}")}
+    needed = _widths(max(ids, default=0), len(known | projects))
+    return all(int(meta.get(key, WIDTHS[key][1])) >= needed[key] for key in WIDTHS)
+
+
 def read_meta(conn: Connection) -> dict[str, Any]:
     """The index's settings: dim, words, block_size, mean, built_count, oversample..."""
     return {row[0]: row[1] for row in conn.execute(f"SELECT key, value FROM {META}")}
@@ -174,6 +217,8 @@ def info(conn: Connection) -> dict[str, Any] | None:
         "blocks": int(blocks),
         "oversample": int(meta.get("oversample", OVERSAMPLE)),
         "calibrated_recall": meta.get("calibrated_recall"),
+        "project_share": float(meta.get("project_share", 0.0)),
+        "calibrated_scoped_recall": meta.get("calibrated_scoped_recall"),
         "usable": bool(int(meta.get("usable", 1))),
     }
 
@@ -222,20 +267,30 @@ def encode(unit: Any, mean: Any) -> list[bytes]:
     return [c.tobytes() + np.float32(s).tobytes() for c, s in zip(codes, scale[:, 0], strict=True)]
 
 
+def _dequantize(joined: bytes, dim: int, mean: Any) -> Any:
+    import numpy as np
+
+    raw = np.frombuffer(joined, np.uint8).reshape(-1, dim + 4)
+    scale = np.ascontiguousarray(raw[:, dim:]).view("<f4")
+    return raw[:, :dim].view(np.int8) * scale + mean.astype(np.float32)
+
+
 def decode(blobs: list[bytes], dim: int, mean: Any) -> Any:
     """``(n, dim)`` float32 rows back from :func:`encode`'s blobs (or float32 ones)."""
     import numpy as np
 
+    lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+    packed = lengths != 4 * dim
+    if packed.all():  # every row an int8 copy: no masking (a third of the CPU at 8,000 rows)
+        return _dequantize(b"".join(blobs), dim, mean)
     out = np.empty((len(blobs), dim), dtype=np.float32)
-    packed = np.array([len(blob) != 4 * dim for blob in blobs], dtype=bool)
     if packed.any():
-        raw = np.frombuffer(b"".join(b for b, p in zip(blobs, packed, strict=True) if p), np.uint8)
-        raw = raw.reshape(-1, dim + 4)
-        scale = np.ascontiguousarray(raw[:, dim:]).view("<f4")
-        out[packed] = raw[:, :dim].view(np.int8) * scale + mean.astype(np.float32)
-    if not packed.all():  # an index written before the int8 copy: float32 blobs
-        legacy = b"".join(b for b, p in zip(blobs, packed, strict=True) if not p)
-        out[~packed] = np.frombuffer(legacy, dtype=np.float32).reshape(-1, dim)
+        out[packed] = _dequantize(
+            b"".join(b for b, p in zip(blobs, packed, strict=True) if p), dim, mean
+        )
+    # an index written before the int8 copy: float32 blobs
+    legacy = b"".join(b for b, p in zip(blobs, packed, strict=True) if not p)
+    out[~packed] = np.frombuffer(legacy, dtype=np.float32).reshape(-1, dim)
     return out
 
 
@@ -264,6 +319,9 @@ def build(conn: Connection, dim: int, source_rows: list[tuple[int, str, bytes]])
             ("block_size", BLOCK_SIZE),
             ("mean", mean.astype(np.float32).tobytes()),
             ("built_count", len(source_rows)),
+            *_widths(
+                max((r[0] for r in source_rows), default=0), len({r[1] or "" for r in source_rows})
+            ).items(),
         ],
     )
     _new_version(conn)
@@ -271,12 +329,17 @@ def build(conn: Connection, dim: int, source_rows: list[tuple[int, str, bytes]])
         upsert(conn, [(r[0], r[1]) for r in source_rows], matrix)
         oversample, measured = calibrate(matrix, mean, words)
         cheap = max(MIN_CANDIDATES, 10 * oversample) <= MAX_CANDIDATE_SHARE * len(source_rows)
+        share, scoped = calibrate_scope(
+            matrix, mean, words, [r[1] or "" for r in source_rows], oversample
+        )
         conn.executemany(
             f"INSERT OR REPLACE INTO {META}(key, value) VALUES (?, ?)",
             [
                 ("oversample", oversample),
                 ("calibrated_recall", measured),
                 ("usable", int(measured >= RECALL_FLOOR and cheap)),
+                ("project_share", share),
+                ("calibrated_scoped_recall", scoped),
             ],
         )
     return len(source_rows)
@@ -293,38 +356,95 @@ def calibrate(matrix: Any, mean: Any, words: int, seed: int = 0) -> tuple[int, f
     """
     import numpy as np
 
-    n, dim = matrix.shape
+    n = matrix.shape[0]
     if n < 2:
         return OVERSAMPLE_STEPS[0], 1.0
-    unit = _unit(matrix.astype(np.float32))
-    bits = np.ascontiguousarray(_bits(unit, mean, words).T)
-    rng = np.random.default_rng(seed)
-    sample = rng.choice(n, size=min(CALIBRATION_QUERIES, n), replace=False)
-    ks = [k for k in CALIBRATION_KS if k < n] or [n - 1]
     everyone = np.arange(n)
-    probes = []
-    for s in sample:
-        scores = unit @ unit[s]
-        scores[s] = -np.inf  # the query itself is not an answer
-        centred = unit[s].astype(np.float64) - mean
-        truth = {k: set(np.argpartition(-scores, k - 1)[:k].tolist()) for k in ks}
-        probes.append((scores, centred, hamming(bits, centred), truth))
-    best = (OVERSAMPLE_STEPS[-1], 0.0)
-    for step in OVERSAMPLE_STEPS:
+    probes = _Probes(matrix, mean, words, everyone, seed)
+    return probes.first(OVERSAMPLE_STEPS, lambda step, k: max(MIN_CANDIDATES, k * step))
+
+
+def calibrate_scope(
+    matrix: Any, mean: Any, words: int, projects: list[str], oversample: int, seed: int = 0
+) -> tuple[float, float | None]:
+    """Pick the share of a project re-scored by scoped searches: ``(share, recall@k)``.
+
+    Leave-one-out as in :func:`calibrate`, within the largest project that
+    holds at most half the store (a larger one is as dense as the store; with
+    one project, scoping changes nothing), counting only the share, not the
+    floors of :func:`scoped_candidates`: the share is what carries over to the
+    larger project of a grown store, until the next rebuild measures again.
+    A project too small to tell (under :data:`SCOPE_CALIBRATION_MIN`) gets
+    :data:`DEFAULT_PROJECT_SHARE` (recall None).
+    """
+    import math
+
+    import numpy as np
+
+    labels = np.asarray(projects, dtype=object)
+    names, counts = np.unique(labels, return_counts=True)
+    minority = [(c, p) for p, c in zip(names, counts, strict=True) if 2 * c <= len(projects)]
+    if not minority:
+        return 0.0, 1.0
+    size, project = max(minority)
+    if size < SCOPE_CALIBRATION_MIN:
+        return DEFAULT_PROJECT_SHARE, None
+    probes = _Probes(matrix, mean, words, np.flatnonzero(labels == project), seed)
+    return probes.first(
+        PROJECT_SHARE_STEPS,
+        lambda share, k: max(k * oversample, MIN_CANDIDATES, math.ceil(share * (size - 1))),
+    )
+
+
+class _Probes:
+    """Leave-one-out queries over ``pool`` (rows of ``matrix``) and their exact answers."""
+
+    def __init__(self, matrix: Any, mean: Any, words: int, pool: Any, seed: int) -> None:
+        import numpy as np
+
+        rows = matrix if len(pool) == len(matrix) else matrix[pool]
+        unit = _unit(rows.astype(np.float32))
+        self.dim = unit.shape[1]
+        self.bits = np.ascontiguousarray(_bits(unit, mean, words).T)
+        n = len(pool)
+        rng = np.random.default_rng(seed)
+        sample = rng.choice(n, size=min(CALIBRATION_QUERIES, n), replace=False)
+        self.ks = [k for k in CALIBRATION_KS if k < n] or [n - 1]
+        self.everyone = np.arange(n)
+        self.n = n
+        self.probes = []
+        for s in sample:
+            scores = unit @ unit[s]
+            scores[s] = -np.inf  # the query itself is not an answer
+            centred = unit[s].astype(np.float64) - mean
+            truth = {k: set(np.argpartition(-scores, k - 1)[:k].tolist()) for k in self.ks}
+            self.probes.append((scores, centred, hamming(self.bits, centred), truth))
+
+    def recall(self, wanted_for_k: Any) -> float:
+        """Worst mean recall@k over :data:`CALIBRATION_KS` with ``wanted_for_k(k)`` candidates."""
+        import numpy as np
+
         reached = 1.0
-        for k in ks:
-            wanted = min(n, max(MIN_CANDIDATES, k * step) + 1)  # +1: the query itself
+        for k in self.ks:
+            wanted = min(self.n, wanted_for_k(k) + 1)  # +1: the query itself
             hits = 0
-            for scores, centred, ham, truth in probes:
-                cand = prefilter(bits, everyone, centred, dim, wanted, ham=ham)
+            for scores, centred, ham, truth in self.probes:
+                cand = prefilter(self.bits, self.everyone, centred, self.dim, wanted, ham=ham)
                 top = cand[np.argpartition(-scores[cand], k - 1)[:k]]
                 hits += len(truth[k] & set(top.tolist()))
-            reached = min(reached, hits / (k * len(probes)))
-        if reached >= RECALL_TARGET:
-            return step, round(reached, 4)
-        if reached > best[1]:
-            best = (step, round(reached, 4))
-    return best
+            reached = min(reached, hits / (k * len(self.probes)))
+        return reached
+
+    def first(self, steps: Any, wanted: Any) -> tuple[Any, float]:
+        """The first step reaching :data:`RECALL_TARGET`, else the best: ``(step, recall)``."""
+        best = (steps[-1], 0.0)
+        for step in steps:
+            reached = round(self.recall(lambda k, step=step: wanted(step, k)), 4)
+            if reached >= RECALL_TARGET:
+                return step, reached
+            if reached > best[1]:
+                best = (step, reached)
+        return best
 
 
 def _project_codes(conn: Connection, projects: set[str]) -> dict[str, int]:
@@ -337,8 +457,9 @@ def _project_codes(conn: Connection, projects: set[str]) -> dict[str, int]:
 class _Blocks:
     """Blocks loaded for modification, written back by :meth:`save`."""
 
-    def __init__(self, conn: Connection, words: int, block_size: int) -> None:
-        self.conn, self.words, self.size = conn, words, block_size
+    def __init__(self, conn: Connection, meta: dict[str, Any]) -> None:
+        self.conn, self.words, self.size = conn, int(meta["words"]), int(meta["block_size"])
+        self.id_dtype, self.code_dtype = _dtypes(meta)
         self.loaded: dict[int, dict[str, Any]] = {}
         self.new: set[int] = set()
 
@@ -351,8 +472,8 @@ class _Blocks:
             ).fetchone()
             self.loaded[block] = {
                 "used": int(row[0]),
-                "ids": np.frombuffer(row[1], dtype=np.int64).copy(),
-                "codes": np.frombuffer(row[2], dtype=np.int32).copy(),
+                "ids": np.frombuffer(row[1], dtype=self.id_dtype).copy(),
+                "codes": np.frombuffer(row[2], dtype=self.code_dtype).copy(),
                 "bits": np.frombuffer(row[3], dtype=np.uint64).reshape(self.words, -1).copy(),
             }
         return self.loaded[block]
@@ -364,8 +485,8 @@ class _Blocks:
         block = max([row[0] or 0, *self.loaded]) + 1
         self.loaded[block] = {
             "used": 0,
-            "ids": np.zeros(self.size, dtype=np.int64),
-            "codes": np.full(self.size, -1, dtype=np.int32),
+            "ids": np.zeros(self.size, dtype=self.id_dtype),
+            "codes": np.full(self.size, -1, dtype=self.code_dtype),
             "bits": np.zeros((self.words, self.size), dtype=np.uint64),
         }
         self.new.add(block)
@@ -444,7 +565,7 @@ def upsert(conn: Connection, keys: list[tuple[int, str]], matrix: Any) -> None:
     bits = _bits(unit, mean, words)
     copies = encode(unit, mean)
     codes = _project_codes(conn, {keys[i][1] or "" for i in order})
-    blocks = _Blocks(conn, words, int(meta["block_size"]))
+    blocks = _Blocks(conn, meta)
     where = _slots_of(conn, ids)
     fresh = [cid for cid in ids if cid not in where]
     where.update(zip(fresh, blocks.free_slots(len(fresh)), strict=True))
@@ -468,7 +589,7 @@ def upsert(conn: Connection, keys: list[tuple[int, str]], matrix: Any) -> None:
 
 def delete(conn: Connection, chunk_ids: list[int]) -> None:
     meta = _meta(conn)
-    blocks = _Blocks(conn, int(meta["words"]), int(meta["block_size"]))
+    blocks = _Blocks(conn, meta)
     where = _slots_of(conn, [int(c) for c in chunk_ids])
     for block, slot in where.values():
         data = blocks.get(block)
@@ -512,20 +633,27 @@ def prefilter(
 
     coarse = min(pool.size, wanted * COARSE_FACTOR)
     if coarse < pool.size:
-        if ham is None:
-            ham = hamming(bits, centred_query)
-        pool = pool[np.argpartition(ham[pool], coarse - 1)[:coarse]]
+        if ham is not None:
+            ham = ham[pool]
+        elif 2 * pool.size < bits.shape[1]:  # a project's share: gather its bits first
+            ham = hamming(bits[:, pool], centred_query)
+        else:
+            ham = hamming(bits, centred_query)[pool]
+        pool = pool[np.argpartition(ham, coarse - 1)[:coarse]]
     if wanted >= pool.size:
         return pool
     # Σ over set bits of the query's components (ranks like Σ q·(±1)), one
     # byte at a time through a 256-entry table per byte position: no BLAS,
-    # whose threads fare badly on a busy machine with mixed dtypes.
-    packed = np.ascontiguousarray(bits[:, pool].T).view(np.uint8)  # (n, bytes)
-    width = packed.shape[1]
+    # whose threads fare badly on a busy machine with mixed dtypes; one 1-D
+    # take per byte position (half the CPU of one 2-D fancy index at 40K rows).
+    packed = np.ascontiguousarray(bits[:, pool].T).view(np.uint8).T.copy()  # (bytes, n)
+    width = packed.shape[0]
     query = np.zeros(width * 8)
     query[:dim] = centred_query
-    table = _BYTE_BITS() @ query.reshape(width, 8).T  # (256, bytes)
-    score = table[packed, np.arange(width)].sum(axis=1)
+    table = query.reshape(width, 8) @ _BYTE_BITS().T  # (bytes, 256)
+    score = np.zeros(pool.size)
+    for position in range(width):
+        score += table[position].take(packed[position])
     return pool[np.argpartition(-score, wanted - 1)[:wanted]]
 
 
@@ -565,15 +693,17 @@ def _read_arrays(conn: Connection) -> tuple[Any, dict[str, Any]]:
 
     meta = _meta(conn)
     words = int(meta["words"])
+    id_dtype, code_dtype = _dtypes(meta)
     ids, codes, bits = [], [], []
     for row in conn.execute(f"SELECT ids, codes, bits FROM {BLOCKS} ORDER BY block"):
-        ids.append(np.frombuffer(row[0], dtype=np.int64))
-        codes.append(np.frombuffer(row[1], dtype=np.int32))
+        ids.append(np.frombuffer(row[0], dtype=id_dtype))
+        codes.append(np.frombuffer(row[1], dtype=code_dtype))
         bits.append(np.frombuffer(row[2], dtype=np.uint64).reshape(words, -1))
     arrays = {
         "dim": int(meta["dim"]),
         "words": words,
         "oversample": int(meta.get("oversample", OVERSAMPLE)),
+        "share": float(meta.get("project_share", 0.0)),
         "mean": np.frombuffer(meta["mean"], dtype=np.float32).astype(np.float64),
         "ids": np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
         "codes": np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32),
@@ -586,13 +716,23 @@ def _read_arrays(conn: Connection) -> tuple[Any, dict[str, Any]]:
 def _vectors_of(conn: Connection, ids: list[int]) -> tuple[list[int], list[bytes]]:
     got_ids: list[int] = []
     blobs: list[bytes] = []
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a third less CPU than Row at 8,000 rows
     for start in range(0, len(ids), _IN_BATCH):
         batch = ids[start : start + _IN_BATCH]
         marks = ",".join("?" * len(batch))
-        for row in conn.execute(f"SELECT id, vec FROM {ROWS} WHERE id IN ({marks})", batch):
-            got_ids.append(row[0])
-            blobs.append(row[1])
+        for cid, vec in cursor.execute(f"SELECT id, vec FROM {ROWS} WHERE id IN ({marks})", batch):
+            got_ids.append(cid)
+            blobs.append(vec)
     return got_ids, blobs
+
+
+def scoped_candidates(size: int, k: int, oversample: int, least: int, share: float) -> int:
+    """How many of a ``size``-vector project a scoped search re-scores."""
+    import math
+
+    wanted = max(k * oversample, least) * PROJECT_FACTOR
+    return min(size, max(wanted, PROJECT_MIN_CANDIDATES, math.ceil(share * size)))
 
 
 def search(
@@ -627,10 +767,10 @@ def search(
         return []
     oversample = arrays["oversample"] if oversample is None else oversample
     min_candidates = MIN_CANDIDATES if min_candidates is None else min_candidates
-    wanted = max(k * oversample, min_candidates)
     if project:
-        wanted = max(wanted * PROJECT_FACTOR, PROJECT_MIN_CANDIDATES)
-    wanted = min(pool.size, wanted)
+        wanted = scoped_candidates(pool.size, k, oversample, min_candidates, arrays["share"])
+    else:
+        wanted = min(pool.size, max(k * oversample, min_candidates))
     if wanted < pool.size:
         qnorm = np.linalg.norm(q) or 1.0
         pool = prefilter(arrays["bits"], pool, (q / qnorm) - arrays["mean"], arrays["dim"], wanted)

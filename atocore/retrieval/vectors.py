@@ -105,7 +105,8 @@ def upsert_vectors(conn: Connection, items: Iterable[tuple[int, str, Any]]) -> N
         if quantized.exists(conn):
             meta = quantized.read_meta(conn)
             grown = count_vectors(conn) >= REBUILD_GROWTH * max(int(meta["built_count"]), 1)
-            if grown or int(meta["dim"]) != dim:
+            fits = quantized.fits(conn, [r[0] for r in rows], {r[1] for r in rows})
+            if grown or int(meta["dim"]) != dim or not fits:
                 build_quantized_index(conn)
             else:
                 import numpy as np
