@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -42,6 +43,7 @@ def test_restore_drill_runs_as_written(cli, data_dir, tmp_path):
         **{k: v for k, v in os.environ.items() if not k.startswith("ATOCORE_")},
         "ATOCORE_DATA_DIR": str(data_dir),
         "HOME": str(tmp_path / "home"),
+        "TMPDIR": str(tmp_path),  # the drill's scratch dir stays in the test's
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     script = tmp_path / "drill.sh"
@@ -52,6 +54,9 @@ def test_restore_drill_runs_as_written(cli, data_dir, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "drill ok: restored" in result.stdout
     assert "drill ok" in (data_dir / "logs" / "drills.log").read_text()
+    # the restore report is kept with the data dir, not left in /tmp
+    (report,) = (data_dir / "logs").glob("restore-*.json")
+    assert json.loads(report.read_text())["db_restored"] is True
     kinds = sorted(s["kind"] for s in cli.json("backup", "list")["snapshots"])
     assert kinds == ["manual", "pre-restore"]
     assert not [m for m in cli.json("memory", "list") if "DRILL-MARKER" in m["content"]]
