@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atocore.errors import InvalidInput, OperationFailed
 from atocore.retrieval import quantized
@@ -445,3 +447,16 @@ def test_scope_calibration_needs_a_minority_project_of_some_size():
     assert one == (0.0, 1.0)  # one project: scoping is the unscoped search
     few = quantized.calibrate_scope(data, mean, 1, [f"p{i % 3}" for i in range(len(data))], 5)
     assert few == (quantized.DEFAULT_PROJECT_SHARE, None)  # 100 vectors: too few to tell
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=300),
+    st.integers(min_value=1, max_value=300),
+)
+def test_lowest_takes_exactly_the_smallest_distances(values, count):
+    distances = np.array(values, dtype=np.uint16)
+    count = min(count, distances.size)
+    picked = quantized.lowest(distances, count)
+    assert len(set(picked.tolist())) == picked.size == count
+    assert sorted(distances[picked].tolist()) == sorted(values)[:count]

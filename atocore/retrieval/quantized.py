@@ -618,6 +618,22 @@ def hamming(bits: Any, centred_query: Any) -> Any:
     return ham
 
 
+def lowest(distances: Any, count: int) -> Any:
+    """Indices of ``count`` of the smallest ``distances`` (small non-negative integers).
+
+    A counting selection: one histogram finds the distance at which ``count``
+    is reached, two scans take everything below it and the first ties at it
+    (about half of ``argpartition``'s CPU at 300K; docs/benchmarks.md).
+    """
+    import numpy as np
+
+    reached = np.bincount(distances).cumsum()
+    edge = int(np.searchsorted(reached, count))
+    below = np.flatnonzero(distances < edge)
+    ties = np.flatnonzero(distances == edge)[: count - below.size]
+    return np.concatenate((below, ties))
+
+
 def prefilter(
     bits: Any, pool: Any, centred_query: Any, dim: int, wanted: int, ham: Any = None
 ) -> Any:
@@ -633,13 +649,13 @@ def prefilter(
 
     coarse = min(pool.size, wanted * COARSE_FACTOR)
     if coarse < pool.size:
-        if ham is not None:
-            ham = ham[pool]
-        elif 2 * pool.size < bits.shape[1]:  # a project's share: gather its bits first
+        if ham is None and 2 * pool.size < bits.shape[1]:  # a project's share: its bits only
             ham = hamming(bits[:, pool], centred_query)
         else:
-            ham = hamming(bits, centred_query)[pool]
-        pool = pool[np.argpartition(ham, coarse - 1)[:coarse]]
+            ham = hamming(bits, centred_query) if ham is None else ham
+            if pool.size != ham.size:  # the pool is not every slot (freed ones, a project)
+                ham = ham[pool]
+        pool = pool[lowest(ham, coarse)]
     if wanted >= pool.size:
         return pool
     # Σ over set bits of the query's components (ranks like Σ q·(±1)), one
