@@ -74,6 +74,19 @@ def test_questions_skip_category_5_and_unknown_evidence(tmp_path: Path) -> None:
     assert questions[1].evidence == [turns["D1:2"], turns["D2:2"]]  # "D2:2:" still parsed
 
 
+def test_each_evidence_turn_carries_its_session_date(tmp_path: Path) -> None:
+    turns = locomo.write_vault(TINY[0], tmp_path / "vault")
+    questions, _ = locomo.questions_for(TINY[0], "p", turns)
+    assert questions[1].dates == ["1:56 pm on 8 May, 2023", "3:10 pm on 20 May, 2023"]
+
+
+def test_dated_recall_needs_the_turn_and_its_date() -> None:
+    q = locomo.Question("c", "p", "?", 2, ["one two", "three"], ["8 May, 2023", "9 May, 2023"])
+    assert locomo.dated_recall(q, "[Session 1 — 8 May,  2023]\none two three") == 0.5
+    assert locomo.dated_recall(q, "one two three") == 0.0
+    assert locomo.recall(q, "one two three") == 1.0
+
+
 def test_recall_is_the_share_of_evidence_turns_in_the_pack() -> None:
     q = locomo.Question("c", "p", "?", 1, ["one two", "three four"])
     assert locomo.recall(q, "x one\n  two y") == 0.5
@@ -89,6 +102,9 @@ def test_run_ingests_projects_and_scores_every_config(dataset: Path, tmp_path: P
     for config in locomo.CONFIGS:
         big = rows[(config, 4000)]
         assert big["recall"] == 1.0 and big["questions"] == 3  # everything fits
+        # the pack's labels carry the session dates; the raw cut of chunk texts has none
+        assert big["dated"] == (0.0 if config == "raw" else 1.0)
+        assert big["dated temporal"] == big["dated"]
         assert big["avg chars"] <= 4000
         assert rows[(config, 150)]["recall"] < 1.0 and rows[(config, 150)]["avg chars"] <= 150
     assert report.extra["data"]["turns"] == 4

@@ -14,7 +14,10 @@ Method:
   at each budget (``build_context``);
 * a question's score is the share of its evidence turns whose text (with
   whitespace normalised) appears in the pack's ``formatted_context``; the
-  figure is the mean over questions, overall and per category.
+  figure is the mean over questions, overall and per category;
+* ``dated`` counts an evidence turn only when its session's date is in
+  the text too: what a reader needs to answer "when" from a turn that
+  says "last Saturday", which the recall figure does not see.
 
 Baselines in the same run, over the same ingested data: BM25-only and
 vector-only retrieval and their plain reciprocal-rank fusion (equal
@@ -36,7 +39,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +72,7 @@ class Question:
     text: str
     category: int
     evidence: list[str]  # normalised turn texts
+    dates: list[str] = field(default_factory=list)  # each evidence turn's session date
 
 
 def normalise(text: str) -> str:
@@ -148,27 +152,49 @@ def questions_for(
     ``conversation`` labels them (default: the conversation's ``sample_id``)."""
     out: list[Question] = []
     dropped = 0
+    dates = {
+        f"D{m.group(1)}:{m.group(2)}": date
+        for _, turns, date in _sessions(conv["conversation"])
+        for turn in turns
+        if (m := _DIA.search(str(turn.get("dia_id", ""))))
+    }
     for qa in conv["qa"]:
         category = qa.get("category")
         if category not in CATEGORIES or not str(qa.get("question", "")).strip():
             continue
-        evidence = []
+        evidence: list[str] = []
+        evidence_dates: list[str] = []
         for raw in qa.get("evidence") or []:
             for match in _DIA.finditer(str(raw)):
-                text = turns_by_id.get(f"D{match.group(1)}:{match.group(2)}")
+                dia = f"D{match.group(1)}:{match.group(2)}"
+                text = turns_by_id.get(dia)
                 if text and text not in evidence:
                     evidence.append(text)
+                    evidence_dates.append(normalise(dates.get(dia, "")))
         if not evidence:
             dropped += 1
             continue
         label = conversation or str(conv.get("sample_id", project))
-        out.append(Question(label, project, str(qa["question"]), int(category), evidence))
+        out.append(
+            Question(label, project, str(qa["question"]), int(category), evidence, evidence_dates)
+        )
     return out, dropped
 
 
 def recall(question: Question, pack_text: str) -> float:
     text = normalise(pack_text)
     return sum(1 for e in question.evidence if e in text) / len(question.evidence)
+
+
+def dated_recall(question: Question, pack_text: str) -> float:
+    """The share of evidence turns in the text together with their session's date."""
+    text = normalise(pack_text)
+    found = sum(
+        1
+        for e, d in zip(question.evidence, question.dates, strict=True)
+        if d and e in text and d in text
+    )
+    return found / len(question.evidence)
 
 
 # --------------------------------------------------------------------------- configurations
@@ -304,6 +330,7 @@ def pack_text(conn: Connection, question: Question, options: Any, embedder: Embe
 class Scored:
     question: Question
     recall: float
+    dated: float
     chars: int
     seconds: float
 
@@ -322,17 +349,24 @@ def score_all(
     for q in questions:
         started = time.perf_counter()
         text = (raw_ranking if raw else pack_text)(conn, q, options, embedder)
-        out.append(Scored(q, recall(q, text), len(text), time.perf_counter() - started))
+        seconds = time.perf_counter() - started
+        out.append(Scored(q, recall(q, text), dated_recall(q, text), len(text), seconds))
     return out
 
 
 def summarize(scored: list[Scored]) -> dict[str, Any]:
-    """Mean recall, overall and per category; mean characters and time per pack."""
+    """Mean recall, overall and per category; the dated recall (overall and of the
+    temporal questions); mean characters and time per pack."""
     n = len(scored)
-    row: dict[str, Any] = {"recall": round(sum(s.recall for s in scored) / n, 4) if n else None}
+
+    def mean(values: list[float]) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    row: dict[str, Any] = {"recall": mean([s.recall for s in scored])}
     for cat, name in CATEGORIES.items():
-        values = [s.recall for s in scored if s.question.category == cat]
-        row[f"{cat} {name}"] = round(sum(values) / len(values), 4) if values else None
+        row[f"{cat} {name}"] = mean([s.recall for s in scored if s.question.category == cat])
+    row["dated"] = mean([s.dated for s in scored])
+    row["dated temporal"] = mean([s.dated for s in scored if s.question.category == 2])
     row["questions"] = n
     row["avg chars"] = round(sum(s.chars for s in scored) / n) if n else 0
     row["ms/pack"] = round(sum(s.seconds for s in scored) / n * 1000, 1) if n else None
