@@ -84,3 +84,31 @@ def test_bench_locomo_takes_holdout(cli, tmp_path):
     result = cli("bench", "locomo", dataset, "--holdout", "conv-z", "--no-write")
     assert result.exit_code == 2
     assert "unknown conversations" in result.output and "conv-z" in result.output
+
+
+def test_ingest_rescan_vault_of_k_chunk_notes_is_rescanned_without_embedding(tmp_path):
+    """`bench ingest --rescan-chunks-per-note K`: K chunks a note, and the timed
+    re-scans re-embed nothing (the stand-in embedder loads no model)."""
+    from atocore.bench.harness import Report
+    from atocore.bench.ingest import ConstantEmbedder, rescan
+    from atocore.db import open_db
+    from atocore.embed.model import OFFLINE_MODEL_ID
+
+    report = Report("ingest")
+    data = rescan(report, tmp_path, 25, 3, ConstantEmbedder(OFFLINE_MODEL_ID, 384))
+    with scratch_data_dir(data):
+        conn = open_db(create=False)
+        per_note = conn.execute(
+            "SELECT count(*) FROM source_chunks GROUP BY document_id"
+        ).fetchall()
+        conn.close()
+    assert [n for (n,) in per_note] == [3] * 25
+    row = report.rows[-1]
+    assert (row["notes"], row["chunks"], row["notes re-embedded"]) == (25, 75, 0)
+    assert row["vault bytes"] > 25 * 3 * 100 and row["DB bytes"] > 0
+
+
+def test_bench_ingest_refuses_bad_rescan_sizes(cli):
+    result = cli("bench", "ingest", "--rescan-notes", "10000,many", "--no-write")
+    assert result.exit_code == 2
+    assert "--rescan-notes" in result.output

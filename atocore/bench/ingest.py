@@ -8,11 +8,13 @@
    (scan, parse, chunk, embed, write SQLite + FTS + vectors). Baseline runs
    before and after the ingest; their mean is the reference.
 2. An unchanged re-scan of the same vault.
-3. An unchanged re-scan of a ``rescan_notes`` vault. Populating that
-   index with the real model would take most of an hour here, so it is
-   filled once with a stand-in embedder that returns constant vectors
-   under the real model id; the timed re-scan never embeds (that is what
-   is measured), so the stand-in does not touch the figure.
+3. Unchanged re-scans of vaults of ``rescan_notes`` notes (the first size
+   is the baseline), each note ``rescan_chunks_per_note`` chunks, each in
+   a data dir of its own. Populating a big index with the real model
+   would take hours here, so it is filled once with a stand-in embedder
+   that returns constant vectors under the real model id; the timed
+   re-scans never embed (that is what is measured, and what is checked),
+   so the stand-in does not touch the figure.
 """
 
 from __future__ import annotations
@@ -48,9 +50,15 @@ def paragraph(rng: random.Random, n: int) -> str:
     return " ".join(sentence(rng) for _ in range(n))
 
 
-def note(rng: random.Random, i: int, size: str = "normal") -> str:
-    if size == "small":
+def note(rng: random.Random, i: int, size: str = "normal", chunks: int = 1) -> str:
+    """``size="small"``: exactly ``chunks`` chunks under the default chunker."""
+    if size == "small" and chunks == 1:
         return f"# Note {i}\n\n{paragraph(rng, 2)}\n"
+    if size == "small":
+        # sibling sections: a short one is never folded into the next (not nested
+        # under it), and a 2-sentence paragraph stays under the chunk size
+        parts = [f"## Part {j}\n\n{paragraph(rng, 2)}" for j in range(chunks)]
+        return f"# Note {i}\n\n" + "\n\n".join(parts) + "\n"
     parts = [
         "---",
         f"title: Engineering note {i}",
@@ -73,17 +81,17 @@ def note(rng: random.Random, i: int, size: str = "normal") -> str:
     return "\n".join(parts) + "\n"
 
 
-def make_vault(root: Path, n: int, size: str = "normal", seed: int = 7) -> Path:
+def make_vault(root: Path, n: int, size: str = "normal", seed: int = 7, chunks: int = 1) -> Path:
     rng = random.Random(seed)
     for i in range(n):
         path = root / f"area-{i % 20:02d}" / f"note-{i:05d}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(note(rng, i, size), encoding="utf-8")
+        path.write_text(note(rng, i, size, chunks), encoding="utf-8")
     return root
 
 
 class ConstantEmbedder:
-    """Stand-in used only to populate the 10K-note index (see module doc)."""
+    """Stand-in used only to populate the re-scanned indexes (see module doc)."""
 
     def __init__(self, model_id: str, dim: int) -> None:
         self.model_id, self.dim = model_id, dim
@@ -130,22 +138,29 @@ class TimedEmbedder:
 def run(
     *,
     notes: int = 150,
-    rescan_notes: int = 10_000,
+    rescan_notes: Sequence[int] = (10_000,),
+    rescan_chunks_per_note: int = 1,
     write: bool = True,
     show: bool = True,
     command: str | None = None,
 ) -> Report:
     report = Report(
         name="ingest",
-        params={"notes": notes, "rescan_notes": rescan_notes},
+        params={
+            "notes": notes,
+            "rescan_notes": list(rescan_notes),
+            "rescan_chunks_per_note": rescan_chunks_per_note,
+        },
         command=command,
         live=show,
     )
     with tempfile.TemporaryDirectory(prefix="atocore-bench-ingest-") as tmp:
         with scratch_data_dir(Path(tmp) / "data"):
             embedder = _first_ingest(report, Path(tmp), notes)
-        with scratch_data_dir(Path(tmp) / "data-big"):
-            _big_rescan(report, Path(tmp), rescan_notes, embedder)
+        stand_in = ConstantEmbedder(embedder.model_id, embedder.dim)
+        for i, n in enumerate(rescan_notes):
+            label = " (baseline)" if i == 0 and len(rescan_notes) > 1 else ""
+            rescan(report, Path(tmp), n, rescan_chunks_per_note, stand_in, label)
     report.finish(write=write, show=show)
     return report
 
@@ -224,26 +239,54 @@ def _first_ingest(report: Report, tmp: Path, notes: int) -> Embedder:
     return embedder
 
 
-def _big_rescan(report: Report, tmp: Path, rescan_notes: int, embedder: Embedder) -> None:
-    """Row 3 of the module doc."""
+def rescan(
+    report: Report,
+    tmp: Path,
+    notes: int,
+    chunks_per_note: int,
+    stand_in: ConstantEmbedder,
+    label: str = "",
+) -> Path:
+    """Row 3 of the module doc for one vault size; returns the data dir it filled."""
+    from atocore.config import get_settings
     from atocore.db import open_db
     from atocore.ingest import ingest_paths
 
-    big = make_vault(tmp / "big", rescan_notes, size="small", seed=11)
-    conn = open_db()
-    stand_in = ConstantEmbedder(embedder.model_id, embedder.dim)
-    t = time.perf_counter()
-    filled = ingest_paths(conn, [big], embedder=stand_in)
-    fill_s = time.perf_counter() - t
-    assert filled.added == rescan_notes
-    times = []
-    for _ in range(3):
+    name = f"{notes}x{chunks_per_note}"
+    vault = make_vault(tmp / f"vault-{name}", notes, "small", seed=11, chunks=chunks_per_note)
+    with scratch_data_dir(tmp / f"data-{name}") as data:
+        conn = open_db()
         t = time.perf_counter()
-        rescan = ingest_paths(conn, [big], embedder=stand_in)
-        times.append(time.perf_counter() - t)
-        assert rescan.unchanged == rescan_notes
-    conn.close()
-    times.sort()
-    _row(report, f"populate {rescan_notes}-note index, embedding stubbed (setup)", fill_s)
-    _row(report, f"unchanged re-scan of {rescan_notes} notes (median of 3)", times[1])
-    report.note(f"{rescan_notes}-note re-scans (s): " + ", ".join(f"{x:.2f}" for x in times))
+        filled = ingest_paths(conn, [vault], embedder=stand_in)
+        fill_s = time.perf_counter() - t
+        chunks = conn.execute("SELECT count(*) FROM source_chunks").fetchone()[0]
+        assert filled.added == notes and chunks == notes * chunks_per_note, (filled, chunks)
+        wall, cpu, embedded = [], [], 0
+        for _ in range(3):
+            cpu_start, t = time.process_time(), time.perf_counter()
+            again = ingest_paths(conn, [vault], embedder=stand_in)
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - cpu_start)
+            embedded += again.added + again.updated  # reported, not asserted: must be 0
+        conn.close()
+        db_bytes = get_settings().db_path.stat().st_size
+    vault_bytes = sum(p.stat().st_size for p in vault.rglob("*.md"))
+    (wall_min, wall_median, _), (cpu_min, cpu_median, _) = sorted(wall), sorted(cpu)
+    _row(report, f"populate {notes:,}-note index, embedding stubbed (setup)", fill_s)
+    report.add(
+        {
+            "measurement": f"unchanged re-scan, 3 runs{label}",
+            "notes": notes,
+            "chunks": chunks,
+            "vault bytes": vault_bytes,
+            "DB bytes": db_bytes,
+            "wall min / median s": f"{wall_min:.3f} / {wall_median:.3f}",
+            "CPU min / median s": f"{cpu_min:.3f} / {cpu_median:.3f}",
+            "notes re-embedded": embedded,
+        }
+    )
+    report.note(
+        f"{notes:,}-note re-scans, wall (CPU) s: "
+        + ", ".join(f"{w:.3f} ({c:.3f})" for w, c in zip(wall, cpu, strict=True))
+    )
+    return data

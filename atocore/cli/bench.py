@@ -435,19 +435,35 @@ def ingest_cmd(
         int, typer.Option("--notes", min=1, help="Notes ingested with the real model.")
     ] = 150,
     rescan_notes: Annotated[
-        int, typer.Option("--rescan-notes", min=1, help="Notes of the unchanged re-scan.")
-    ] = 10_000,
+        str,
+        typer.Option(
+            "--rescan-notes",
+            help="Comma-separated notes of the re-scanned vaults, e.g. 10000,250000 "
+            "(the first is the baseline).",
+        ),
+    ] = "10000",
+    rescan_chunks_per_note: Annotated[
+        int,
+        typer.Option("--rescan-chunks-per-note", min=1, help="Chunks of each re-scanned note."),
+    ] = 1,
     no_write: NoWriteOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """First-ingest throughput and unchanged re-scan time of a generated vault.
+    """First-ingest throughput and unchanged re-scan time of generated vaults.
 
     Baselines in the same run: fastembed's own embed() and our embedder alone on
-    the exact texts the pipeline embeds.
+    the exact texts the pipeline embeds; the first --rescan-notes vault for the
+    re-scans of the others.
     """
     from atocore.bench.ingest import run
 
-    _run(run, no_write, notes=notes, rescan_notes=rescan_notes)
+    _run(
+        run,
+        no_write,
+        notes=notes,
+        rescan_notes=_int_list(rescan_notes, "--rescan-notes"),
+        rescan_chunks_per_note=rescan_chunks_per_note,
+    )
 
 
 @bench_app.command("memory-loop")
