@@ -6,7 +6,8 @@
    (input order, batch 64) and our ``Embedder.embed_documents`` (length-
    sorted batches). Then a first ``ingest_paths`` into a fresh data dir
    (scan, parse, chunk, embed, write SQLite + FTS + vectors). Baseline runs
-   before and after the ingest; their mean is the reference.
+   before and after the ingest; their mean is the reference. Parsing and
+   chunking the same notes alone (CPU, no SQLite, no model) is timed too.
 2. An unchanged re-scan of the same vault.
 3. Unchanged re-scans of vaults of ``rescan_notes`` notes (the first size
    is the baseline), each note ``rescan_chunks_per_note`` chunks, each in
@@ -178,6 +179,21 @@ def _row(
     )
 
 
+def _parse_and_chunk(vault: Path) -> float:
+    """CPU seconds to parse and chunk every note of ``vault`` (files read first)."""
+    from atocore.ingest.chunker import chunk_document
+    from atocore.ingest.parse import parse_document
+
+    files = [(path, path.read_text(encoding="utf-8")) for path in sorted(vault.rglob("*.md"))]
+    passes = []
+    for _ in range(5):
+        start = time.process_time()
+        for path, text in files:
+            chunk_document(parse_document(path, text).body)
+        passes.append(time.process_time() - start)
+    return sorted(passes)[len(passes) // 2]
+
+
 def _first_ingest(report: Report, tmp: Path, notes: int) -> Embedder:
     """Rows 1-2 of the module doc; returns the loaded embedder."""
     from atocore.db import open_db
@@ -219,6 +235,7 @@ def _first_ingest(report: Report, tmp: Path, notes: int) -> Embedder:
     raw2, ours2 = raw_fastembed(), ours()
     raw_s, ours_s = (raw1 + raw2) / 2, (ours1 + ours2) / 2
 
+    parse_s = _parse_and_chunk(vault)
     t = time.perf_counter()
     again = ingest_paths(conn, [vault], embedder=embedder)
     rescan_s = time.perf_counter() - t
@@ -232,6 +249,7 @@ def _first_ingest(report: Report, tmp: Path, notes: int) -> Embedder:
     _row(
         report, "  of which everything else (scan, parse, chunk, SQLite)", ingest_s - timed.seconds
     )
+    _row(report, "  parse + chunk alone, CPU (median of 5 passes over the files)", parse_s)
     _row(report, f"unchanged re-scan of {notes} notes", rescan_s)
     report.note(
         f"baseline runs (s): fastembed {raw1:.2f} / {raw2:.2f}, ours {ours1:.2f} / {ours2:.2f}"

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 HEADING_SEPARATOR = " > "
 
@@ -58,19 +59,26 @@ class _Section:
 def _markdown():
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable("table")
+    # block structure only: sections and code blocks need no inline parsing
+    return MarkdownIt("commonmark").enable("table").disable("inline")
+
+
+@functools.lru_cache(maxsize=4)
+def block_tokens(body: str) -> tuple[Any, ...]:
+    """The block tokens of ``body`` (CommonMark with tables), read-only.
+
+    Parsing a note for its tags and links and then chunking it asks for
+    the same body twice; the second ask is served from here.
+    """
+    return tuple(_markdown().parse(body))
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_NEWLINE = re.compile("\n")
 
 
 def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            offsets.append(i + 1)
-    offsets.append(len(text))
-    return offsets
+    return [0, *(m.end() for m in _NEWLINE.finditer(text)), len(text)]
 
 
 def _strip_heading(content: str) -> str:
@@ -78,7 +86,7 @@ def _strip_heading(content: str) -> str:
 
 
 def markdown_sections(body: str, opts: ChunkOptions) -> list[_Section]:
-    tokens = _markdown().parse(body)
+    tokens = block_tokens(body)
     offsets = _line_offsets(body)
     last = len(offsets) - 1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from atocore.ingest.chunker import _markdown
+from atocore.ingest.chunker import block_tokens
 from atocore.retrieval.names import name_key
 
 # Obsidian: a tag starts after whitespace (or line start), may nest with "/", and is not
@@ -42,7 +42,7 @@ class WikiLink:
 def prose(body: str) -> str:
     """``body`` with code blocks and inline code spans blanked (same length, same lines)."""
     lines = body.split("\n")
-    for token in _markdown().parse(body):
+    for token in block_tokens(body):
         if token.type in ("fence", "code_block") and token.map:
             start, end = token.map
             for i in range(start, min(end, len(lines))):
