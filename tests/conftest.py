@@ -138,6 +138,20 @@ def make_entity(conn):
 
 
 @pytest.fixture
+def decision_candidates(conn, make_entity, p05):
+    """Two candidate Decision entities of p05 for review, "Frame material" the older."""
+    refs = [{"kind": "manual", "ref": "test"}]
+    first, second = (
+        make_entity(
+            "Decision", name, {"statement": statement}, status="candidate", source_refs=refs
+        )
+        for name, statement in (("Frame material", "Use Invar"), ("Pad material", "Use PTFE"))
+    )
+    conn.execute("UPDATE entities SET created_at = '2026-01-01 00:00:00' WHERE id = ?", (first.id,))
+    return first, second
+
+
+@pytest.fixture
 def api(data_dir: Path):
     """An in-process HTTP client on the real app over the test data dir."""
     from fastapi.testclient import TestClient

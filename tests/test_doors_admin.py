@@ -62,7 +62,6 @@ def test_reads_and_backups_through_every_door(cli, vault, data_dir, embedder):
         ["reindex"],
         ["serve"],
         ["watch"],
-        ["review", "--list"],
         ["claude", "install", "--project-dir", "proj"],
         ["bench", "cli", "--no-write"],
         ["bench", "vectors", "--no-write"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from serverproc import live_server
 
 from atocore.memory.review_queue import memory_queue
 from atocore.memory.service import create_memory, get_memory
@@ -15,6 +16,17 @@ def candidates(make_memory):
     return lambda *texts, **kw: [make_memory(t, status="candidate", **kw) for t in texts]
 
 
+@pytest.fixture(params=["local", "url"])
+def review(request, cli):
+    """``review(*args, input=...)``: ``atocore review`` run locally, or with ``--url``
+    against a real server on the same data dir (every step is an operation)."""
+    if request.param == "local":
+        yield lambda *args, input: cli("review", *args, input=input)
+        return
+    with live_server() as url:
+        yield lambda *args, input: cli("--url", url, "review", *args, input=input)
+
+
 def _age(conn, memories) -> None:
     """Give the memories increasing created_at stamps, first = oldest."""
     for n, memory in enumerate(memories):
@@ -24,7 +36,7 @@ def _age(conn, memories) -> None:
         )
 
 
-def test_session_promote_reject_edit_skip(cli, conn, candidates):
+def test_session_promote_reject_edit_skip(review, conn, candidates):
     a, b, c, d = candidates(
         "Candidate A is promoted",
         "Candidate B is rejected",
@@ -33,7 +45,7 @@ def test_session_promote_reject_edit_skip(cli, conn, candidates):
     )
     _age(conn, [a, b, c, d])
     keys = "p\nr\nnot true\ne\nCandidate C after the edit\ns\n"
-    result = cli("review", input=keys)
+    result = review(input=keys)
     assert result.exit_code == 0, result.output
     # oldest first: A's panel comes before B's
     assert result.stdout.index("Candidate A") < result.stdout.index("Candidate B")
@@ -118,7 +130,13 @@ def test_promote_conflict_is_reported_not_fatal(cli, conn, candidates):
     assert get_memory(conn, cand.id).status == "invalid"
 
 
-def test_empty_queue_and_bad_flags(cli):
+def test_missing_data_dir_is_refused_and_not_created(cli, data_dir):
+    result = cli("review")
+    assert result.exit_code == 2 and "no atocore data" in result.output
+    assert not data_dir.exists()
+
+
+def test_empty_queue_and_bad_flags(cli, conn):
     result = cli("review")
     assert result.exit_code == 0 and "empty" in result.stdout
     assert cli.json("review") == []
@@ -127,22 +145,15 @@ def test_empty_queue_and_bad_flags(cli):
     assert cli("review", "--entities", "--type", "project").exit_code == 2
 
 
-def test_entity_candidates_in_the_same_review(cli, conn, p05):
-    from atocore.engineering import create, entities
+def test_entity_candidates_in_the_same_review(review, cli, conn, decision_candidates):
+    from atocore.engineering import entities
 
-    refs = [{"kind": "manual", "ref": "test"}]
-    first = create.create_entity(
-        conn, "p05", "Decision", "Frame material", {"statement": "Use Invar"}, source_refs=refs
-    )
-    second = create.create_entity(
-        conn, "p05", "Decision", "Pad material", {"statement": "Use PTFE"}, source_refs=refs
-    )
-    conn.execute("UPDATE entities SET created_at = '2026-01-01 00:00:00' WHERE id = ?", (first.id,))
+    first, second = decision_candidates
     listed = cli.json("review", "--entities", "--list", "-p", "p05")
     assert [i["id"] for i in listed] == [first.id, second.id]
     assert listed[0]["kind"] == "entity" and "statement: Use Invar" in listed[0]["body"]
     keys = "e\nFrame material v2 | statement: Use Invar 36\nr\nnot decided yet\n"
-    result = cli("review", "--entities", "-p", "interferometer", input=keys)
+    result = review("--entities", "-p", "interferometer", input=keys)
     assert result.exit_code == 0, result.output
     assert "edited 1" in result.stdout and "rejected 1" in result.stdout
     promoted = entities.get_entity(conn, first.id)
@@ -183,13 +194,13 @@ def test_v_edits_in_editor_and_the_legend_says_so(cli, conn, monkeypatch, candid
     assert (edited.status, edited.content) == ("active", "Pads are glued with epoxy")
 
 
-def test_resembles_is_live_a_twin_promoted_a_moment_ago_shows(cli, conn, candidates):
+def test_resembles_is_live_a_twin_promoted_a_moment_ago_shows(review, conn, candidates):
     first, twin = candidates(
         "Lateral supports use PTFE pads bonded with RTV",
         "The lateral supports use PTFE pads, bonded with RTV",
     )
     _age(conn, [first, twin])
-    result = cli("review", input="p\nq\n")
+    result = review(input="p\nq\n")
     assert result.exit_code == 0, result.output
     second_panel = result.stdout[result.stdout.index("[2/2]") :]
     assert "resembles: nothing active" not in second_panel

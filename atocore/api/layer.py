@@ -11,6 +11,7 @@ from atocore.api.memory import MemoryOperations
 from atocore.api.mirror import MirrorOperations
 from atocore.api.projects import ProjectsOperations
 from atocore.api.retrieval import RetrievalOperations
+from atocore.api.review import ReviewOperations
 from atocore.api.state import StateOperations
 
 
@@ -19,6 +20,7 @@ class Operations(
     RetrievalOperations,
     StateOperations,
     MemoryOperations,
+    ReviewOperations,
     InteractionsOperations,
     ProjectsOperations,
     EngineeringOperations,

@@ -6,17 +6,22 @@ edit in ``$EDITOR`` then promote, ``s`` skip, ``q`` quit, ``?`` help.
 "Resembles" is computed when an item is shown, so a twin of a memory
 promoted earlier in the session says so.
 End of input counts as quit. ``--list`` (or ``--json``) prints the queue
-without asking.
+without asking. Every step is an operation, so with ``--url`` the session
+reviews the server's queue.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from atocore.cli.common import JsonOpt, ProjectOpt, console, db, emit, state, table
-from atocore.db.types import Connection
+from atocore.cli.common import JsonOpt, ProjectOpt, console, emit, operations, state, table
+
+if TYPE_CHECKING:
+    from atocore.api import Operations
+    from atocore.memory.review_queue import ReviewItem
 
 KEYS = {
     "p": "promote",
@@ -46,15 +51,29 @@ def register(app: typer.Typer) -> None:
     app.command("review")(review_cmd)
 
 
-def _queue(conn: Connection, entities: bool, memory_type, project, entity_type, limit) -> list:
-    from atocore.memory.review_queue import entity_queue, memory_queue
+def parse_entity_edit(text: str) -> dict[str, Any]:
+    """An edited entity body as ``edit_entity`` fields: the first line is the
+    name, ``key: value`` lines are attributes (values JSON when they parse)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return {}
+    attributes: dict[str, Any] = {}
+    for line in lines[1:]:
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        value = value.strip()
+        try:
+            attributes[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            attributes[key.strip()] = value
+    fields: dict[str, Any] = {"name": lines[0].strip()}
+    if attributes:
+        fields["attributes"] = attributes
+    return fields
 
-    if entities:
-        return entity_queue(conn, project=project, entity_type=entity_type, limit=limit)
-    return memory_queue(conn, memory_type=memory_type, project=project, limit=limit)
 
-
-def _show(item, index: int, total: int) -> None:
+def _show(item: ReviewItem, index: int, total: int) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
@@ -62,7 +81,7 @@ def _show(item, index: int, total: int) -> None:
     details = Text()
     for line in item.provenance:
         details.append(f"\nfrom: {line}", style="dim")
-    similar = item.resembles()
+    similar = item.similar
     if similar:
         details.append("\nresembles:", style="yellow")
         for line in similar:
@@ -113,24 +132,42 @@ def _prefilled(prompt: str, text: str, out) -> str | None:
         readline.set_startup_hook(None)
 
 
-def _act(item, action: str, *, use_editor: bool, out) -> str | None:
+def _promote(ops: Operations, item: ReviewItem, reason: str) -> None:
+    if item.kind == "entity":
+        ops.promote_entity(item.id, reason=reason)
+    else:
+        ops.promote_memory(item.id, reason=reason)
+
+
+def _reject(ops: Operations, item: ReviewItem, reason: str) -> None:
+    if item.kind == "entity":
+        ops.reject_entity(item.id, reason=reason)
+    else:
+        ops.reject_memory(item.id, reason=reason)
+
+
+def _edit(ops: Operations, item: ReviewItem, text: str) -> None:
+    if item.kind == "entity":
+        ops.edit_entity(item.id, reason="edited in review", **parse_entity_edit(text))
+    else:
+        ops.edit_memory(item.id, content=text, reason="edited in review")
+
+
+def _act(ops: Operations, item: ReviewItem, action: str, *, use_editor: bool, out) -> str | None:
     """Run one action; returns the outcome word or None when it did not happen."""
     from atocore.errors import AtocoreError
 
     try:
         if action == "promote":
-            item.promote("promoted in atocore review")
+            _promote(ops, item, "promoted in atocore review")
             return "promoted"
         if action == "reject":
             reason = _ask("reason (optional):", default="")
             if reason is None:
                 return None
-            item.reject(reason.strip())
+            _reject(ops, item, reason.strip())
             return "rejected"
         if action in ("edit", "editor"):
-            if item.edit is None:
-                out.print("[yellow]this kind of item cannot be edited here[/yellow]")
-                return None
             if use_editor or action == "editor":
                 import click
 
@@ -145,10 +182,10 @@ def _act(item, action: str, *, use_editor: bool, out) -> str | None:
                 out.print("[dim]edit cancelled[/dim]")
                 return None
             if text.strip() == item.body.strip():
-                item.promote("promoted in atocore review")
+                _promote(ops, item, "promoted in atocore review")
                 return "promoted"
-            item.edit(text.strip())
-            item.promote("edited and promoted in atocore review")
+            _edit(ops, item, text.strip())
+            _promote(ops, item, "edited and promoted in atocore review")
             return "edited"
     except AtocoreError as exc:
         out.print(f"[red]error:[/red] {exc.message}", soft_wrap=True)
@@ -180,24 +217,17 @@ def review_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     """Review candidates oldest first: promote, reject, edit+promote, skip or quit."""
-    from atocore.cli.common import refuse_url
-
-    refuse_url("review", "the review session works on this machine's data dir")
-    from atocore.errors import InvalidInput
-
-    if entity_type and not entities:
-        raise InvalidInput("--entity-type needs --entities")
-    if memory_type and entities:
-        raise InvalidInput("--type filters memories; use --entity-type with --entities")
-    if memory_type:
-        from atocore.memory.service import check_type
-
-        check_type(memory_type)
-    with db() as conn:
-        items = _queue(conn, entities, memory_type, project, entity_type, limit)
+    with operations() as ops:
+        items = ops.review_queue(
+            entities=entities,
+            memory_type=memory_type,
+            project=project,
+            entity_type=entity_type,
+            limit=limit,
+        )
         if list_only or state.json:
             emit(
-                [item.to_dict() for item in items],
+                [item.model_dump() for item in items],
                 state.json,
                 lambda rows: table(
                     None,
@@ -210,10 +240,12 @@ def review_cmd(
                 ),
             )
             return
-        _session(items, use_editor=editor)
+        _session(ops, items, use_editor=editor)
 
 
-def _session(items: list, *, use_editor: bool) -> dict:
+def _session(ops: Operations, items: list[ReviewItem], *, use_editor: bool) -> dict:
+    from atocore.errors import NotFound
+
     out = console()
     outcome: dict[str, list[str]] = {"promoted": [], "rejected": [], "edited": [], "skipped": []}
     if not items:
@@ -223,7 +255,12 @@ def _session(items: list, *, use_editor: bool) -> dict:
     index = 0
     quit_ = False
     while index < len(items) and not quit_:
-        item = items[index]
+        try:  # as it stands now: what it resembles, or gone since the queue was read
+            item = ops.review_item(items[index].kind, items[index].id)
+        except NotFound:
+            out.print(f"[dim]{items[index].id[:8]} is no longer there[/dim]")
+            index += 1
+            continue
         _show(item, index + 1, len(items))
         while True:
             answer = _ask("[p/r/e/s/q/?]", default="")
@@ -240,7 +277,7 @@ def _session(items: list, *, use_editor: bool) -> dict:
             if action == "skip":
                 outcome["skipped"].append(item.id)
                 break
-            done = _act(item, action, use_editor=use_editor, out=out)
+            done = _act(ops, item, action, use_editor=use_editor, out=out)
             if done:
                 outcome[done].append(item.id)
                 out.print(f"[green]✓[/green] {done}")

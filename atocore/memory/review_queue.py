@@ -1,28 +1,29 @@
 """The review queue: candidates waiting for a person, from any source.
 
-A ``QueueItem`` is what the interactive ``atocore review`` shows and acts
-on: a title, a body, where it came from, what existing records it
-resembles, and the actions (promote, reject, edit) bound to the database.
-Memory candidates come from :func:`memory_queue`; engineering entity
-candidates from :func:`entity_queue`, which plugs in
-``atocore.engineering.review``.
+A :class:`ReviewItem` is what ``atocore review`` shows: a title, a body,
+where it came from and what existing records it resembles. It is plain
+data, so the queue reads the same locally and over HTTP; the review's
+actions are the ordinary promote / reject / edit operations of memories
+and entities. Memory candidates come from :func:`memory_queue`,
+engineering entity candidates from :func:`entity_queue`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from atocore.db import transaction
 from atocore.db.types import Connection
-from atocore.errors import InvalidInput, OperationFailed
+from atocore.engineering.schemas import Entity
+from atocore.errors import InvalidInput
 from atocore.interactions.service import forget_interaction, resolve_interaction_id
 from atocore.memory.service import (
     Memory,
     MemoryDetail,
-    edit_memory,
+    check_type,
     forget_memory,
     get_memory,
     list_memories,
@@ -38,39 +39,20 @@ from atocore.text import one_line
 SIMILAR_LIMIT = 3
 SIMILAR_MIN = 0.3  # Jaccard overlap of token sets
 
+ItemKind = Literal["memory", "entity"]
 
-@dataclass
-class QueueItem:
-    kind: str  # "memory" or "entity"
+
+class ReviewItem(BaseModel):
+    """One candidate as the reviewer sees it."""
+
+    kind: ItemKind
     id: str
     title: str
     body: str
-    provenance: list[str] = field(default_factory=list)
-    similar: list[str] = field(default_factory=list)
+    provenance: list[str] = Field(default_factory=list)
+    similar: list[str] = Field(default_factory=list)  # active records it resembles
     created_at: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-    promote: Callable[[str], Any] | None = None  # reason -> updated record
-    reject: Callable[[str], Any] | None = None  # reason -> updated record
-    edit: Callable[[str], Any] | None = None  # new body -> updated record
-    find_similar: Callable[[], list[str]] | None = None  # recomputes ``similar``
-
-    def resembles(self) -> list[str]:
-        """What this item resembles now: a twin promoted a moment ago counts."""
-        if self.find_similar is not None:
-            self.similar = self.find_similar()
-        return self.similar
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "title": self.title,
-            "body": self.body,
-            "provenance": self.provenance,
-            "similar": self.similar,
-            "created_at": self.created_at,
-            "meta": self.meta,
-        }
+    meta: dict[str, Any] = Field(default_factory=dict)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -125,9 +107,9 @@ def memory_provenance(conn: Connection, memory: Memory) -> list[str]:
     return lines
 
 
-def memory_item(conn: Connection, memory: Memory) -> QueueItem:
+def memory_item(conn: Connection, memory: Memory) -> ReviewItem:
     scope = memory.project or "global"
-    return QueueItem(
+    return ReviewItem(
         kind="memory",
         id=memory.id,
         title=f"{memory.memory_type} · {scope} · confidence {memory.confidence:.2f}",
@@ -141,10 +123,6 @@ def memory_item(conn: Connection, memory: Memory) -> QueueItem:
             "confidence": memory.confidence,
             "status": memory.status,
         },
-        promote=lambda reason: promote_memory(conn, memory.id, reason=reason),
-        reject=lambda reason: reject_memory(conn, memory.id, reason=reason),
-        edit=lambda text: edit_memory(conn, memory.id, content=text, reason="edited in review"),
-        find_similar=lambda: similar_memories(conn, memory),
     )
 
 
@@ -154,7 +132,7 @@ def memory_queue(
     memory_type: str | None = None,
     project: str | None = None,
     limit: int = 200,
-) -> list[QueueItem]:
+) -> list[ReviewItem]:
     """Candidate memories, oldest first."""
     candidates = list_memories(
         conn,
@@ -170,98 +148,35 @@ def memory_queue(
 # --- engineering entities --------------------------------------------------------
 
 
-def _entity_review_module() -> Any:
-    try:
-        from atocore.engineering import review
-    except ImportError as exc:
-        raise OperationFailed(
-            "engineering entity review is not available in this build "
-            f"(atocore.engineering.review: {exc})"
-        ) from exc
-    return review
-
-
-def _get(record: Any, name: str, default: Any = None) -> Any:
-    if isinstance(record, dict):
-        return record.get(name, default)
-    return getattr(record, name, default)
-
-
-def _entity_body(entity: Any) -> str:
-    attributes = _get(entity, "attributes") or {}
-    lines = [str(_get(entity, "name", ""))]
-    for key in sorted(attributes):
-        value = attributes[key]
+def _entity_body(entity: Entity) -> str:
+    lines = [entity.name]
+    for key in sorted(entity.attributes):
+        value = entity.attributes[key]
         if not isinstance(value, str):
             value = json.dumps(value, ensure_ascii=False, default=str)
         lines.append(f"{key}: {value}")
     return "\n".join(lines)
 
 
-def _entity_provenance(entity: Any) -> list[str]:
-    lines = []
-    for ref in _get(entity, "source_refs") or []:
-        if isinstance(ref, dict):
-            lines.append(", ".join(f"{k}={v}" for k, v in ref.items() if v not in (None, "")))
-        elif hasattr(ref, "model_dump"):
-            data = ref.model_dump()
-            lines.append(", ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "")))
-        else:
-            lines.append(str(ref))
+def _entity_provenance(entity: Entity) -> list[str]:
+    lines = [
+        ", ".join(f"{k}={v}" for k, v in ref.items() if v not in (None, ""))
+        for ref in entity.source_refs
+    ]
     return lines or ["no source recorded"]
 
 
-def _parse_entity_edit(text: str) -> tuple[str, dict[str, Any]]:
-    """First line = name; ``key: value`` lines = attributes (values JSON when they parse)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return "", {}
-    attributes: dict[str, Any] = {}
-    for line in lines[1:]:
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        value = value.strip()
-        try:
-            attributes[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            attributes[key.strip()] = value
-    return lines[0].strip(), attributes
-
-
-def entity_item(conn: Connection, entity: Any, review: Any) -> QueueItem:
-    entity_id = str(_get(entity, "id"))
-    project = _get(entity, "project", "") or "global"
-    confidence = _get(entity, "confidence", None)
-    title = f"{_get(entity, 'entity_type', 'entity')} · {project}"
-    if confidence is not None:
-        title += f" · confidence {float(confidence):.2f}"
-
-    def edit(text: str) -> Any:
-        name, attributes = _parse_entity_edit(text)
-        kwargs: dict[str, Any] = {}
-        if name:
-            kwargs["name"] = name
-        if attributes:
-            kwargs["attributes"] = attributes
-        return review.edit_entity(conn, entity_id, **kwargs)
-
-    return QueueItem(
+def entity_item(entity: Entity) -> ReviewItem:
+    title = f"{entity.entity_type} · {entity.project or 'global'}"
+    title += f" · confidence {entity.confidence:.2f}"
+    return ReviewItem(
         kind="entity",
-        id=entity_id,
+        id=entity.id,
         title=title,
         body=_entity_body(entity),
         provenance=_entity_provenance(entity),
-        similar=[],
-        created_at=str(_get(entity, "created_at", "")),
-        meta={
-            "entity_type": _get(entity, "entity_type"),
-            "project": _get(entity, "project", ""),
-            "name": _get(entity, "name"),
-        },
-        promote=lambda reason: review.promote_entity(conn, entity_id, reason=reason),
-        reject=lambda reason: review.reject_entity(conn, entity_id, reason=reason),
-        edit=edit if hasattr(review, "edit_entity") else None,
+        created_at=entity.created_at,
+        meta={"entity_type": entity.entity_type, "project": entity.project, "name": entity.name},
     )
 
 
@@ -271,15 +186,48 @@ def entity_queue(
     project: str | None = None,
     entity_type: str | None = None,
     limit: int = 200,
-) -> list[QueueItem]:
-    """Engineering entity candidates (from ``atocore.engineering.review``), oldest first."""
-    review = _entity_review_module()
-    entities = review.list_entity_candidates(
+) -> list[ReviewItem]:
+    """Engineering entity candidates, oldest first."""
+    from atocore.engineering.review import list_entity_candidates
+
+    entities = list_entity_candidates(
         conn, project=resolve_project_name(project) if project else None, entity_type=entity_type
     )
-    items = [entity_item(conn, entity, review) for entity in entities]
+    items = [entity_item(entity) for entity in entities]
     items.sort(key=lambda item: (item.created_at, item.id))
     return items[:limit]
+
+
+def review_queue(
+    conn: Connection,
+    *,
+    entities: bool = False,
+    memory_type: str | None = None,
+    project: str | None = None,
+    entity_type: str | None = None,
+    limit: int = 200,
+) -> list[ReviewItem]:
+    """The candidates a reviewer walks, oldest first: memories, or with
+    ``entities`` engineering entities (each kind has its own type filter)."""
+    if entity_type and not entities:
+        raise InvalidInput("--entity-type needs --entities")
+    if memory_type and entities:
+        raise InvalidInput("--type filters memories; use --entity-type with --entities")
+    if entities:
+        return entity_queue(conn, project=project, entity_type=entity_type, limit=limit)
+    if memory_type:
+        check_type(memory_type)
+    return memory_queue(conn, memory_type=memory_type, project=project, limit=limit)
+
+
+def review_item(conn: Connection, kind: ItemKind, item_id: str) -> ReviewItem:
+    """One candidate as it stands now: what it resembles is computed afresh,
+    so a twin of a record promoted a moment ago shows."""
+    if kind == "memory":
+        return memory_item(conn, get_memory(conn, item_id))
+    from atocore.engineering.entities import find_entity
+
+    return entity_item(find_entity(conn, item_id))
 
 
 def forget_memory_and_source(
